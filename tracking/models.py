@@ -1,0 +1,597 @@
+"""Tables of the tracker: the time-aware map, villages, party organisations, reports, goals.
+
+The map changes with time (units are created, split, moved, abolished), so *where* a unit or a
+village sits is not a column of the unit or the village but a dated placement row carrying the
+path of unit codes above it (``/11/100/03317/``). "The villages under U on day D" is one prefix
+match on that indexed path, restricted to the rows valid on D. A reorganisation closes rows and
+opens new ones; it never edits the past.
+
+Validity ranges are half-open, ``[valid_from, valid_to)``; an empty ``valid_from`` means "since
+before our records begin", an empty ``valid_to`` means "still valid".
+"""
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from . import querysets
+from .fields import PeriodField, QuarterField
+from .periods import Period
+
+
+class Level(models.IntegerChoices):
+    PROVINCE = 1, _("province")
+    DISTRICT = 2, _("district")
+    COMMUNE = 3, _("commune")
+
+
+class UnitKind(models.TextChoices):
+    PROVINCE = "tinh", _("tỉnh (province)")
+    RURAL_DISTRICT = "huyen", _("huyện (rural district)")
+    TOWN = "thi_xa", _("thị xã (town)")
+    CITY = "thanh_pho", _("thành phố (city)")
+    COMMUNE = "xa", _("xã (commune)")
+    WARD = "phuong", _("phường (ward)")
+    TOWNSHIP = "thi_tran", _("thị trấn (township)")
+
+
+# Which kinds each level may take. A city (thành phố) is a district-level unit here; the
+# centrally run cities (Hà Nội, …) are provinces of kind "thành phố" too.
+KINDS_BY_LEVEL = {
+    Level.PROVINCE: {UnitKind.PROVINCE, UnitKind.CITY},
+    Level.DISTRICT: {UnitKind.RURAL_DISTRICT, UnitKind.TOWN, UnitKind.CITY},
+    Level.COMMUNE: {UnitKind.COMMUNE, UnitKind.WARD, UnitKind.TOWNSHIP},
+}
+
+
+class VillageStatus(models.TextChoices):
+    """What a historical source says of a village when it gives no count."""
+
+    NO_MEMBER = "no_member", _("no party member")
+    HAS_MEMBERS = "has_members", _("has party members")
+    HAS_OWN_CELL = "has_own_cell", _("has its own party cell")
+
+
+class GoalMetric(models.TextChoices):
+    """What a goal brings down to zero."""
+
+    BLANK_VILLAGES = "blank_villages", _("blank villages")
+    VILLAGES_WITHOUT_OWN_CELL = "villages_without_own_cell", _("villages without their own cell")
+    MERGED_CELLS = "merged_cells", _("merged cells")
+
+
+class ReportedMetric(models.TextChoices):
+    VILLAGES_TOTAL = "villages_total", _("villages in total")
+    BLANK_VILLAGES = "blank_villages", _("blank villages")
+    FORMERLY_BLANK_WITH_MEMBERS = (
+        "formerly_blank_with_members",
+        _("formerly blank villages that now have members"),
+    )
+    MEMBERS = "members", _("party members")
+    GRASSROOTS_ORGANISATIONS = "grassroots_organisations", _("grassroots party organisations")
+    ADMISSIONS = "admissions", _("admissions")
+    ETHNIC_MINORITY_ADMISSIONS = "ethnic_minority_admissions", _("ethnic-minority admissions")
+    MERGED_CELLS = "merged_cells", _("merged cells")
+    MERGED_CELLS_REDUCED = "merged_cells_reduced", _("merged cells reduced")
+    VILLAGES_WITH_OWN_CELL = "villages_with_own_cell", _("villages with their own cell")
+
+
+unit_code_validator = RegexValidator(
+    r"^[0-9]{2,5}$", _("An official unit code is 2 to 5 digits, as the statistics office writes it.")
+)
+
+
+class Sourced(models.Model):
+    """Where a record's facts come from."""
+
+    source_url = models.URLField(_("source URL"), max_length=500, blank=True)
+    source_location = models.CharField(
+        _("where in the source"), max_length=200, blank=True, help_text=_("e.g. paragraph 4")
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Dated(models.Model):
+    """A validity range [valid_from, valid_to); empty ends are open."""
+
+    valid_from = models.DateField(
+        _("valid from"), null=True, blank=True, help_text=_("Empty: since before the records begin.")
+    )
+    valid_to = models.DateField(
+        _("valid to"), null=True, blank=True, help_text=_("First day no longer valid. Empty: still valid.")
+    )
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def range_constraint(cls, name: str) -> models.CheckConstraint:
+        return models.CheckConstraint(
+            condition=Q(valid_from__isnull=True) | Q(valid_to__isnull=True) | Q(valid_to__gt=F("valid_from")),
+            name=name,
+            violation_error_message=_("The end of the validity range must come after its start."),
+        )
+
+    def validity_text(self) -> str:
+        start = self.valid_from.isoformat() if self.valid_from else "…"
+        end = self.valid_to.isoformat() if self.valid_to else "…"
+        return f"[{start}, {end})"
+
+    def is_active_on(self, day: datetime.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day < self.valid_to
+        )
+
+    def overlaps_range(self, start: datetime.date | None, end: datetime.date | None) -> bool:
+        """Whether [valid_from, valid_to) meets [start, end)."""
+        return (end is None or self.valid_from is None or self.valid_from < end) and (
+            start is None or self.valid_to is None or start < self.valid_to
+        )
+
+
+class AdministrativeUnit(Sourced, Dated):
+    """A province, district or commune, with its official code. Where it sits: ``placements``."""
+
+    code = models.CharField(_("official code"), max_length=5, validators=[unit_code_validator])
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=UnitKind.choices)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+
+    objects = querysets.UnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("administrative unit")
+        verbose_name_plural = _("administrative units")
+        ordering = ["level", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "valid_from"], name="unit_code_unique_per_start"),
+            Dated.range_constraint("unit_valid_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def clean(self) -> None:
+        if self.level and self.kind and self.kind not in KINDS_BY_LEVEL[Level(self.level)]:
+            raise ValidationError(
+                {"kind": _("A %(level)s cannot be of this kind.") % {"level": Level(self.level).label}}
+            )
+
+    def placement_on(self, day: datetime.date) -> UnitPlacement | None:
+        return self.placements.active_on(day).select_related("parent").first()
+
+    def path_on(self, day: datetime.date) -> str | None:
+        """The path of codes down to this unit in the map of ``day``, or None if not on it."""
+        return self.placements.active_on(day).values_list("path", flat=True).first()
+
+    def parent_on(self, day: datetime.date) -> AdministrativeUnit | None:
+        placement = self.placement_on(day)
+        return placement.parent if placement else None
+
+
+class UnitPlacement(Dated):
+    """Where a unit sits in the tree during a period: its parent and the path of codes to it."""
+
+    unit = models.ForeignKey(
+        AdministrativeUnit, models.CASCADE, related_name="placements", verbose_name=_("unit")
+    )
+    parent = models.ForeignKey(
+        AdministrativeUnit,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="child_placements",
+        verbose_name=_("parent unit"),
+    )
+    path = models.CharField(_("path"), max_length=100, editable=False)
+
+    objects = querysets.PlacementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("unit placement")
+        verbose_name_plural = _("unit placements")
+        ordering = ["unit", "valid_from"]
+        indexes = [
+            models.Index(fields=["path"], name="unit_placement_path", opclasses=["varchar_pattern_ops"])
+        ]
+        constraints = [Dated.range_constraint("unit_placement_valid_range")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} ⊂ {self.parent or '—'}"
+
+
+class Village(Sourced, Dated):
+    """A village (bản, thôn, tổ dân phố): the leaf the goal counts. Where it sits: ``placements``."""
+
+    name = models.CharField(_("name"), max_length=200)
+
+    objects = querysets.VillageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("village")
+        verbose_name_plural = _("villages")
+        ordering = ["name", "id"]
+        constraints = [Dated.range_constraint("village_valid_range")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def unit_on(self, day: datetime.date) -> AdministrativeUnit | None:
+        placement = self.placements.active_on(day).select_related("unit").first()
+        return placement.unit if placement else None
+
+
+class VillagePlacement(Dated):
+    """The unit a village belongs to during a period, with that unit's path."""
+
+    village = models.ForeignKey(Village, models.CASCADE, related_name="placements", verbose_name=_("village"))
+    unit = models.ForeignKey(
+        AdministrativeUnit, models.PROTECT, related_name="village_placements", verbose_name=_("unit")
+    )
+    path = models.CharField(_("path"), max_length=100, editable=False)
+
+    objects = querysets.PlacementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("village placement")
+        verbose_name_plural = _("village placements")
+        ordering = ["village", "valid_from"]
+        indexes = [
+            models.Index(fields=["path"], name="village_placement_path", opclasses=["varchar_pattern_ops"])
+        ]
+        constraints = [Dated.range_constraint("village_placement_valid_range")]
+
+    def __str__(self) -> str:
+        return f"{self.village} ⊂ {self.unit}"
+
+
+class GrassrootsOrganisation(Sourced):
+    """A grassroots party organisation (tổ chức cơ sở đảng), usually one per commune or agency."""
+
+    name = models.CharField(_("name"), max_length=200)
+    unit = models.ForeignKey(
+        AdministrativeUnit, models.PROTECT, related_name="organisations", verbose_name=_("unit")
+    )
+    founded_on = models.DateField(_("founded on"), null=True, blank=True)
+    dissolved_on = models.DateField(_("dissolved on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("grassroots party organisation")
+        verbose_name_plural = _("grassroots party organisations")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(founded_on__isnull=True) | Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=F("founded_on")),
+                name="organisation_dates_in_order",
+                violation_error_message=_("An organisation is dissolved after it is founded."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartyCell(Sourced):
+    """A party cell (chi bộ). Which villages it serves, and when: ``coverage``.
+
+    Serving one village makes it that village's own cell; several, a merged cell; none, an
+    agency cell. The kind therefore depends on the date.
+    """
+
+    name = models.CharField(_("name"), max_length=200)
+    organisation = models.ForeignKey(
+        GrassrootsOrganisation,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cells",
+        verbose_name=_("grassroots organisation"),
+    )
+    founded_on = models.DateField(_("founded on"), null=True, blank=True)
+    dissolved_on = models.DateField(_("dissolved on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("party cell")
+        verbose_name_plural = _("party cells")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(founded_on__isnull=True) | Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=F("founded_on")),
+                name="cell_dates_in_order",
+                violation_error_message=_("A cell is dissolved after it is founded."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def villages_served_on(self, day: datetime.date) -> list[int]:
+        return list(self.coverage.active_on(day).values_list("village_id", flat=True))
+
+
+class CellCoverage(Dated):
+    """A cell serves a village during a period."""
+
+    cell = models.ForeignKey(PartyCell, models.CASCADE, related_name="coverage", verbose_name=_("party cell"))
+    village = models.ForeignKey(Village, models.CASCADE, related_name="cell_coverage", verbose_name=_("village"))
+
+    objects = querysets.DatedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("village served by a cell")
+        verbose_name_plural = _("villages served by cells")
+        ordering = ["cell", "valid_from"]
+        constraints = [Dated.range_constraint("cell_coverage_valid_range")]
+
+    def __str__(self) -> str:
+        return f"{self.cell} → {self.village}"
+
+
+COUNT_FIELDS = ("full_members", "probationary_members", "admissions", "ethnic_minority_members", "candidates")
+
+
+class QuarterReport(Sourced):
+    """What a commune or district committee reports for one village and one quarter.
+
+    Either counts (full and probationary members at least) or, for historical facts where the
+    source gives no count, only a status. Never both.
+    """
+
+    village = models.ForeignKey(Village, models.PROTECT, related_name="reports", verbose_name=_("village"))
+    quarter = QuarterField(_("quarter"))
+    full_members = models.PositiveIntegerField(_("full members"), null=True, blank=True)
+    probationary_members = models.PositiveIntegerField(_("probationary members"), null=True, blank=True)
+    admissions = models.PositiveIntegerField(
+        _("admissions during the quarter"), null=True, blank=True
+    )
+    ethnic_minority_members = models.PositiveIntegerField(_("ethnic-minority members"), null=True, blank=True)
+    candidates = models.PositiveIntegerField(
+        _("candidates in preparation"), null=True, blank=True
+    )
+    status = models.CharField(
+        _("status only"),
+        max_length=20,
+        choices=VillageStatus.choices,
+        blank=True,
+        default="",
+        help_text=_("Only for a historical fact without counts: leave the counts empty."),
+    )
+    cell = models.ForeignKey(
+        PartyCell,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("party cell"),
+        help_text=_("The cell the village's members belong to: its own or a merged cell."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = querysets.QuarterReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("quarterly village report")
+        verbose_name_plural = _("quarterly village reports")
+        ordering = ["-quarter", "village"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "quarter"],
+                name="one_report_per_village_and_quarter",
+                violation_error_message=_("This village already has a report for this quarter."),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status="", full_members__isnull=False, probationary_members__isnull=False)
+                    | (
+                        ~Q(status="")
+                        & Q(
+                            full_members__isnull=True,
+                            probationary_members__isnull=True,
+                            admissions__isnull=True,
+                            ethnic_minority_members__isnull=True,
+                            candidates__isnull=True,
+                        )
+                    )
+                ),
+                name="report_has_counts_or_status",
+                violation_error_message=_(
+                    "Give the full and probationary member counts, or only a status for a "
+                    "historical fact without counts, not both."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(admissions__isnull=True) | Q(admissions__lte=F("probationary_members")),
+                name="admissions_within_probationary",
+                violation_error_message=_(
+                    "Admissions during the quarter cannot exceed the probationary members: "
+                    "every new member starts on probation."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(ethnic_minority_members__isnull=True)
+                | Q(ethnic_minority_members__lte=F("full_members") + F("probationary_members")),
+                name="ethnic_minority_within_members",
+                violation_error_message=_("Ethnic-minority members cannot exceed the members."),
+            ),
+            models.CheckConstraint(
+                condition=Q(cell__isnull=True)
+                | (~Q(status=VillageStatus.NO_MEMBER) & (~Q(status="") | Q(full_members__gt=0) | Q(probationary_members__gt=0))),
+                name="blank_village_has_no_cell",
+                violation_error_message=_("A village without a party member belongs to no cell."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.quarter}"
+
+    def clean(self) -> None:
+        """Every rule a report must keep, whichever path writes it (admin, API, command).
+
+        A report describes the village as at the last day of its quarter: the village, its
+        place on the map and its cell must all exist on that day.
+        """
+        errors: dict[str, list] = {}
+
+        def error(field: str, message) -> None:
+            errors.setdefault(field, []).append(message)
+
+        counts = {name: getattr(self, name) for name in COUNT_FIELDS}
+        if self.status:
+            if any(value is not None for value in counts.values()):
+                error("status", _("A status-only report holds no counts: clear the counts or the status."))
+        else:
+            for name in ("full_members", "probationary_members"):
+                if counts[name] is None:
+                    error(name, _("Give this count, or give only a status for a historical fact."))
+        for name, value in counts.items():
+            if value is not None and value < 0:
+                error(name, _("A count cannot be negative."))
+        if counts["admissions"] is not None and counts["probationary_members"] is not None:
+            if counts["admissions"] > counts["probationary_members"]:
+                error(
+                    "admissions",
+                    _(
+                        "Admissions (%(admissions)s) cannot exceed the probationary members "
+                        "(%(probationary)s): every new member starts on probation."
+                    )
+                    % {"admissions": counts["admissions"], "probationary": counts["probationary_members"]},
+                )
+        if self.members is not None and counts["ethnic_minority_members"] is not None:
+            if counts["ethnic_minority_members"] > self.members:
+                error(
+                    "ethnic_minority_members",
+                    _("Ethnic-minority members (%(ethnic)s) cannot exceed the members (%(members)s).")
+                    % {"ethnic": counts["ethnic_minority_members"], "members": self.members},
+                )
+        blank = self.status == VillageStatus.NO_MEMBER or self.members == 0
+        if blank and self.cell_id:
+            error("cell", _("A village without a party member belongs to no cell."))
+
+        if isinstance(self.quarter, Period) and self.village_id:
+            self._clean_dates(error)
+        if errors:
+            raise ValidationError(errors)
+
+    def _clean_dates(self, error) -> None:
+        from django.utils import timezone
+
+        day = self.quarter.end
+        if self.quarter.start > timezone.localdate():
+            error("quarter", _("%(quarter)s has not begun: no report for a future quarter.") % {"quarter": self.quarter})
+            return
+        village = self.village
+        if not village.is_active_on(day):
+            error(
+                "quarter",
+                _("%(village)s does not exist on the last day of %(quarter)s (valid %(range)s).")
+                % {"village": village, "quarter": self.quarter, "range": village.validity_text()},
+            )
+            return
+        if village.pk and not village.placements.active_on(day).exists():
+            error("quarter", _("%(village)s belongs to no unit in %(quarter)s.") % {"village": village, "quarter": self.quarter})
+        if self.cell_id:
+            served = set(self.cell.villages_served_on(day))
+            if village.pk not in served:
+                error(
+                    "cell",
+                    _("%(cell)s does not serve %(village)s in %(quarter)s.")
+                    % {"cell": self.cell, "village": village, "quarter": self.quarter},
+                )
+            elif self.status == VillageStatus.HAS_OWN_CELL and len(served) > 1:
+                error(
+                    "cell",
+                    _("%(cell)s is a merged cell in %(quarter)s: it is not the village's own cell.")
+                    % {"cell": self.cell, "quarter": self.quarter},
+                )
+
+    @property
+    def members(self) -> int | None:
+        if self.full_members is None or self.probationary_members is None:
+            return None
+        return self.full_members + self.probationary_members
+
+
+class ReportedFigure(Sourced):
+    """A unit-level total from a cited document. Shown beside computed figures, never mixed in."""
+
+    unit = models.ForeignKey(
+        AdministrativeUnit, models.PROTECT, related_name="reported_figures", verbose_name=_("unit")
+    )
+    combined_with = models.ManyToManyField(
+        AdministrativeUnit,
+        blank=True,
+        related_name="combined_reported_figures",
+        verbose_name=_("reported together with"),
+        help_text=_("Other units the source counts in the same total."),
+    )
+    period = PeriodField(_("period"), help_text=_("When the figure holds: 2008, 2019Q2 or 2019-05."))
+    since = PeriodField(
+        _("counted since"),
+        null=True,
+        blank=True,
+        help_text=_("For a change or a count of events: the period counting starts from."),
+    )
+    metric = models.CharField(_("metric"), max_length=40, choices=ReportedMetric.choices)
+    value = models.PositiveIntegerField(_("value"))
+
+    class Meta:
+        verbose_name = _("reported figure")
+        verbose_name_plural = _("reported figures")
+        ordering = ["unit", "period", "metric"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "period", "metric", "source_url"],
+                name="one_reported_figure_per_source",
+                violation_error_message=_("This source already gives this figure for this unit and period."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit.name} {self.period}: {self.get_metric_display()} = {self.value}"
+
+    def clean(self) -> None:
+        errors = {}
+        if not self.source_url:
+            errors["source_url"] = _("A reported figure needs its source.")
+        if self.since and self.period and self.period < self.since:
+            errors["since"] = _("Counting starts before the period the figure holds for.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Goal(Sourced):
+    """A dated target set by a committee for its area: a metric that must reach zero."""
+
+    unit = models.ForeignKey(AdministrativeUnit, models.PROTECT, related_name="goals", verbose_name=_("unit"))
+    title = models.CharField(_("title"), max_length=300)
+    metric = models.CharField(_("what must reach zero"), max_length=40, choices=GoalMetric.choices)
+    baseline_period = PeriodField(
+        _("baseline period"), null=True, blank=True, help_text=_("Empty when the source states none.")
+    )
+    deadline = PeriodField(
+        _("deadline"), null=True, blank=True, help_text=_("Empty when the source states none.")
+    )
+    set_by = models.CharField(_("set by"), max_length=200, help_text=_("The committee that set the goal."))
+
+    objects = querysets.GoalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+        ordering = ["unit", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.baseline_period and self.deadline and self.deadline < self.baseline_period:
+            raise ValidationError({"deadline": _("The deadline comes after the baseline period.")})

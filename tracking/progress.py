@@ -1,0 +1,542 @@
+"""Every figure the product reports, computed here and only here.
+
+Two kinds of figure never mix:
+
+* **computed** figures come from the quarterly village reports. A village that did not report
+  in a quarter carries its latest earlier report forward. Stocks (villages, members, cells)
+  are counted as at the last day of the period; flows (admissions) are summed over the
+  quarters the period covers.
+* **reported** figures are unit-level totals from a cited document (the 2008 count, …). They
+  are listed beside the computed ones with their source, and a few are derived from two cited
+  figures (blank villages = a baseline count − the villages resolved since), saying so.
+
+Speed: each call reads its data in a fixed number of queries, however many villages, reports
+or quarters are involved, and computes in Python. It reads every report of the unit's villages
+up to the period: at provincial scale that is thousands of rows. At national scale the figures
+should be precomputed on write; keeping every figure here keeps that change local.
+"""
+from __future__ import annotations
+
+import bisect
+import datetime
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from .models import (
+    AdministrativeUnit,
+    CellCoverage,
+    Goal,
+    GoalMetric,
+    QuarterReport,
+    ReportedFigure,
+    ReportedMetric,
+    UnitPlacement,
+    VillagePlacement,
+    VillageStatus,
+)
+from .periods import Period, current_quarter, quarter_range
+
+VILLAGE_REPORTS = "village_reports"
+REPORTED_FIGURE = "reported_figure"
+DERIVED_FROM_REPORTED = "derived_from_reported_figures"
+
+ACHIEVED, ON_TRACK, AT_RISK, OVERDUE, NO_DATA = "achieved", "on_track", "at_risk", "overdue", "no_data"
+TREND_QUARTERS = 4
+
+
+def _active(row: dict, day: datetime.date) -> bool:
+    return (row["valid_from"] is None or row["valid_from"] <= day) and (
+        row["valid_to"] is None or day < row["valid_to"]
+    )
+
+
+def _minimal_prefixes(paths: set[str]) -> list[str]:
+    """The paths that are not below another path of the set."""
+    result: list[str] = []
+    for path in sorted(paths):
+        if not result or not path.startswith(result[-1]):
+            result.append(path)
+    return result
+
+
+def unit_ref(unit: AdministrativeUnit) -> dict:
+    return {"code": unit.code, "name": unit.name, "level": unit.get_level_display()}
+
+
+@dataclass
+class _VillageState:
+    """What a village's latest report at or before a quarter says."""
+
+    quarter: Period
+    members: int | None
+    status: str
+    cell_id: int | None
+    admissions: int | None
+
+
+@dataclass
+class UnitData:
+    """The rows behind the figures of some units, read in a fixed number of queries."""
+
+    units: list[AdministrativeUnit]
+    last_quarter: Period
+    unit_placements: dict[int, list[dict]] = field(default_factory=dict)
+    village_placements: list[dict] = field(default_factory=list)
+    reports: dict[int, list[dict]] = field(default_factory=dict)
+    coverage: dict[int, list[dict]] = field(default_factory=dict)
+    report_indexes: dict[int, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, units: list[AdministrativeUnit], last_quarter: Period) -> UnitData:
+        data = cls(units=units, last_quarter=last_quarter)
+        for row in UnitPlacement.objects.filter(unit__in=units).values("unit_id", "path", "valid_from", "valid_to"):
+            data.unit_placements.setdefault(row["unit_id"], []).append(row)
+        prefixes = _minimal_prefixes({row["path"] for rows in data.unit_placements.values() for row in rows})
+        if not prefixes:
+            return data
+        under = Q()
+        for prefix in prefixes:
+            under |= Q(path__startswith=prefix)
+        placements = VillagePlacement.objects.filter(under)
+        data.village_placements = list(
+            placements.values(
+                "village_id", "path", "valid_from", "valid_to",
+                "village__valid_from", "village__valid_to",
+            )
+        )
+        village_ids = placements.values("village_id")
+        reports = (
+            QuarterReport.objects.filter(village_id__in=village_ids, quarter__lte=last_quarter)
+            .order_by("village_id", "quarter")
+            .values("village_id", "quarter", "full_members", "probationary_members", "admissions", "status", "cell_id")
+        )
+        for row in reports:
+            data.reports.setdefault(row["village_id"], []).append(row)
+            data.report_indexes.setdefault(row["village_id"], []).append(row["quarter"].index)
+        cells = CellCoverage.objects.filter(village_id__in=village_ids).values("cell_id")
+        for row in CellCoverage.objects.filter(cell_id__in=cells).values("cell_id", "village_id", "valid_from", "valid_to"):
+            data.coverage.setdefault(row["cell_id"], []).append(row)
+        return data
+
+    def unit_path(self, unit: AdministrativeUnit, day: datetime.date) -> str | None:
+        for row in self.unit_placements.get(unit.pk, []):
+            if _active(row, day):
+                return row["path"]
+        return None
+
+    def villages_under(self, unit: AdministrativeUnit, day: datetime.date) -> set[int] | None:
+        """Villages at or below ``unit`` on ``day``; None when the unit is not on that day's map."""
+        path = self.unit_path(unit, day)
+        if path is None:
+            return None
+        return {
+            row["village_id"]
+            for row in self.village_placements
+            if _active(row, day)
+            and row["path"].startswith(path)
+            and _active({"valid_from": row["village__valid_from"], "valid_to": row["village__valid_to"]}, day)
+        }
+
+    def state(self, village_id: int, quarter: Period) -> _VillageState | None:
+        rows = self.reports.get(village_id)
+        if not rows:
+            return None
+        position = bisect.bisect_right(self.report_indexes[village_id], quarter.index)
+        if position == 0:
+            return None
+        row = rows[position - 1]
+        members = None
+        if row["full_members"] is not None and row["probationary_members"] is not None:
+            members = row["full_members"] + row["probationary_members"]
+        return _VillageState(row["quarter"], members, row["status"], row["cell_id"], row["admissions"])
+
+    def villages_served(self, cell_id: int, day: datetime.date) -> set[int]:
+        return {row["village_id"] for row in self.coverage.get(cell_id, []) if _active(row, day)}
+
+    def admissions(self, village_ids: set[int], quarters: list[Period]) -> int | None:
+        indexes = {quarter.index for quarter in quarters}
+        values = [
+            row["admissions"]
+            for village_id in village_ids
+            for row in self.reports.get(village_id, [])
+            if row["quarter"].index in indexes and row["admissions"] is not None
+        ]
+        return sum(values) if values else None
+
+    def computed(self, unit: AdministrativeUnit, period: Period) -> dict | None:
+        """The computed figures of ``unit`` for ``period``; None if the unit is not on its map."""
+        quarter = period.last_quarter
+        day = quarter.end
+        villages = self.villages_under(unit, day)
+        if villages is None:
+            return None
+        blank = with_members = own_cell = merged = without_report = carried = status_only = 0
+        members_total = 0
+        counted = 0
+        merged_cells: set[int] = set()
+        for village_id in villages:
+            state = self.state(village_id, quarter)
+            if state is None:
+                without_report += 1
+                continue
+            if state.quarter != quarter:
+                carried += 1
+            if state.members is None:
+                status_only += 1
+                is_blank = state.status == VillageStatus.NO_MEMBER
+            else:
+                counted += 1
+                members_total += state.members
+                is_blank = state.members == 0
+            blank += is_blank
+            with_members += not is_blank
+            served = self.villages_served(state.cell_id, day) if state.cell_id else set()
+            if len(served) > 1:
+                merged += 1
+                merged_cells.add(state.cell_id)
+            elif len(served) == 1 or state.status == VillageStatus.HAS_OWN_CELL:
+                own_cell += 1
+        for cell_id, rows in self.coverage.items():
+            served = self.villages_served(cell_id, day)
+            if len(served) > 1 and served & villages:
+                merged_cells.add(cell_id)
+        notes = []
+        if status_only:
+            notes.append(
+                _("%(n)s villages are known by a status only, not by a count: their members are not in the total.")
+                % {"n": status_only}
+            )
+        if carried:
+            notes.append(
+                _("%(n)s villages did not report in %(quarter)s: their latest earlier report is carried forward.")
+                % {"n": carried, "quarter": quarter}
+            )
+        if without_report:
+            notes.append(
+                _("%(n)s villages have no report yet: they are in no figure but the total.") % {"n": without_report}
+            )
+        return {
+            "as_of_quarter": str(quarter),
+            "villages_total": len(villages),
+            "blank_villages": blank,
+            "villages_with_members": with_members,
+            "villages_with_own_cell": own_cell,
+            "villages_in_merged_cells": merged,
+            "merged_cells": len(merged_cells),
+            "members": members_total if counted else None,
+            "villages_counted": counted,
+            "villages_status_only": status_only,
+            "villages_carried_forward": carried,
+            "admissions": self.admissions(villages, period.quarters()),
+            "villages_without_report": without_report,
+            "source": VILLAGE_REPORTS,
+            "notes": notes,
+        }
+
+    def complete(self, figures: dict | None) -> bool:
+        """Whether computed figures speak for every village on the register."""
+        return bool(figures) and figures["villages_total"] > 0 and figures["villages_without_report"] == 0
+
+    def latest_quarter_with_data(self, unit: AdministrativeUnit, up_to: Period) -> Period | None:
+        day = up_to.end
+        villages = self.villages_under(unit, day) or set()
+        quarters = [
+            row["quarter"] for village_id in villages for row in self.reports.get(village_id, [])
+        ]
+        return max(quarters) if quarters else None
+
+
+# ---------------------------------------------------------------------------------------
+# Reported figures
+
+
+def _figure_ref(figure: ReportedFigure) -> dict:
+    return {
+        "id": figure.pk,
+        "metric": figure.metric,
+        "value": figure.value,
+        "period": str(figure.period),
+        "since": str(figure.since) if figure.since else None,
+        "unit": unit_ref(figure.unit),
+        "combined_with": [unit_ref(unit) for unit in figure.combined_with.all()],
+        "source_url": figure.source_url,
+        "source_location": figure.source_location,
+        "note": figure.note,
+    }
+
+
+def reported_figures_for(units: list[AdministrativeUnit]) -> dict[int, list[ReportedFigure]]:
+    """Each unit's reported figures (its own and those it is combined into), in two queries."""
+    figures = (
+        ReportedFigure.objects.filter(Q(unit__in=units) | Q(combined_with__in=units))
+        .distinct()
+        .select_related("unit")
+        .prefetch_related("combined_with")
+    )
+    by_unit: dict[int, list[ReportedFigure]] = defaultdict(list)
+    wanted = {unit.pk for unit in units}
+    for figure in figures:
+        for unit_id in {figure.unit_id} | {unit.pk for unit in figure.combined_with.all()}:
+            if unit_id in wanted:
+                by_unit[unit_id].append(figure)
+    return by_unit
+
+
+def _derived_blank(figures: list[ReportedFigure]) -> list[dict]:
+    """Blank villages = a cited baseline count − the villages resolved since, both cited."""
+    baselines = {
+        (figure.unit_id, str(figure.period)): figure
+        for figure in figures
+        if figure.metric == ReportedMetric.BLANK_VILLAGES
+    }
+    derived = []
+    for resolved in figures:
+        if resolved.metric != ReportedMetric.FORMERLY_BLANK_WITH_MEMBERS or not resolved.since:
+            continue
+        baseline = baselines.get((resolved.unit_id, str(resolved.since)))
+        if baseline is None or baseline.value < resolved.value:
+            continue
+        derived.append(
+            {
+                "id": None,
+                "metric": ReportedMetric.BLANK_VILLAGES.value,
+                "value": baseline.value - resolved.value,
+                "period": str(resolved.period),
+                "since": None,
+                "unit": unit_ref(resolved.unit),
+                "combined_with": [unit_ref(unit) for unit in resolved.combined_with.all()],
+                "source": DERIVED_FROM_REPORTED,
+                "derivation": _("%(baseline)s blank villages in %(since)s − %(resolved)s of them with members by %(period)s")
+                % {"baseline": baseline.value, "since": baseline.period, "resolved": resolved.value, "period": resolved.period},
+                "derived_from": [baseline.pk, resolved.pk],
+                "source_url": resolved.source_url,
+                "source_location": ", ".join(
+                    dict.fromkeys(filter(None, [baseline.source_location, resolved.source_location]))
+                ),
+                "note": "",
+            }
+        )
+    return derived
+
+
+def reported_entries(figures: list[ReportedFigure], period: Period | None = None) -> list[dict]:
+    """Cited figures (and those derived from two of them) whose period meets ``period``."""
+    entries = [dict(_figure_ref(figure), source=REPORTED_FIGURE) for figure in figures]
+    entries += _derived_blank(figures)
+    if period is not None:
+        entries = [entry for entry in entries if Period.parse(entry["period"]).overlaps(period)]
+    return sorted(entries, key=lambda entry: (Period.parse(entry["period"]), entry["metric"], entry["source"]))
+
+
+# ---------------------------------------------------------------------------------------
+# Unit figures
+
+
+def _not_on_map(unit: AdministrativeUnit, period: Period) -> ValidationError:
+    return ValidationError(
+        _("%(unit)s is not on the map in %(period)s (valid %(range)s).")
+        % {"unit": unit, "period": period, "range": unit.validity_text()},
+        code="unit_not_on_map",
+    )
+
+
+def latest_period(unit: AdministrativeUnit, today: datetime.date | None = None) -> Period:
+    """The latest quarter in which a village under ``unit`` reported, else the current quarter."""
+    now = current_quarter(today)
+    data = UnitData.load([unit], now)
+    return data.latest_quarter_with_data(unit, now) or now
+
+
+def _figures_row(data: UnitData, figures: list[ReportedFigure], unit: AdministrativeUnit, period: Period) -> dict:
+    computed = data.computed(unit, period)
+    if computed is None:
+        raise _not_on_map(unit, period)
+    return {"unit": unit_ref(unit), "period": str(period), **computed, "reported": reported_entries(figures, period)}
+
+
+def unit_progress(unit: AdministrativeUnit, period: Period | None = None, *, today: datetime.date | None = None) -> dict:
+    """The figures of ``unit`` for ``period`` (default: the latest quarter with data)."""
+    period = period or latest_period(unit, today)
+    data = UnitData.load([unit], period.last_quarter)
+    return _figures_row(data, reported_figures_for([unit]).get(unit.pk, []), unit, period)
+
+
+def unit_timeline(unit: AdministrativeUnit, first: Period, last: Period) -> list[dict]:
+    """One row of figures per quarter from ``first`` to ``last``, in a fixed number of queries."""
+    data = UnitData.load([unit], last.last_quarter)
+    figures = reported_figures_for([unit]).get(unit.pk, [])
+    rows = []
+    for quarter in quarter_range(first, last):
+        if data.unit_path(unit, quarter.end) is not None:
+            rows.append(_figures_row(data, figures, unit, quarter))
+    return rows
+
+
+# ---------------------------------------------------------------------------------------
+# Goals
+
+
+def _metric_value(figures: dict, metric: str) -> int | None:
+    if metric == GoalMetric.BLANK_VILLAGES:
+        return figures["blank_villages"]
+    if metric == GoalMetric.VILLAGES_WITHOUT_OWN_CELL:
+        return figures["villages_total"] - figures["villages_with_own_cell"]
+    return figures["merged_cells"]
+
+
+def _reported_series(goal: Goal, entries: list[dict]) -> dict[int, dict]:
+    """The goal's metric from cited figures, by quarter index: what the source itself says wins
+    over a value derived from two figures."""
+    series: dict[int, dict] = {}
+    for entry in entries:
+        if entry["metric"] != goal.metric or entry["unit"]["code"] != goal.unit.code:
+            continue
+        index = Period.parse(entry["period"]).index
+        if index not in series or series[index]["source"] != REPORTED_FIGURE:
+            series[index] = {
+                "value": entry["value"],
+                "period": entry["period"],
+                "source": entry["source"],
+                "figure_ids": [entry["id"]] if entry["id"] else entry["derived_from"],
+                "source_url": entry["source_url"],
+                "source_location": entry["source_location"],
+                "detail": entry.get("derivation", ""),
+            }
+    return series
+
+
+def _computed_series(goal: Goal, data: UnitData, quarters: list[Period]) -> dict[int, dict]:
+    series: dict[int, dict] = {}
+    for quarter in quarters:
+        figures = data.computed(goal.unit, quarter)
+        if data.complete(figures):
+            series[quarter.index] = {
+                "value": _metric_value(figures, goal.metric),
+                "period": str(quarter),
+                "source": VILLAGE_REPORTS,
+                "villages": figures["villages_total"],
+                "detail": _("computed from the reports of %(n)s villages") % {"n": figures["villages_total"]},
+            }
+    return series
+
+
+def _progress_row(goal: Goal, data: UnitData, entries: list[dict], as_of: Period) -> dict:
+    row = {
+        "id": goal.pk,
+        "title": goal.title,
+        "unit": unit_ref(goal.unit),
+        "metric": goal.metric,
+        "target": 0,
+        "set_by": goal.set_by,
+        "baseline_period": str(goal.baseline_period) if goal.baseline_period else None,
+        "deadline": str(goal.deadline) if goal.deadline else None,
+        "as_of": str(as_of),
+        "baseline": None,
+        "baseline_source": None,
+        "current": None,
+        "current_period": None,
+        "current_source": None,
+        "resolved": None,
+        "progress": None,
+        "status": NO_DATA,
+        "projected_period": None,
+        "basis": None,
+        "explanation": "",
+        "source_url": goal.source_url,
+        "source_location": goal.source_location,
+    }
+    if goal.baseline_period is None:
+        row["explanation"] = _("The goal has no baseline period: nothing to measure progress against.")
+        return row
+    baseline_quarter = goal.baseline_period.last_quarter
+    reported = _reported_series(goal, entries)
+    # One goal follows one kind of figure from its baseline on, so that a cited total and a
+    # partial village register are never compared: a cited baseline wins, because it counts
+    # every village while the register may hold only some of them.
+    if baseline_quarter.index in reported:
+        series = {index: point for index, point in reported.items() if index >= baseline_quarter.index}
+        row["basis"] = REPORTED_FIGURE
+    else:
+        quarters = quarter_range(baseline_quarter, as_of) if baseline_quarter <= as_of else []
+        series = _computed_series(goal, data, quarters)
+        row["basis"] = VILLAGE_REPORTS
+    series = {index: point for index, point in series.items() if index <= as_of.index}
+    if baseline_quarter.index not in series:
+        row["basis"] = None
+        row["explanation"] = _(
+            "No figure for the baseline period %(period)s: neither a cited figure for %(unit)s nor "
+            "reports from every one of its villages."
+        ) % {"period": goal.baseline_period, "unit": goal.unit.name}
+        return row
+    baseline = series[baseline_quarter.index]
+    current_index = max(series)
+    current = series[current_index]
+    row.update(
+        baseline=baseline["value"],
+        baseline_source=baseline,
+        current=current["value"],
+        current_period=current["period"],
+        current_source=current,
+        resolved=baseline["value"] - current["value"],
+    )
+    row["progress"] = (
+        round(max(0.0, min(1.0, row["resolved"] / baseline["value"])), 4)
+        if baseline["value"]
+        else (1.0 if current["value"] == 0 else 0.0)
+    )
+    deadline_index = goal.deadline.last_quarter.index if goal.deadline else None
+    if current["value"] == 0:
+        achieved = min(index for index, point in series.items() if point["value"] == 0 and index >= baseline_quarter.index)
+        row["status"] = ACHIEVED
+        row["projected_period"] = str(Period.from_index(achieved))
+        row["explanation"] = _("Reached zero in %(quarter)s.") % {"quarter": Period.from_index(achieved)}
+        return row
+    if deadline_index is not None and as_of.index > deadline_index:
+        row["status"] = OVERDUE
+        row["explanation"] = _("The deadline %(deadline)s has passed with %(n)s left.") % {
+            "deadline": goal.deadline, "n": current["value"]
+        }
+        return row
+    recent = [index for index in series if index > current_index - TREND_QUARTERS]
+    first_index = min(recent) if len(recent) >= 2 else baseline_quarter.index
+    slope = (
+        (current["value"] - series[first_index]["value"]) / (current_index - first_index)
+        if current_index > first_index
+        else 0.0
+    )
+    if slope < 0:
+        projected = current_index + math.ceil(current["value"] / -slope)
+        row["projected_period"] = str(Period.from_index(projected))
+        late = deadline_index is not None and projected > deadline_index
+        row["status"] = AT_RISK if late else ON_TRACK
+        row["explanation"] = _("At %(rate).2f a quarter (%(first)s to %(last)s), zero is reached in %(projected)s.") % {
+            "rate": -slope, "first": Period.from_index(first_index), "last": current["period"],
+            "projected": row["projected_period"],
+        }
+    else:
+        row["status"] = AT_RISK
+        row["explanation"] = _("No decrease from %(first)s to %(last)s: zero is not in sight.") % {
+            "first": Period.from_index(first_index), "last": current["period"]
+        }
+    return row
+
+
+def goals_progress(goals: list[Goal], *, as_of: Period | None = None, today: datetime.date | None = None) -> list[dict]:
+    """Progress of each goal as of ``as_of`` (default: the current quarter), in a fixed number
+    of queries whatever the number of goals."""
+    as_of = as_of or current_quarter(today)
+    goals = list(goals)
+    units = list({goal.unit_id: goal.unit for goal in goals}.values())
+    data = UnitData.load(units, as_of)
+    figures = reported_figures_for(units)
+    entries = {unit.pk: reported_entries(figures.get(unit.pk, [])) for unit in units}
+    return [_progress_row(goal, data, entries[goal.unit_id], as_of) for goal in goals]
+
+
+def goal_progress(goal: Goal, *, as_of: Period | None = None, today: datetime.date | None = None) -> dict:
+    return goals_progress([goal], as_of=as_of, today=today)[0]

@@ -1,0 +1,113 @@
+"""Chainable read filters. They filter and annotate; they never write."""
+from __future__ import annotations
+
+import datetime
+
+from django.db import models
+from django.db.models import OuterRef, Q, Subquery
+
+
+def active_on_q(day: datetime.date, prefix: str = "") -> Q:
+    """Rows whose validity range [valid_from, valid_to) contains ``day``; null ends are open."""
+    return (Q(**{f"{prefix}valid_from__isnull": True}) | Q(**{f"{prefix}valid_from__lte": day})) & (
+        Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gt": day})
+    )
+
+
+def overlapping_q(start: datetime.date | None, end: datetime.date | None, prefix: str = "") -> Q:
+    """Rows whose validity range meets [start, end); ``None`` ends are open."""
+    condition = Q()
+    if end is not None:
+        condition &= Q(**{f"{prefix}valid_from__isnull": True}) | Q(**{f"{prefix}valid_from__lt": end})
+    if start is not None:
+        condition &= Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gt": start})
+    return condition
+
+
+class DatedQuerySet(models.QuerySet):
+    def active_on(self, day: datetime.date):
+        """Rows valid on ``day``."""
+        return self.filter(active_on_q(day))
+
+    def overlapping(self, start: datetime.date | None, end: datetime.date | None):
+        """Rows valid at some time in [start, end)."""
+        return self.filter(overlapping_q(start, end))
+
+
+class UnitQuerySet(DatedQuerySet):
+    def within(self, unit, day: datetime.date):
+        """Units below ``unit`` (not the unit itself) in the map of ``day``."""
+        path = unit.path_on(day)
+        if path is None:
+            return self.none()
+        return self.active_on(day).filter(
+            placements__in=unit.placements.model.objects.active_on(day).under(path).exclude(unit=unit)
+        )
+
+    def children_of(self, unit, day: datetime.date):
+        """The direct children of ``unit`` in the map of ``day``."""
+        return self.active_on(day).filter(
+            placements__in=unit.placements.model.objects.active_on(day).filter(parent=unit)
+        )
+
+    def at_level(self, level: int):
+        """Units of one level (province, district, commune)."""
+        return self.filter(level=level)
+
+
+class PlacementQuerySet(DatedQuerySet):
+    """Dated rows that place a unit or a village in the tree, under a path of unit codes."""
+
+    def under(self, path: str):
+        """Placements at ``path`` or below it: one prefix match on an indexed column."""
+        return self.filter(path__startswith=path)
+
+
+class VillageQuerySet(DatedQuerySet):
+    def within(self, unit, day: datetime.date):
+        """Villages placed at ``unit`` or below it on ``day``.
+
+        ``unit.path_on(day)`` is a primary-key lookup; the villages are then one query on the
+        indexed path column, whatever the depth of the tree.
+        """
+        from .models import VillagePlacement
+
+        path = unit.path_on(day)
+        if path is None:
+            return self.none()
+        return self.active_on(day).filter(
+            placements__in=VillagePlacement.objects.active_on(day).under(path)
+        )
+
+    def search(self, text: str):
+        """Villages whose name contains ``text`` (any case)."""
+        return self.filter(name__icontains=text)
+
+    def with_unit_on(self, day: datetime.date):
+        """Annotate each village with the code and name of the unit it sits in on ``day``."""
+        from .models import VillagePlacement
+
+        placement = VillagePlacement.objects.filter(village=OuterRef("pk")).active_on(day)
+        return self.annotate(
+            unit_code_on_day=Subquery(placement.values("unit__code")[:1]),
+            unit_name_on_day=Subquery(placement.values("unit__name")[:1]),
+        )
+
+
+class QuarterReportQuerySet(models.QuerySet):
+    def up_to(self, quarter):
+        """Reports of ``quarter`` and every earlier quarter."""
+        return self.filter(quarter__lte=quarter)
+
+    def latest_per_village(self, quarter):
+        """For each village, its latest report at or before ``quarter`` (carry-forward)."""
+        later = self.model.objects.filter(
+            village=OuterRef("village"), quarter__gt=OuterRef("quarter"), quarter__lte=quarter
+        )
+        return self.up_to(quarter).exclude(models.Exists(later))
+
+
+class GoalQuerySet(models.QuerySet):
+    def for_unit(self, unit):
+        """Goals set for ``unit``."""
+        return self.filter(unit=unit)

@@ -1,0 +1,279 @@
+"""Every write. The admin, the API and the management commands call these functions, so each
+rule is enforced once: ``full_clean()`` (the model's rules and constraints) inside a transaction.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .models import (
+    COUNT_FIELDS,
+    AdministrativeUnit,
+    CellCoverage,
+    Goal,
+    GrassrootsOrganisation,
+    Level,
+    PartyCell,
+    QuarterReport,
+    ReportedFigure,
+    UnitPlacement,
+    Village,
+    VillagePlacement,
+)
+from .periods import Period
+
+REPORT_FIELDS = (*COUNT_FIELDS, "status", "cell", "source_url", "source_location", "note")
+
+
+def _placement_covering(unit: AdministrativeUnit, start: datetime.date | None, end: datetime.date | None) -> UnitPlacement:
+    """The one placement of ``unit`` that covers all of [start, end), or a ValidationError."""
+    for placement in unit.placements.all():
+        starts_in_time = placement.valid_from is None or (start is not None and placement.valid_from <= start)
+        ends_in_time = placement.valid_to is None or (end is not None and end <= placement.valid_to)
+        if starts_in_time and ends_in_time:
+            return placement
+    raise ValidationError(
+        _("%(unit)s is not on the map for the whole of %(range)s: choose dates when it is.")
+        % {"unit": unit, "range": f"[{start or '…'}, {end or '…'})"}
+    )
+
+
+def _check_code_free(code: str, start: datetime.date | None, end: datetime.date | None, exclude_pk=None) -> None:
+    clashes = AdministrativeUnit.objects.with_code(code).overlapping(start, end).exclude(pk=exclude_pk)
+    if clashes.exists():
+        raise ValidationError(
+            {"code": _("Another unit has code %(code)s during these dates: %(unit)s.") % {"code": code, "unit": clashes.first()}}
+        )
+
+
+@transaction.atomic
+def unit_create(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    level: int,
+    parent: AdministrativeUnit | None = None,
+    valid_from: datetime.date | None = None,
+    valid_to: datetime.date | None = None,
+    source_url: str = "",
+    source_location: str = "",
+    note: str = "",
+) -> AdministrativeUnit:
+    """Create a unit and place it under ``parent`` for its whole validity range."""
+    unit = AdministrativeUnit(
+        code=code,
+        name=name,
+        kind=kind,
+        level=level,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        source_url=source_url,
+        source_location=source_location,
+        note=note,
+    )
+    unit.full_clean()
+    _check_code_free(code, valid_from, valid_to)
+    if parent is None:
+        if level != Level.PROVINCE:
+            raise ValidationError({"parent": _("Only a province has no parent unit.")})
+        path = f"/{code}/"
+    else:
+        if parent.level >= level:
+            raise ValidationError({"parent": _("The parent must be a unit of a higher level.")})
+        path = _placement_covering(parent, valid_from, valid_to).path + f"{code}/"
+    unit.save()
+    UnitPlacement.objects.create(unit=unit, parent=parent, path=path, valid_from=valid_from, valid_to=valid_to)
+    return unit
+
+
+@transaction.atomic
+def unit_update(*, unit: AdministrativeUnit, name: str | None = None, kind: str | None = None,
+                valid_to: datetime.date | None = None, **sources) -> AdministrativeUnit:
+    """Rename a unit, change its kind or close it; its code and place change only by events."""
+    if name is not None:
+        unit.name = name
+    if kind is not None:
+        unit.kind = kind
+    for field, value in sources.items():
+        setattr(unit, field, value)
+    if valid_to is not None and valid_to != unit.valid_to:
+        unit.valid_to = valid_to
+        _check_code_free(unit.code, unit.valid_from, valid_to, exclude_pk=unit.pk)
+        still_open = Village.objects.within(unit, valid_to)
+        if still_open.exists():
+            raise ValidationError(
+                {"valid_to": _("%(count)s villages still belong to this unit on %(day)s: move them first.")
+                 % {"count": still_open.count(), "day": valid_to}}
+            )
+        unit.placements.filter(valid_to__isnull=True).update(valid_to=valid_to)
+    unit.full_clean()
+    unit.save()
+    return unit
+
+
+@transaction.atomic
+def village_create(
+    *,
+    name: str,
+    unit: AdministrativeUnit,
+    valid_from: datetime.date | None = None,
+    valid_to: datetime.date | None = None,
+    source_url: str = "",
+    source_location: str = "",
+    note: str = "",
+) -> Village:
+    """Create a village and place it in ``unit`` for its whole validity range."""
+    village = Village(
+        name=name, valid_from=valid_from, valid_to=valid_to,
+        source_url=source_url, source_location=source_location, note=note,
+    )
+    village.full_clean()
+    if not _unit_alive_over(unit, valid_from, valid_to):
+        raise ValidationError({"unit": _("%(unit)s does not exist for the whole life of the village.") % {"unit": unit}})
+    if unit.level == Level.PROVINCE:
+        raise ValidationError({"unit": _("A village belongs to a commune, or to a district where no commune is known.")})
+    try:
+        placement = _placement_covering(unit, valid_from, valid_to)
+    except ValidationError as error:
+        raise ValidationError({"unit": error.messages}) from error
+    village.save()
+    VillagePlacement.objects.create(village=village, unit=unit, path=placement.path, valid_from=valid_from, valid_to=valid_to)
+    return village
+
+
+def _unit_alive_over(unit: AdministrativeUnit, start, end) -> bool:
+    return (unit.valid_from is None or (start is not None and unit.valid_from <= start)) and (
+        unit.valid_to is None or (end is not None and end <= unit.valid_to)
+    )
+
+
+@transaction.atomic
+def village_update(*, village: Village, name: str | None = None, valid_to: datetime.date | None = None, **sources) -> Village:
+    """Rename or close a village. Closing keeps its history: reports after the date are refused."""
+    if name is not None:
+        village.name = name
+    for field, value in sources.items():
+        setattr(village, field, value)
+    if valid_to is not None and valid_to != village.valid_to:
+        later = village.reports.filter(quarter__gte=Period.quarter_of(valid_to))
+        if later.exists() and any(report.quarter.end >= valid_to for report in later):
+            raise ValidationError({"valid_to": _("The village has reports after this date.")})
+        village.valid_to = valid_to
+        village.placements.filter(valid_to__isnull=True).update(valid_to=valid_to)
+        village.cell_coverage.filter(valid_to__isnull=True).update(valid_to=valid_to)
+    village.full_clean()
+    village.save()
+    return village
+
+
+@transaction.atomic
+def organisation_create(*, name: str, unit: AdministrativeUnit, founded_on=None, dissolved_on=None, **sources) -> GrassrootsOrganisation:
+    organisation = GrassrootsOrganisation(name=name, unit=unit, founded_on=founded_on, dissolved_on=dissolved_on, **sources)
+    organisation.full_clean()
+    organisation.save()
+    return organisation
+
+
+@transaction.atomic
+def cell_create(
+    *,
+    name: str,
+    organisation: GrassrootsOrganisation | None = None,
+    founded_on: datetime.date | None = None,
+    villages: list[Village] = (),
+    **sources,
+) -> PartyCell:
+    """Create a cell serving ``villages`` from its founding (none: an agency cell)."""
+    cell = PartyCell(name=name, organisation=organisation, founded_on=founded_on, **sources)
+    cell.full_clean()
+    cell.save()
+    for village in villages:
+        cell_coverage_add(cell=cell, village=village, valid_from=founded_on)
+    return cell
+
+
+@transaction.atomic
+def cell_coverage_add(*, cell: PartyCell, village: Village, valid_from: datetime.date | None = None,
+                      valid_to: datetime.date | None = None) -> CellCoverage:
+    """Let ``cell`` serve ``village`` over [valid_from, valid_to)."""
+    coverage = CellCoverage(cell=cell, village=village, valid_from=valid_from, valid_to=valid_to)
+    coverage.full_clean()
+    if cell.founded_on and (valid_from is None or valid_from < cell.founded_on):
+        raise ValidationError({"valid_from": _("The cell was founded on %(day)s.") % {"day": cell.founded_on}})
+    if cell.dissolved_on and (valid_to is None or valid_to > cell.dissolved_on):
+        raise ValidationError({"valid_to": _("The cell was dissolved on %(day)s.") % {"day": cell.dissolved_on}})
+    if not _village_alive_over(village, valid_from, valid_to):
+        raise ValidationError({"village": _("%(village)s does not exist over these dates.") % {"village": village}})
+    if CellCoverage.objects.filter(cell=cell, village=village).overlapping(valid_from, valid_to).exists():
+        raise ValidationError({"village": _("The cell already serves this village during these dates.")})
+    coverage.save()
+    return coverage
+
+
+def _village_alive_over(village: Village, start, end) -> bool:
+    return (village.valid_from is None or (start is not None and village.valid_from <= start)) and (
+        village.valid_to is None or (end is not None and end <= village.valid_to)
+    )
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    report: QuarterReport
+    outcome: str  # "created", "updated" or "unchanged"
+
+
+@transaction.atomic
+def quarter_report_submit(*, village: Village, quarter: Period | str, **values) -> SubmitResult:
+    """Create or replace the report of ``village`` for ``quarter``.
+
+    ``values`` are the report's fields (counts, status, cell, sources); a field left out is
+    empty. Submitting the same values again changes nothing and says so.
+    """
+    unknown = set(values) - set(REPORT_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown report fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    quarter = QuarterReport._meta.get_field("quarter").to_python(quarter)
+    report = QuarterReport.objects.select_for_update().filter(village=village, quarter=quarter).first()
+    created = report is None
+    if created:
+        report = QuarterReport(village=village, quarter=quarter)
+    before = {name: getattr(report, name if name != "cell" else "cell_id") for name in REPORT_FIELDS}
+    for name in REPORT_FIELDS:
+        default = "" if name in ("status", "source_url", "source_location", "note") else None
+        setattr(report, name, values.get(name, default))
+    after = {name: getattr(report, name if name != "cell" else "cell_id") for name in REPORT_FIELDS}
+    report.full_clean()
+    if not created and before == after:
+        return SubmitResult(report, "unchanged")
+    report.save()
+    return SubmitResult(report, "created" if created else "updated")
+
+
+@transaction.atomic
+def quarter_report_delete(*, report: QuarterReport) -> None:
+    report.delete()
+
+
+@transaction.atomic
+def reported_figure_save(*, figure: ReportedFigure, combined_with: list[AdministrativeUnit] | None = None) -> ReportedFigure:
+    """Create or update a cited figure."""
+    figure.full_clean()
+    figure.save()
+    if combined_with is not None:
+        if figure.unit in combined_with:
+            raise ValidationError({"combined_with": _("A unit is not combined with itself.")})
+        figure.combined_with.set(combined_with)
+    return figure
+
+
+@transaction.atomic
+def goal_save(*, goal: Goal) -> Goal:
+    """Create or update a goal."""
+    goal.full_clean()
+    goal.save()
+    return goal
