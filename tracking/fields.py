@@ -41,6 +41,11 @@ class QuarterField(models.IntegerField):
 
     description = _("Quarter")
 
+    @property
+    def validators(self):
+        # IntegerField's range validators compare integers; a Period is validated when parsed.
+        return []
+
     def from_db_value(self, value, expression, connection):
         return None if value is None else Period.from_index(value)
 

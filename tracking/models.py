@@ -40,6 +40,16 @@ class UnitKind(models.TextChoices):
     TOWNSHIP = "thi_tran", _("thị trấn (township)")
 
 
+KIND_WORDS = {
+    UnitKind.PROVINCE: "tỉnh",
+    UnitKind.RURAL_DISTRICT: "huyện",
+    UnitKind.TOWN: "thị xã",
+    UnitKind.CITY: "thành phố",
+    UnitKind.COMMUNE: "xã",
+    UnitKind.WARD: "phường",
+    UnitKind.TOWNSHIP: "thị trấn",
+}
+
 # Which kinds each level may take. A city (thành phố) is a district-level unit here; the
 # centrally run cities (Hà Nội, …) are provinces of kind "thành phố" too.
 KINDS_BY_LEVEL = {
@@ -80,6 +90,9 @@ class ReportedMetric(models.TextChoices):
     MERGED_CELLS_REDUCED = "merged_cells_reduced", _("merged cells reduced")
     VILLAGES_WITH_OWN_CELL = "villages_with_own_cell", _("villages with their own cell")
 
+
+# The statistics office writes province codes with 2 digits, districts 3, communes 5.
+CODE_DIGITS = {Level.PROVINCE: 2, Level.DISTRICT: 3, Level.COMMUNE: 5}
 
 unit_code_validator = RegexValidator(
     r"^[0-9]{2,5}$", _("An official unit code is 2 to 5 digits, as the statistics office writes it.")
@@ -157,13 +170,20 @@ class AdministrativeUnit(Sourced, Dated):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
+        # "huyện Điện Biên (100)" and "tỉnh Điện Biên (11)" share a name: the kind tells them apart.
+        return f"{KIND_WORDS.get(self.kind, '')} {self.name} ({self.code})".strip()
 
     def clean(self) -> None:
+        errors = {}
         if self.level and self.kind and self.kind not in KINDS_BY_LEVEL[Level(self.level)]:
-            raise ValidationError(
-                {"kind": _("A %(level)s cannot be of this kind.") % {"level": Level(self.level).label}}
-            )
+            errors["kind"] = _("A %(level)s cannot be of this kind.") % {"level": Level(self.level).label}
+        digits = CODE_DIGITS.get(self.level)
+        if digits and self.code and len(self.code) != digits:
+            errors["code"] = _("The official code of a %(level)s has %(digits)s digits.") % {
+                "level": Level(self.level).label, "digits": digits,
+            }
+        if errors:
+            raise ValidationError(errors)
 
     def placement_on(self, day: datetime.date) -> UnitPlacement | None:
         return self.placements.active_on(day).select_related("parent").first()

@@ -35,6 +35,10 @@ class DatedQuerySet(models.QuerySet):
 
 
 class UnitQuerySet(DatedQuerySet):
+    def with_code(self, code: str):
+        """Units with this official code, whatever their validity, latest first."""
+        return self.filter(code=code).order_by(models.F("valid_from").desc(nulls_last=True))
+
     def within(self, unit, day: datetime.date):
         """Units below ``unit`` (not the unit itself) in the map of ``day``."""
         path = unit.path_on(day)

@@ -1,0 +1,35 @@
+"""Load the article's data into an empty database; offer to create the first staff user."""
+import sys
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from tracking.models import AdministrativeUnit
+
+FIXTURE = "dien_bien"
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the Điện Biên fixtures if the database holds no unit yet (so edits are never "
+        "overwritten), and, when run from a terminal, offer to create the first staff user."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-input", action="store_true", help="Never ask anything.")
+
+    def handle(self, *args, no_input=False, **options):
+        if AdministrativeUnit.objects.exists():
+            self.stdout.write("The database already holds data: fixtures not loaded again.")
+        else:
+            call_command("loaddata", FIXTURE, verbosity=0)
+            self.stdout.write(self.style.SUCCESS(f"Loaded the {FIXTURE} fixtures."))
+        if get_user_model().objects.filter(is_staff=True).exists():
+            return
+        if no_input or not sys.stdin.isatty():
+            self.stdout.write("No staff user yet: create one with `make superuser` to use the admin.")
+            return
+        answer = input("No staff user yet. Create one now for the admin? [y/N] ").strip().lower()
+        if answer in ("y", "yes", "c", "có"):
+            call_command("createsuperuser")
