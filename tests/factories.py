@@ -1,4 +1,5 @@
-"""Factories that build data through the services, so test data keeps the same rules as real data."""
+"""Builders of test data. They call the services rather than factory_boy's model factories: test
+data then goes through the same rules, placements and paths as real data."""
 import datetime
 
 from tracking import services
