@@ -115,9 +115,6 @@ class PeriodField(models.CharField):
         return "" if value is None else str(value)
 
     def formfield(self, **kwargs):
-        return PeriodFormField(
-            required=not self.blank,
-            label=self.verbose_name,
-            max_length=self.max_length,
-        )
+        # Parsing fixes the length: no max-length check on the parsed Period.
+        return PeriodFormField(required=not self.blank, label=self.verbose_name)
 
