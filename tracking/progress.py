@@ -49,6 +49,26 @@ ACHIEVED, ON_TRACK, AT_RISK, OVERDUE, NO_DATA = "achieved", "on_track", "at_risk
 TREND_QUARTERS = 4
 
 
+# What a village's latest report says of it.
+BLANK, HAS_MEMBERS, OWN_CELL, MERGED_CELL, NO_REPORT = "blank", "has_members", "own_cell", "merged_cell", "no_report"
+
+
+def village_situation(members: int | None, status: str, villages_served_by_cell: int) -> str:
+    """Blank, own cell, merged cell or members without a cell, from one report.
+
+    A count report is blank when it counts no member; a status-only report when its status says
+    so. A cell serving several villages on the quarter's last day is a merged cell.
+    """
+    blank = status == VillageStatus.NO_MEMBER if members is None else members == 0
+    if blank:
+        return BLANK
+    if villages_served_by_cell > 1:
+        return MERGED_CELL
+    if villages_served_by_cell == 1 or status == VillageStatus.HAS_OWN_CELL:
+        return OWN_CELL
+    return HAS_MEMBERS
+
+
 def _active(row: dict, day: datetime.date) -> bool:
     return (row["valid_from"] is None or row["valid_from"] <= day) and (
         row["valid_to"] is None or day < row["valid_to"]
@@ -188,19 +208,17 @@ class UnitData:
                 carried += 1
             if state.members is None:
                 status_only += 1
-                is_blank = state.status == VillageStatus.NO_MEMBER
             else:
                 counted += 1
                 members_total += state.members
-                is_blank = state.members == 0
-            blank += is_blank
-            with_members += not is_blank
             served = self.villages_served(state.cell_id, day) if state.cell_id else set()
-            if len(served) > 1:
-                merged += 1
+            situation = village_situation(state.members, state.status, len(served))
+            blank += situation == BLANK
+            with_members += situation != BLANK
+            own_cell += situation == OWN_CELL
+            merged += situation == MERGED_CELL
+            if situation == MERGED_CELL:
                 merged_cells.add(state.cell_id)
-            elif len(served) == 1 or state.status == VillageStatus.HAS_OWN_CELL:
-                own_cell += 1
         for cell_id, rows in self.coverage.items():
             served = self.villages_served(cell_id, day)
             if len(served) > 1 and served & villages:
@@ -249,6 +267,29 @@ class UnitData:
             row["quarter"] for village_id in villages for row in self.reports.get(village_id, [])
         ]
         return max(quarters) if quarters else None
+
+
+def latest_village_situations(village_ids: list[int], as_of: Period) -> dict[int, tuple[Period, str]]:
+    """Each village's latest report at or before ``as_of`` and its situation, in two queries."""
+    reports = list(
+        QuarterReport.objects.filter(village_id__in=village_ids)
+        .latest_per_village(as_of)
+        .values("village_id", "quarter", "full_members", "probationary_members", "status", "cell_id")
+    )
+    coverage: dict[int, list[dict]] = defaultdict(list)
+    cell_ids = {report["cell_id"] for report in reports if report["cell_id"]}
+    if cell_ids:
+        for row in CellCoverage.objects.filter(cell_id__in=cell_ids).values("cell_id", "village_id", "valid_from", "valid_to"):
+            coverage[row["cell_id"]].append(row)
+    situations = {}
+    for report in reports:
+        members = None
+        if report["full_members"] is not None and report["probationary_members"] is not None:
+            members = report["full_members"] + report["probationary_members"]
+        day = report["quarter"].end
+        served = {row["village_id"] for row in coverage[report["cell_id"]] if _active(row, day)}
+        situations[report["village_id"]] = (report["quarter"], village_situation(members, report["status"], len(served)))
+    return situations
 
 
 # ---------------------------------------------------------------------------------------
