@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from tests import factories
 
@@ -25,3 +26,10 @@ def tree(db):
         "south": south,
         "other": other,
     }
+
+
+@pytest.fixture(autouse=True)
+def english_after_each_test():
+    """LocaleMiddleware leaves the last request's language active in the test thread."""
+    yield
+    translation.deactivate()

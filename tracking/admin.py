@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import progress, services
 from .models import (
+    KIND_WORDS,
     COUNT_FIELDS,
     AdministrativeUnit,
     CellCoverage,
@@ -505,7 +506,8 @@ class VillageAdmin(PageFiguresMixin, ServiceAdmin):
     def unit_today(self, village):
         if village.unit_code_on_day is None:
             return None
-        return f"{village.unit_name_on_day} ({village.unit_code_on_day})"
+        kind = KIND_WORDS.get(village.unit_kind_on_day, "")
+        return f"{kind} {village.unit_name_on_day} ({village.unit_code_on_day})".strip()
 
     @admin.display(description=_("latest report"))
     def latest_quarter(self, village):

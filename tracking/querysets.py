@@ -88,13 +88,14 @@ class VillageQuerySet(DatedQuerySet):
         return self.filter(name__icontains=text)
 
     def with_unit_on(self, day: datetime.date):
-        """Annotate each village with the code and name of the unit it sits in on ``day``."""
+        """Annotate each village with the code, name and kind of the unit it sits in on ``day``."""
         from .models import VillagePlacement
 
         placement = VillagePlacement.objects.filter(village=OuterRef("pk")).active_on(day)
         return self.annotate(
             unit_code_on_day=Subquery(placement.values("unit__code")[:1]),
             unit_name_on_day=Subquery(placement.values("unit__name")[:1]),
+            unit_kind_on_day=Subquery(placement.values("unit__kind")[:1]),
         )
 
 

@@ -26,7 +26,17 @@ from .models import (
 )
 from .periods import Period
 
-REPORT_FIELDS = (*COUNT_FIELDS, "status", "cell", "source_url", "source_location", "note")
+SOURCE_FIELDS = ("source_url", "source_location", "note")
+REPORT_FIELDS = (*COUNT_FIELDS, "status", "cell", *SOURCE_FIELDS)
+
+
+def _set_sources(obj, sources: dict) -> None:
+    """Copy the citation fields; anything else is a programming error, not user input."""
+    unknown = set(sources) - set(SOURCE_FIELDS)
+    if unknown:
+        raise TypeError(f"not a source field: {', '.join(sorted(unknown))}")
+    for field, value in sources.items():
+        setattr(obj, field, value)
 
 
 def _placement_covering(unit: AdministrativeUnit, start: datetime.date | None, end: datetime.date | None) -> UnitPlacement:
@@ -99,8 +109,7 @@ def unit_update(*, unit: AdministrativeUnit, name: str | None = None, kind: str 
         unit.name = name
     if kind is not None:
         unit.kind = kind
-    for field, value in sources.items():
-        setattr(unit, field, value)
+    _set_sources(unit, sources)
     if valid_to is not None and valid_to != unit.valid_to:
         unit.valid_to = valid_to
         _check_code_free(unit.code, unit.valid_from, valid_to, exclude_pk=unit.pk)
@@ -157,8 +166,7 @@ def village_update(*, village: Village, name: str | None = None, valid_to: datet
     """Rename or close a village. Closing keeps its history: reports after the date are refused."""
     if name is not None:
         village.name = name
-    for field, value in sources.items():
-        setattr(village, field, value)
+    _set_sources(village, sources)
     if valid_to is not None and valid_to != village.valid_to:
         later = village.reports.filter(quarter__gte=Period.quarter_of(valid_to))
         if later.exists() and any(report.quarter.end >= valid_to for report in later):
