@@ -32,6 +32,7 @@ from .models import (
     CellCoverage,
     Goal,
     GoalMetric,
+    Level,
     QuarterReport,
     ReportedFigure,
     ReportedMetric,
@@ -85,7 +86,7 @@ def _minimal_prefixes(paths: set[str]) -> list[str]:
 
 
 def unit_ref(unit: AdministrativeUnit) -> dict:
-    return {"code": unit.code, "name": unit.name, "level": unit.get_level_display()}
+    return {"code": unit.code, "name": unit.name, "level": Level(unit.level).name.lower()}
 
 
 @dataclass

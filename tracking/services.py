@@ -285,3 +285,91 @@ def goal_save(*, goal: Goal) -> Goal:
     goal.full_clean()
     goal.save()
     return goal
+
+
+@transaction.atomic
+def cell_update(*, cell: PartyCell, name: str | None = None, dissolved_on: datetime.date | None = None) -> PartyCell:
+    """Rename a cell or dissolve it: it stops serving its villages on that day."""
+    if name is not None:
+        cell.name = name
+    if dissolved_on is not None and dissolved_on != cell.dissolved_on:
+        # A report describes the last day of its quarter: the cell must still exist then.
+        later = cell.reports.filter(quarter__gte=Period.quarter_of(dissolved_on)).order_by("quarter").first()
+        if later and later.quarter.end >= dissolved_on:
+            raise ValidationError({"dissolved_on": _("Reports of %(quarter)s still name this cell.") % {"quarter": later.quarter}})
+        cell.dissolved_on = dissolved_on
+        cell.coverage.filter(valid_to__isnull=True).update(valid_to=dissolved_on)
+    cell.full_clean()
+    cell.save()
+    return cell
+
+
+@transaction.atomic
+def record_delete(*, record) -> None:
+    """Delete a unit, village, cell, report, figure or goal that nothing refers to.
+
+    Anything still referred to raises ProtectedError: such a record is closed with a date.
+    """
+    record.delete()
+
+
+@transaction.atomic
+def quarter_submission_submit(*, unit: AdministrativeUnit, quarter: Period, entries: list[dict], dry_run: bool = False) -> dict:
+    """Submit the reports of many villages of ``unit`` for ``quarter``: all or nothing.
+
+    Each entry is a village id with the report's values. Villages outside the unit, or not on
+    its map on the quarter's last day, are errors. Errors name the entry and the field
+    (``reports.2.admissions``). Returns what was created, updated and unchanged; with
+    ``dry_run`` the same summary and nothing saved.
+    """
+    day = quarter.end
+    allowed = set(Village.objects.within(unit, day).values_list("pk", flat=True))
+    villages = Village.objects.in_bulk([entry["village"] for entry in entries])
+    cells = PartyCell.objects.in_bulk([entry["cell"] for entry in entries if entry.get("cell")])
+    errors: dict[str, list[str]] = {}
+    outcomes: dict[str, list[tuple[int, int | None]]] = {"created": [], "updated": [], "unchanged": []}
+    seen: set[int] = set()
+    for index, entry in enumerate(entries):
+        village_id = entry["village"]
+        village = villages.get(village_id)
+        where = f"reports.{index}"
+        if village is None:
+            errors[f"{where}.village"] = [_("No village has the id %(id)s.") % {"id": village_id}]
+            continue
+        if village_id in seen:
+            errors[f"{where}.village"] = [_("%(village)s appears twice in the submission.") % {"village": village}]
+            continue
+        seen.add(village_id)
+        if village_id not in allowed:
+            errors[f"{where}.village"] = [
+                _("%(village)s (id %(id)s) is not a village of %(unit)s on the last day of %(quarter)s.")
+                % {"village": village, "id": village_id, "unit": unit, "quarter": quarter}
+            ]
+            continue
+        values = {name: value for name, value in entry.items() if name != "village"}
+        if values.get("cell"):
+            if values["cell"] not in cells:
+                errors[f"{where}.cell"] = [_("No party cell has the id %(id)s.") % {"id": values["cell"]}]
+                continue
+            values["cell"] = cells[values["cell"]]
+        try:
+            with transaction.atomic():
+                result = quarter_report_submit(village=village, quarter=quarter, **values)
+        except ValidationError as error:
+            for field, messages in getattr(error, "message_dict", {"": error.messages}).items():
+                path = f"{where}.{field}" if field and field != "__all__" else where
+                errors[path] = [f"{village}: {message}" for message in messages]
+            continue
+        outcomes[result.outcome].append((village_id, result.report.pk))
+    if errors:
+        raise ValidationError(errors)
+    if dry_run:
+        transaction.set_rollback(True)
+    return {
+        name: {
+            "count": len(rows),
+            "villages": [village_id for village_id, _pk in rows],
+            "ids": [] if dry_run and name == "created" else [pk for _village_id, pk in rows],
+        }
+        for name, rows in outcomes.items()
+    }

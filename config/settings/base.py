@@ -25,6 +25,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "tracking",
 ]
 
@@ -88,3 +92,61 @@ STORAGES = {
 }
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+
+REST_FRAMEWORK = {
+    # JSON only: with form and multipart bodies in the schema, generated clients fail to import.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    # Basic first: an anonymous write then gets 401 with a WWW-Authenticate challenge, not 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.BasicAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Reads are open; writes need the model's add/change/delete permission (staff accounts).
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "tracking.api.PageNumberPagination",
+    "DEFAULT_SCHEMA_CLASS": "tracking.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "tracking.api.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Village party-member coverage API",
+    "DESCRIPTION": (
+        "Track, village by village and quarter by quarter, the goal that no village is left "
+        "without a party member. Figures computed from village reports are always shown beside "
+        "the reported figures of cited documents, never mixed with them."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "UnitLevelEnum": "tracking.models.Level",
+        "UnitKindEnum": "tracking.models.UnitKind",
+        "VillageStatusEnum": "tracking.models.VillageStatus",
+        "GoalMetricEnum": "tracking.models.GoalMetric",
+        "ReportedMetricEnum": "tracking.models.ReportedMetric",
+        "GoalStatusEnum": "tracking.serializers.GOAL_STATUSES",
+        "FigureSourceEnum": "tracking.serializers.FIGURE_SOURCES",
+        "VillageSituationEnum": "tracking.serializers.SITUATIONS",
+    },
+    "TAGS": [
+        {"name": "units", "description": "Provinces, districts and communes, addressed by official code."},
+        {"name": "villages", "description": "Villages and where they sit on the map."},
+        {"name": "cells", "description": "Party cells and the villages they serve."},
+        {"name": "reports", "description": "Quarterly village reports, one by one or a commune at once."},
+        {"name": "figures", "description": "Figures computed from village reports, beside reported ones."},
+        {"name": "reported-figures", "description": "Totals from cited documents."},
+        {"name": "goals", "description": "Dated targets and their progress."},
+    ],
+}

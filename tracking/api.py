@@ -1,0 +1,112 @@
+"""API plumbing: the one error shape and pagination (the schema documents both: ``schema.py``)."""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404
+from rest_framework import exceptions, pagination, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+MAX_PAGE_SIZE = 500
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+
+# ---------------------------------------------------------------------------------------
+# Errors: one shape for every 4xx
+
+
+class ErrorItemSerializer(serializers.Serializer):
+    path = serializers.CharField(
+        help_text="Where the error is: a field name, or a dotted path into the body such as "
+        "`reports.2.admissions`; empty for the request as a whole."
+    )
+    code = serializers.CharField(help_text="Machine-readable reason, e.g. `required`, `max_value`, `invalid`.")
+    message = serializers.CharField(help_text="The reason, for a person.")
+
+
+class ErrorSerializer(serializers.Serializer):
+    status = serializers.IntegerField(help_text="The HTTP status code.")
+    code = serializers.CharField(
+        help_text="Machine-readable kind of error: `validation_error`, `parse_error`, `not_found`, "
+        "`conflict`, `method_not_allowed`, `unsupported_media_type`, `not_acceptable`, "
+        "`not_authenticated`, `authentication_failed`, `permission_denied`, `throttled`."
+    )
+    detail = serializers.CharField(help_text="A summary for a person.")
+    errors = ErrorItemSerializer(many=True, help_text="Each field in error (validation errors); else empty.")
+
+
+def _flatten(detail, path: str = "") -> list[dict]:
+    """DRF's nested error details as a flat list of {path, code, message}."""
+    if isinstance(detail, dict):
+        items = []
+        for key, value in detail.items():
+            key = "" if key in ("non_field_errors", "__all__") else str(key)
+            items += _flatten(value, f"{path}.{key}" if path and key else (path or key))
+        return items
+    if isinstance(detail, list):
+        if all(isinstance(item, (str, exceptions.ErrorDetail)) for item in detail):
+            return [item for entry in detail for item in _flatten(entry, path)]
+        items = []
+        for index, value in enumerate(detail):
+            if value:
+                items += _flatten(value, f"{path}.{index}" if path else str(index))
+        return items
+    return [{"path": path, "code": getattr(detail, "code", None) or "invalid", "message": str(detail)}]
+
+
+def _from_django(error: DjangoValidationError) -> exceptions.ValidationError:
+    if hasattr(error, "error_dict"):
+        detail = {
+            field: [exceptions.ErrorDetail(message, code=item.code or "invalid")
+                    for item in items for message in item.messages]
+            for field, items in error.error_dict.items()
+        }
+    else:
+        detail = [exceptions.ErrorDetail(message, code=item.code or "invalid")
+                  for item in error.error_list for message in item.messages]
+    return exceptions.ValidationError(detail)
+
+
+def exception_handler(exc, context):
+    """Every error as ``{status, code, detail, errors}``; nothing a client sends becomes a 500."""
+    if isinstance(exc, DjangoValidationError):
+        exc = _from_django(exc)
+    elif isinstance(exc, (ProtectedError, RestrictedError)):
+        blockers = sorted({f"{obj._meta.verbose_name} “{obj}”" for obj in list(exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects)[:5]})
+        exc = Conflict(f"Still referenced by {', '.join(blockers)}: close it with an end date instead of deleting it.")
+    elif isinstance(exc, IntegrityError):
+        exc = Conflict("The change conflicts with existing data.")
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or None)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        code, detail = "validation_error", "; ".join(
+            f"{item['path']}: {item['message']}" if item["path"] else item["message"] for item in errors
+        )
+    else:
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        code = codes if isinstance(codes, str) else "error"
+        detail = str(exc.detail) if isinstance(exc, exceptions.APIException) else str(exc)
+        errors = []
+    response.data = {"status": response.status_code, "code": code, "detail": detail, "errors": errors}
+    return response
+
+
+def error_response(request, status_code: int, code: str, detail: str, errors=()) -> Response:
+    return Response({"status": status_code, "code": code, "detail": detail, "errors": list(errors)}, status=status_code)

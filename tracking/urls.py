@@ -1,0 +1,13 @@
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter(trailing_slash=True)
+router.register("units", views.UnitViewSet, basename="unit")
+router.register("villages", views.VillageViewSet, basename="village")
+router.register("cells", views.PartyCellViewSet, basename="cell")
+router.register("reports", views.QuarterReportViewSet, basename="report")
+router.register("reported-figures", views.ReportedFigureViewSet, basename="reported-figure")
+router.register("goals", views.GoalViewSet, basename="goal")
+
+urlpatterns = router.urls

@@ -1,0 +1,530 @@
+"""API views: thin. Reads call querysets and ``progress``; writes call ``services``."""
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import serializers as drf_serializers
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+
+from . import progress, services
+from .api import Conflict
+from .filters import GoalFilter, PartyCellFilter, QuarterReportFilter, ReportedFigureFilter, UnitFilter, VillageFilter
+from .models import (
+    AdministrativeUnit,
+    CellCoverage,
+    Goal,
+    GrassrootsOrganisation,
+    PartyCell,
+    QuarterReport,
+    ReportedFigure,
+    UnitPlacement,
+    Village,
+    VillagePlacement,
+)
+from .periods import Period, current_quarter, quarter_range
+from .serializers import (
+    BlankVillageSerializer,
+    GoalProgressSerializer,
+    GoalWriteSerializer,
+    PartyCellCreateSerializer,
+    PartyCellSerializer,
+    PartyCellUpdateSerializer,
+    QuarterReportCreateSerializer,
+    QuarterReportSerializer,
+    ReportedFigureSerializer,
+    ReportedFigureWriteSerializer,
+    ReportValuesSerializer,
+    SubmissionResultSerializer,
+    SubmissionSerializer,
+    UnitCreateSerializer,
+    UnitFiguresSerializer,
+    UnitSerializer,
+    UnitUpdateSerializer,
+    VillageCreateSerializer,
+    VillageSerializer,
+    VillageUpdateSerializer,
+    unit_for_code,
+)
+
+MAX_TIMELINE_QUARTERS = 200
+CODE_PARAM = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=r"^[0-9]{2,5}$",
+                              description="Official code of the unit, e.g. 11 (province) or 100 (district).")
+ID_PARAM = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Id of the record.")
+
+
+def period_param(name: str, description: str, quarter: bool = False) -> OpenApiParameter:
+    pattern = r"^[0-9]{4}Q[1-4]$" if quarter else r"^[0-9]{4}(Q[1-4]|-(0[1-9]|1[0-2]))?$"
+    return OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.QUERY, pattern=pattern, description=description)
+
+
+def _parse_period(name: str, text: str | None) -> Period | None:
+    if text in (None, ""):
+        return None
+    try:
+        return Period.parse(text)
+    except Exception as error:
+        raise ValidationError({name: getattr(error, "messages", [str(error)])}, code="invalid_period")
+
+
+def _only_params(request, *allowed: str) -> None:
+    """Figure endpoints refuse query parameters they do not know, rather than ignore a typo."""
+    unknown = sorted(set(request.query_params) - set(allowed))
+    if unknown:
+        raise ValidationError(
+            {name: [f"Unknown query parameter; this endpoint takes: {', '.join(allowed) or 'none'}."] for name in unknown},
+            code="unknown_parameter",
+        )
+
+
+def _validated(serializer_class, data, **kwargs):
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _paged(view, request, rows, serializer_class):
+    page = view.paginate_queryset(rows)
+    return view.get_paginated_response(serializer_class(page, many=True, context={"request": request}).data)
+
+
+class ServiceViewSet(viewsets.GenericViewSet):
+    """Create, update and delete through the services. PATCH updates; PUT is only the quarterly submission."""
+
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def perform_destroy(self, instance):
+        services.record_delete(record=instance)
+
+    def destroy(self, request, *args, **kwargs):
+        self.perform_destroy(self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# ---------------------------------------------------------------------------------------
+# Units
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List units", operation_id="units_list",
+                       examples=[OpenApiExample("A district", response_only=True, value={
+                           "code": "100", "name": "Điện Biên", "kind": "huyen", "level": 2, "parent": "11",
+                           "path": "/11/100/", "valid_from": None, "valid_to": None,
+                           "source_url": "", "source_location": "", "note": ""})]),
+    retrieve=extend_schema(summary="Read a unit", operation_id="units_retrieve", parameters=[CODE_PARAM]),
+    create=extend_schema(summary="Create a unit", operation_id="units_create", request=UnitCreateSerializer, responses={201: UnitSerializer},
+                         examples=[OpenApiExample("A commune", request_only=True, value={
+                             "code": "03317", "name": "Nà Nhạn", "kind": "xa", "level": 3, "parent": "100"})]),
+    partial_update=extend_schema(summary="Rename or close a unit", operation_id="units_update", parameters=[CODE_PARAM],
+                                 request=UnitUpdateSerializer, responses={200: UnitSerializer},
+                                 examples=[OpenApiExample("Rename", request_only=True, value={"name": "Điện Biên Phủ"})]),
+    destroy=extend_schema(summary="Delete a unit entered by mistake", operation_id="units_delete", parameters=[CODE_PARAM],
+                          description="Only a unit nothing refers to; a unit with history is closed with `valid_to` instead (409)."),
+)
+@extend_schema(tags=["units"])
+class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewSet):
+    serializer_class = UnitSerializer
+    filterset_class = UnitFilter
+    ordering_fields = ["code", "name", "level"]
+    ordering = ["level", "code"]
+    lookup_field = "code"
+    lookup_value_regex = "[0-9]{2,5}"
+    queryset = AdministrativeUnit.objects.prefetch_related(
+        Prefetch("placements", queryset=UnitPlacement.objects.select_related("parent"))
+    )
+
+    def get_object(self):
+        unit = unit_for_code(self.kwargs["code"])
+        if unit is None:
+            raise NotFound(f"No unit has the code {self.kwargs['code']}.")
+        self.check_object_permissions(self.request, unit)
+        return unit
+
+    def create(self, request):
+        unit = services.unit_create(**_validated(UnitCreateSerializer, request.data))
+        return Response(UnitSerializer(self.get_queryset().get(pk=unit.pk)).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, code=None):
+        unit = services.unit_update(unit=self.get_object(), **_validated(UnitUpdateSerializer, request.data))
+        return Response(UnitSerializer(self.get_queryset().get(pk=unit.pk)).data)
+
+    @extend_schema(summary="List a unit's direct children", operation_id="units_children_list", parameters=[
+        CODE_PARAM, OpenApiParameter("active_on", OpenApiTypes.DATE, description="The map of this day (default today)."),
+    ], responses=UnitSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], filterset_class=None, ordering=None)
+    def children(self, request, code=None):
+        _only_params(request, "active_on", "page", "page_size")
+        day = _validated(_DaySerializer, request.query_params).get("active_on") or timezone.localdate()
+        children = self.get_queryset().filter(pk__in=AdministrativeUnit.objects.children_of(self.get_object(), day).values("pk"))
+        return _paged(self, request, children.order_by("code"), UnitSerializer)
+
+    @extend_schema(
+        summary="A unit's figures for a period", operation_id="units_progress_retrieve", tags=["figures"],
+        description="Figures computed from village reports (carry-forward for villages that did not report), "
+        "with the reported figures of cited documents for the same unit and period beside them.",
+        parameters=[CODE_PARAM, period_param("period", "2008, 2019Q2 or 2019-05; default: the latest quarter with data.")],
+        responses=UnitFiguresSerializer, filters=False,
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def progress(self, request, code=None):
+        _only_params(request, "period")
+        period = _parse_period("period", request.query_params.get("period"))
+        return Response(progress.unit_progress(self.get_object(), period))
+
+    @extend_schema(
+        summary="A unit's figures quarter by quarter", operation_id="units_progress_timeline", tags=["figures"],
+        parameters=[CODE_PARAM, period_param("from", "First period (default: five years before `to`)."),
+                    period_param("to", "Last period (default: the latest quarter with data).")],
+        responses=UnitFiguresSerializer(many=True), filters=False,
+    )
+    @action(detail=True, methods=["get"], url_path="progress/timeline", filterset_class=None, pagination_class=None)
+    def timeline(self, request, code=None):
+        _only_params(request, "from", "to")
+        unit = self.get_object()
+        last = _parse_period("to", request.query_params.get("to")) or progress.latest_period(unit)
+        first = _parse_period("from", request.query_params.get("from")) or Period.from_index(last.index - 19)
+        quarters = len(quarter_range(first, last))
+        if quarters < 1:
+            raise ValidationError({"from": ["`from` comes after `to`."]}, code="invalid_range")
+        if quarters > MAX_TIMELINE_QUARTERS:
+            raise ValidationError({"from": [f"At most {MAX_TIMELINE_QUARTERS} quarters at once."]}, code="range_too_long")
+        return Response(progress.unit_timeline(unit, first, last))
+
+    @extend_schema(
+        summary="The villages still blank", operation_id="units_blank_villages_list", tags=["figures"],
+        description="Villages under the unit whose latest report at the period says they have no party member.",
+        parameters=[CODE_PARAM, period_param("period", "Default: the current quarter."),
+                    OpenApiParameter("page", OpenApiTypes.INT), OpenApiParameter("page_size", OpenApiTypes.INT)],
+        responses=BlankVillageSerializer(many=True), filters=False,
+    )
+    @action(detail=True, methods=["get"], url_path="blank-villages", filterset_class=None)
+    def blank_villages(self, request, code=None):
+        _only_params(request, "period", "page", "page_size")
+        unit = self.get_object()
+        period = _parse_period("period", request.query_params.get("period")) or current_quarter()
+        quarter = period.last_quarter
+        villages = (
+            Village.objects.within(unit, quarter.end).blank_at(quarter)
+            .prefetch_related(Prefetch("placements", queryset=VillagePlacement.objects.select_related("unit")))
+            .order_by("name", "pk")
+        )
+        page = self.paginate_queryset(villages)
+        rows = [
+            {"id": v.pk, "name": v.name, "unit": progress.unit_ref(_unit_of(v, quarter.end)), "latest_quarter": str(v.latest_quarter)}
+            for v in page
+        ]
+        return self.get_paginated_response(BlankVillageSerializer(rows, many=True).data)
+
+    @extend_schema(
+        summary="Submit a quarter for all the villages of a unit", operation_id="units_reports_submit", tags=["reports"],
+        description="All or nothing: one bad entry rejects the whole request, and the error names the entry "
+        "(`reports.2.admissions`). Idempotent: the same body again changes nothing. `dry_run=true` "
+        "validates and returns the same summary without saving.",
+        parameters=[CODE_PARAM, OpenApiParameter("period", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=r"^[0-9]{4}Q[1-4]$",
+                                                 description="The quarter, e.g. 2019Q2."),
+                    OpenApiParameter("dry_run", OpenApiTypes.BOOL, description="Validate only; save nothing.")],
+        request=SubmissionSerializer, responses=SubmissionResultSerializer, filters=False,
+        examples=[OpenApiExample("Two villages", request_only=True, value={"reports": [
+            {"village": 6, "full_members": 3, "probationary_members": 1, "admissions": 1, "cell": 1},
+            {"village": 7, "full_members": 0, "probationary_members": 0}]})],
+    )
+    @action(detail=True, methods=["put"], url_path=r"reports/(?P<period>[^/]+)", filterset_class=None, pagination_class=None)
+    def submit_reports(self, request, code=None, period=None):
+        _only_params(request, "dry_run")
+        unit = self.get_object()
+        quarter = _parse_period("period", period)
+        if quarter.kind != "quarter":
+            raise ValidationError({"period": [f"“{period}” is not a quarter: write it as 2019Q2."]}, code="invalid_period")
+        dry_run = _validated(_DryRunSerializer, request.query_params)["dry_run"]
+        entries = _validated(SubmissionSerializer, request.data)["reports"]
+        outcome = services.quarter_submission_submit(unit=unit, quarter=quarter, entries=[dict(e) for e in entries], dry_run=dry_run)
+        return Response({"unit": progress.unit_ref(unit), "quarter": str(quarter), "dry_run": dry_run, **outcome})
+
+    def get_permissions(self):
+        if self.action == "submit_reports":
+            # Submitting reports needs the right to add and change reports, not units.
+            return [_ReportPermission()]
+        return super().get_permissions()
+
+
+def _unit_of(village, day):
+    placements = list(village.placements.all())
+    match = next((p for p in placements if p.is_active_on(day)), placements[-1] if placements else None)
+    return match.unit if match else None
+
+
+class _DaySerializer(drf_serializers.Serializer):
+    active_on = drf_serializers.DateField(required=False)
+
+
+class _DryRunSerializer(drf_serializers.Serializer):
+    dry_run = drf_serializers.BooleanField(required=False, default=False)
+
+
+class _ReportPermission(permissions.DjangoModelPermissions):
+    perms_map = {**permissions.DjangoModelPermissions.perms_map,
+                 "PUT": ["%(app_label)s.add_%(model_name)s", "%(app_label)s.change_%(model_name)s"]}
+
+    def has_permission(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return False
+        return request.user.has_perms(self.get_required_permissions(request.method, QuarterReport))
+
+
+# ---------------------------------------------------------------------------------------
+# Villages
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List villages", operation_id="villages_list"),
+    retrieve=extend_schema(summary="Read a village", operation_id="villages_retrieve", parameters=[ID_PARAM]),
+    create=extend_schema(summary="Create a village", operation_id="villages_create", request=VillageCreateSerializer,
+                         responses={201: VillageSerializer},
+                         examples=[OpenApiExample("A village", request_only=True, value={"name": "Huổi Chổn", "unit": "03317"})]),
+    partial_update=extend_schema(summary="Rename or close a village", operation_id="villages_update", parameters=[ID_PARAM],
+                                 request=VillageUpdateSerializer, responses={200: VillageSerializer},
+                                 examples=[OpenApiExample("Close", request_only=True, value={"valid_to": "2025-07-01"})]),
+    destroy=extend_schema(summary="Delete a village entered by mistake", operation_id="villages_delete", parameters=[ID_PARAM],
+                          description="Only a village without reports; one with history is closed with `valid_to` instead (409)."),
+)
+@extend_schema(tags=["villages"])
+class VillageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewSet):
+    serializer_class = VillageSerializer
+    filterset_class = VillageFilter
+    ordering_fields = ["name", "id"]
+    ordering = ["name", "id"]
+    queryset = Village.objects.prefetch_related(Prefetch("placements", queryset=VillagePlacement.objects.select_related("unit")))
+
+    def create(self, request):
+        village = services.village_create(**_validated(VillageCreateSerializer, request.data))
+        return Response(VillageSerializer(self.get_queryset().get(pk=village.pk)).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        village = services.village_update(village=self.get_object(), **_validated(VillageUpdateSerializer, request.data))
+        return Response(VillageSerializer(self.get_queryset().get(pk=village.pk)).data)
+
+
+# ---------------------------------------------------------------------------------------
+# Cells
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List party cells", operation_id="cells_list"),
+    retrieve=extend_schema(summary="Read a party cell", operation_id="cells_retrieve", parameters=[ID_PARAM]),
+    create=extend_schema(summary="Found a party cell", operation_id="cells_create", request=PartyCellCreateSerializer,
+                         responses={201: PartyCellSerializer},
+                         examples=[OpenApiExample("A merged cell", request_only=True, value={
+                             "name": "Chi bộ ghép bản A - bản B", "founded_on": "2019-03-01", "villages": [6, 7]})]),
+    partial_update=extend_schema(summary="Rename or dissolve a party cell", operation_id="cells_update", parameters=[ID_PARAM],
+                                 request=PartyCellUpdateSerializer, responses={200: PartyCellSerializer},
+                                 examples=[OpenApiExample("Dissolve", request_only=True, value={"dissolved_on": "2020-01-01"})]),
+    destroy=extend_schema(summary="Delete a cell entered by mistake", operation_id="cells_delete", parameters=[ID_PARAM],
+                          description="Only a cell no report names; otherwise dissolve it (409)."),
+)
+@extend_schema(tags=["cells"])
+class PartyCellViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewSet):
+    serializer_class = PartyCellSerializer
+    filterset_class = PartyCellFilter
+    ordering_fields = ["name", "id"]
+    ordering = ["name", "id"]
+    queryset = PartyCell.objects.prefetch_related(Prefetch("coverage", queryset=CellCoverage.objects.all()))
+
+    def create(self, request):
+        data = _validated(PartyCellCreateSerializer, request.data)
+        organisation = None
+        if data["organisation"] is not None:
+            organisation = GrassrootsOrganisation.objects.filter(pk=data["organisation"]).first()
+            if organisation is None:
+                raise ValidationError({"organisation": [f"No organisation has the id {data['organisation']}."]}, code="does_not_exist")
+        villages = Village.objects.in_bulk(data["villages"])
+        missing = [pk for pk in data["villages"] if pk not in villages]
+        if missing:
+            raise ValidationError({"villages": [f"No village has the id {pk}." for pk in missing]}, code="does_not_exist")
+        cell = services.cell_create(
+            name=data["name"], organisation=organisation, founded_on=data["founded_on"],
+            villages=[villages[pk] for pk in data["villages"]],
+            source_url=data["source_url"], source_location=data["source_location"], note=data["note"],
+        )
+        return Response(PartyCellSerializer(self.get_queryset().get(pk=cell.pk)).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        cell = services.cell_update(cell=self.get_object(), **_validated(PartyCellUpdateSerializer, request.data))
+        return Response(PartyCellSerializer(self.get_queryset().get(pk=cell.pk)).data)
+
+
+# ---------------------------------------------------------------------------------------
+# Reports
+
+
+def _report_values(data: dict) -> dict:
+    values = {name: value for name, value in data.items() if name not in ("village", "quarter")}
+    if values.get("cell"):
+        cell = PartyCell.objects.filter(pk=values["cell"]).first()
+        if cell is None:
+            raise ValidationError({"cell": [f"No party cell has the id {values['cell']}."]}, code="does_not_exist")
+        values["cell"] = cell
+    return values
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List quarterly village reports", operation_id="reports_list"),
+    retrieve=extend_schema(summary="Read a report", operation_id="reports_retrieve", parameters=[ID_PARAM]),
+    create=extend_schema(summary="Report one village for one quarter", operation_id="reports_create",
+                         request=QuarterReportCreateSerializer, responses={201: QuarterReportSerializer},
+                         description="409 if the village already has a report for the quarter: change that one instead.",
+                         examples=[OpenApiExample("Counts", request_only=True, value={
+                             "village": 6, "quarter": "2019Q2", "full_members": 3, "probationary_members": 1,
+                             "admissions": 1, "ethnic_minority_members": 4, "candidates": 2, "cell": 1}),
+                             OpenApiExample("Status only", request_only=True, value={
+                                 "village": 6, "quarter": "2008Q4", "status": "no_member",
+                                 "source_url": "https://example.org/report", "source_location": "table 2"})]),
+    partial_update=extend_schema(summary="Change a report", operation_id="reports_update", parameters=[ID_PARAM],
+                                 request=ReportValuesSerializer, responses={200: QuarterReportSerializer},
+                                 description="The fields sent replace those of the report; the village and quarter stay.",
+                                 examples=[OpenApiExample("Correct a count", request_only=True, value={"admissions": 0})]),
+    destroy=extend_schema(summary="Delete a report", operation_id="reports_delete", parameters=[ID_PARAM]),
+)
+@extend_schema(tags=["reports"])
+class QuarterReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewSet):
+    serializer_class = QuarterReportSerializer
+    filterset_class = QuarterReportFilter
+    ordering_fields = ["quarter", "village", "id"]
+    ordering = ["-quarter", "village", "id"]
+    queryset = QuarterReport.objects.all()
+
+    def create(self, request):
+        data = _validated(QuarterReportCreateSerializer, request.data)
+        village = Village.objects.filter(pk=data["village"]).first()
+        if village is None:
+            raise ValidationError({"village": [f"No village has the id {data['village']}."]}, code="does_not_exist")
+        existing = QuarterReport.objects.filter(village=village, quarter=data["quarter"]).first()
+        if existing:
+            raise Conflict(f"{village} already has a report for {data['quarter']} (id {existing.pk}): change that one.")
+        result = services.quarter_report_submit(village=village, quarter=data["quarter"], **_report_values(data))
+        return Response(QuarterReportSerializer(result.report).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        report = self.get_object()
+        given = set(request.data) if isinstance(request.data, dict) else set()
+        data = _validated(ReportValuesSerializer, request.data, partial=True)
+        current = {name: getattr(report, name if name != "cell" else "cell_id") for name in services.REPORT_FIELDS}
+        merged = {**current, **{name: data[name] for name in given if name in data}}
+        result = services.quarter_report_submit(village=report.village, quarter=report.quarter, **_report_values(merged))
+        return Response(QuarterReportSerializer(result.report).data)
+
+
+# ---------------------------------------------------------------------------------------
+# Reported figures
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List reported figures", operation_id="reported_figures_list"),
+    retrieve=extend_schema(summary="Read a reported figure", operation_id="reported_figures_retrieve", parameters=[ID_PARAM]),
+    create=extend_schema(summary="Record a figure from a document", operation_id="reported_figures_create",
+                         request=ReportedFigureWriteSerializer, responses={201: ReportedFigureSerializer},
+                         examples=[OpenApiExample("2008 baseline", request_only=True, value={
+                             "unit": "11", "period": "2008", "metric": "blank_villages", "value": 134,
+                             "source_url": "https://example.org/article", "source_location": "paragraph 3"})]),
+    partial_update=extend_schema(summary="Correct a reported figure", operation_id="reported_figures_update", parameters=[ID_PARAM],
+                                 request=ReportedFigureWriteSerializer(partial=True), responses={200: ReportedFigureSerializer},
+                                 examples=[OpenApiExample("Value", request_only=True, value={"value": 135})]),
+    destroy=extend_schema(summary="Delete a reported figure", operation_id="reported_figures_delete", parameters=[ID_PARAM]),
+)
+@extend_schema(tags=["reported-figures"])
+class ReportedFigureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewSet):
+    serializer_class = ReportedFigureSerializer
+    filterset_class = ReportedFigureFilter
+    ordering_fields = ["id", "period", "metric"]
+    ordering = ["id"]
+    queryset = ReportedFigure.objects.select_related("unit").prefetch_related("combined_with")
+
+    def _save(self, figure, data):
+        for name in ("unit", "period", "since", "metric", "value", "source_url", "source_location", "note"):
+            if name in data:
+                setattr(figure, name, data[name])
+        combined = None
+        if "combined_with" in data:
+            combined = []
+            for code in data["combined_with"]:
+                unit = unit_for_code(code)
+                if unit is None:
+                    raise ValidationError({"combined_with": [f"No unit has the code {code}."]}, code="does_not_exist")
+                combined.append(unit)
+        figure = services.reported_figure_save(figure=figure, combined_with=combined)
+        return ReportedFigureSerializer(self.get_queryset().get(pk=figure.pk)).data
+
+    def create(self, request):
+        return Response(self._save(ReportedFigure(), _validated(ReportedFigureWriteSerializer, request.data)), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        return Response(self._save(self.get_object(), _validated(ReportedFigureWriteSerializer, request.data, partial=True)))
+
+
+# ---------------------------------------------------------------------------------------
+# Goals
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List goals with their progress", operation_id="goals_list",
+                       parameters=[period_param("as_of", "Evaluate as of this period (default: the current quarter).")]),
+    retrieve=extend_schema(summary="Read a goal with its progress", operation_id="goals_retrieve", parameters=[ID_PARAM]),
+    create=extend_schema(summary="Set a goal", operation_id="goals_create", request=GoalWriteSerializer, responses={201: GoalProgressSerializer},
+                         examples=[OpenApiExample("No blank village by 2020", request_only=True, value={
+                             "unit": "103", "title": "Không còn bản chưa có đảng viên", "metric": "blank_villages",
+                             "baseline_period": "2015", "deadline": "2020", "set_by": "Huyện ủy Nậm Pồ"})]),
+    partial_update=extend_schema(summary="Change a goal", operation_id="goals_update", parameters=[ID_PARAM],
+                                 request=GoalWriteSerializer(partial=True), responses={200: GoalProgressSerializer},
+                                 examples=[OpenApiExample("Deadline", request_only=True, value={"deadline": "2021"})]),
+    destroy=extend_schema(summary="Delete a goal", operation_id="goals_delete", parameters=[ID_PARAM]),
+)
+@extend_schema(tags=["goals"])
+class GoalViewSet(mixins.RetrieveModelMixin, ServiceViewSet):
+    serializer_class = GoalProgressSerializer
+    filterset_class = GoalFilter
+    queryset = Goal.objects.select_related("unit").order_by("id")
+
+    def list(self, request):
+        as_of = _parse_period("as_of", request.query_params.get("as_of"))
+        goals = list(self.filter_queryset(self.get_queryset()))
+        rows = progress.goals_progress(goals, as_of=as_of.last_quarter if as_of else None)
+        wanted = self.request.query_params.get("status")
+        if wanted:
+            rows = [row for row in rows if row["status"] == wanted]
+        return _paged(self, request, rows, GoalProgressSerializer)
+
+    def retrieve(self, request, pk=None):
+        return Response(progress.goal_progress(self.get_object()))
+
+    @extend_schema(summary="A goal's progress", operation_id="goals_progress_retrieve", tags=["figures"],
+                   parameters=[ID_PARAM, period_param("as_of", "Evaluate as of this period (default: the current quarter).")],
+                   responses=GoalProgressSerializer, filters=False)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def progress(self, request, pk=None):
+        _only_params(request, "as_of")
+        as_of = _parse_period("as_of", request.query_params.get("as_of"))
+        return Response(progress.goal_progress(self.get_object(), as_of=as_of.last_quarter if as_of else None))
+
+    def _save(self, goal, data):
+        for name, value in data.items():
+            setattr(goal, name, value)
+        goal = services.goal_save(goal=goal)
+        return progress.goal_progress(self.get_queryset().get(pk=goal.pk))
+
+    def create(self, request):
+        return Response(self._save(Goal(), _validated(GoalWriteSerializer, request.data)), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        return Response(self._save(self.get_object(), _validated(GoalWriteSerializer, request.data, partial=True)))
+
+
+def api_not_found(request, *args, **kwargs):
+    """Any other path under /api/: the JSON error shape, not an HTML page."""
+    from django.http import JsonResponse
+
+    return JsonResponse(
+        {"status": 404, "code": "not_found", "detail": f"No API endpoint at {request.path}.", "errors": []}, status=404
+    )
