@@ -143,10 +143,28 @@ class Dated(models.Model):
             self.valid_to is None or day < self.valid_to
         )
 
-    def overlaps_range(self, start: datetime.date | None, end: datetime.date | None) -> bool:
-        """Whether [valid_from, valid_to) meets [start, end)."""
-        return (end is None or self.valid_from is None or self.valid_from < end) and (
-            start is None or self.valid_to is None or start < self.valid_to
+    def covers_range(self, start: datetime.date | None, end: datetime.date | None) -> bool:
+        """Whether [valid_from, valid_to) holds all of [start, end); ``None`` ends are open."""
+        return (self.valid_from is None or (start is not None and self.valid_from <= start)) and (
+            self.valid_to is None or (end is not None and end <= self.valid_to)
+        )
+
+
+class Founded(models.Model):
+    """A party organisation's life: founded, and perhaps dissolved, on given days."""
+
+    founded_on = models.DateField(_("founded on"), null=True, blank=True)
+    dissolved_on = models.DateField(_("dissolved on"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def dates_constraint(cls, name: str, message) -> models.CheckConstraint:
+        return models.CheckConstraint(
+            condition=Q(founded_on__isnull=True) | Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=F("founded_on")),
+            name=name,
+            violation_error_message=message,
         )
 
 
@@ -273,33 +291,27 @@ class VillagePlacement(Dated):
         return f"{self.village} ⊂ {self.unit}"
 
 
-class GrassrootsOrganisation(Sourced):
+class GrassrootsOrganisation(Sourced, Founded):
     """A grassroots party organisation (tổ chức cơ sở đảng), usually one per commune or agency."""
 
     name = models.CharField(_("name"), max_length=200)
     unit = models.ForeignKey(
         AdministrativeUnit, models.PROTECT, related_name="organisations", verbose_name=_("unit")
     )
-    founded_on = models.DateField(_("founded on"), null=True, blank=True)
-    dissolved_on = models.DateField(_("dissolved on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("grassroots party organisation")
         verbose_name_plural = _("grassroots party organisations")
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(founded_on__isnull=True) | Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=F("founded_on")),
-                name="organisation_dates_in_order",
-                violation_error_message=_("An organisation is dissolved after it is founded."),
-            )
+            Founded.dates_constraint("organisation_dates_in_order", _("An organisation is dissolved after it is founded."))
         ]
 
     def __str__(self) -> str:
         return self.name
 
 
-class PartyCell(Sourced):
+class PartyCell(Sourced, Founded):
     """A party cell (chi bộ). Which villages it serves, and when: ``coverage``.
 
     Serving one village makes it that village's own cell; several, a merged cell; none, an
@@ -315,20 +327,12 @@ class PartyCell(Sourced):
         related_name="cells",
         verbose_name=_("grassroots organisation"),
     )
-    founded_on = models.DateField(_("founded on"), null=True, blank=True)
-    dissolved_on = models.DateField(_("dissolved on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("party cell")
         verbose_name_plural = _("party cells")
         ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(founded_on__isnull=True) | Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=F("founded_on")),
-                name="cell_dates_in_order",
-                violation_error_message=_("A cell is dissolved after it is founded."),
-            )
-        ]
+        constraints = [Founded.dates_constraint("cell_dates_in_order", _("A cell is dissolved after it is founded."))]
 
     def __str__(self) -> str:
         return self.name

@@ -42,9 +42,7 @@ def _set_sources(obj, sources: dict) -> None:
 def _placement_covering(unit: AdministrativeUnit, start: datetime.date | None, end: datetime.date | None) -> UnitPlacement:
     """The one placement of ``unit`` that covers all of [start, end), or a ValidationError."""
     for placement in unit.placements.all():
-        starts_in_time = placement.valid_from is None or (start is not None and placement.valid_from <= start)
-        ends_in_time = placement.valid_to is None or (end is not None and end <= placement.valid_to)
-        if starts_in_time and ends_in_time:
+        if placement.covers_range(start, end):
             return placement
     raise ValidationError(
         _("%(unit)s is not on the map for the whole of %(range)s: choose dates when it is.")
@@ -142,7 +140,7 @@ def village_create(
         source_url=source_url, source_location=source_location, note=note,
     )
     village.full_clean()
-    if not _unit_alive_over(unit, valid_from, valid_to):
+    if not unit.covers_range(valid_from, valid_to):
         raise ValidationError({"unit": _("%(unit)s does not exist for the whole life of the village.") % {"unit": unit}})
     if unit.level == Level.PROVINCE:
         raise ValidationError({"unit": _("A village belongs to a commune, or to a district where no commune is known.")})
@@ -153,12 +151,6 @@ def village_create(
     village.save()
     VillagePlacement.objects.create(village=village, unit=unit, path=placement.path, valid_from=valid_from, valid_to=valid_to)
     return village
-
-
-def _unit_alive_over(unit: AdministrativeUnit, start, end) -> bool:
-    return (unit.valid_from is None or (start is not None and unit.valid_from <= start)) and (
-        unit.valid_to is None or (end is not None and end <= unit.valid_to)
-    )
 
 
 @transaction.atomic
@@ -215,18 +207,12 @@ def cell_coverage_add(*, cell: PartyCell, village: Village, valid_from: datetime
         raise ValidationError({"valid_from": _("The cell was founded on %(day)s.") % {"day": cell.founded_on}})
     if cell.dissolved_on and (valid_to is None or valid_to > cell.dissolved_on):
         raise ValidationError({"valid_to": _("The cell was dissolved on %(day)s.") % {"day": cell.dissolved_on}})
-    if not _village_alive_over(village, valid_from, valid_to):
+    if not village.covers_range(valid_from, valid_to):
         raise ValidationError({"village": _("%(village)s does not exist over these dates.") % {"village": village}})
     if CellCoverage.objects.filter(cell=cell, village=village).overlapping(valid_from, valid_to).exists():
         raise ValidationError({"village": _("The cell already serves this village during these dates.")})
     coverage.save()
     return coverage
-
-
-def _village_alive_over(village: Village, start, end) -> bool:
-    return (village.valid_from is None or (start is not None and village.valid_from <= start)) and (
-        village.valid_to is None or (end is not None and end <= village.valid_to)
-    )
 
 
 @dataclass(frozen=True)
