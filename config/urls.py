@@ -9,7 +9,7 @@ urlpatterns = [
     path("api/v1/", include("tracking.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="tracking/redoc.html"), name="redoc"),
     re_path(r"^api/", api_not_found),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

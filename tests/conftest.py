@@ -33,3 +33,59 @@ def english_after_each_test():
     """LocaleMiddleware leaves the last request's language active in the test thread."""
     yield
     translation.deactivate()
+
+
+# ----- API clients ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def api():
+    """An anonymous API client: reads are open, writes answer 401."""
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def staff_api(db, django_user_model):
+    """An API client logged in as a superuser, who may write everything."""
+    from rest_framework.test import APIClient
+
+    user = django_user_model.objects.create_superuser(username="admin", email="admin@example.org", password="pw")
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def viewer_api(db, django_user_model):
+    """An API client logged in as a staff user without any permission: reads only, writes 403."""
+    from rest_framework.test import APIClient
+
+    user = django_user_model.objects.create_user(username="viewer", password="pw", is_staff=True)
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def api_error():
+    """Checks that a response carries the one error shape; returns the body.
+
+    ``paths`` are the ``errors[].path`` values that must be among the errors listed.
+    """
+
+    def check(response, status: int, code: str, *paths: str) -> dict:
+        body = response.json()
+        assert response.status_code == status, body
+        assert set(body) == {"status", "code", "detail", "errors"}, body
+        assert (body["status"], body["code"]) == (status, code), body
+        assert isinstance(body["detail"], str) and body["detail"], body
+        listed = [error["path"] for error in body["errors"]]
+        for path in paths:
+            assert path in listed, body
+        for error in body["errors"]:
+            assert set(error) == {"path", "code", "message"} and error["message"], body
+        return body
+
+    return check

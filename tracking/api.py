@@ -23,6 +23,14 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
 
+    def get_paginated_response_schema(self, schema):
+        # Note: the docs wrap each list example in a page; DRF's own example points at a made-up
+        # /accounts/ endpoint, so show a first and only page instead.
+        response = super().get_paginated_response_schema(schema)
+        for name, example in (("count", 1), ("next", None), ("previous", None)):
+            response["properties"][name]["example"] = example
+        return response
+
 
 # ---------------------------------------------------------------------------------------
 # Errors: one shape for every 4xx

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import datetime
 
+from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
 from .models import (
@@ -24,18 +27,19 @@ from .models import (
     VillageStatus,
 )
 from .querysets import active_on_q
-from .periods import Period, current_quarter
-from .serializers import unit_for_code
+from .periods import PATTERN, Period, current_quarter
+from .serializers import CODE_PATTERN, MAX_ID, unit_for_code
 
 
 def _day(filterset) -> datetime.date:
     return filterset.form.cleaned_data.get("active_on") or timezone.localdate()
 
 
-def _unit(code: str) -> AdministrativeUnit:
+def _unit(code: str, name: str) -> AdministrativeUnit:
+    """The unit with ``code``; else a validation error on the query parameter ``name``."""
     unit = unit_for_code(code)
     if unit is None:
-        raise ValidationError({"within": [f"No unit has the code {code}."]}, code="does_not_exist")
+        raise ValidationError({name: [f"No unit has the code {code}."]}, code="does_not_exist")
     return unit
 
 
@@ -46,14 +50,53 @@ def _period(name: str, text: str) -> Period:
         raise ValidationError({name: error.messages}, code="invalid_period")
 
 
+class _TrueOrFalseField(forms.NullBooleanField):
+    """``true`` or ``false`` (also ``1`` / ``0``); any other text is an error, not "no filter"."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip().lower()
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        raise DjangoValidationError("Write true or false.", code="invalid")
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    # Note: django-filter's BooleanFilter (its widget) reads "yes" or a typo as "no filter" and
+    # lists everything; the raw text goes to the field instead.
+    field_class = _TrueOrFalseField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)
+
+
 CODE_HELP = "Official code of a unit, e.g. 11 or 100."
+
+
+def _text_filter(method: str, pattern: str, help_text: str) -> filters.CharFilter:
+    """A text parameter read by ``method``; the schema gives its pattern (a unit code, a period)."""
+    schema = {"type": "string", "pattern": pattern, "description": help_text}
+    return extend_schema_field(schema)(filters.CharFilter(method=method, help_text=help_text))
+
+
+def _id_filter(help_text: str, **kwargs) -> filters.NumberFilter:
+    """An id parameter: an integer in the schema (a NumberFilter alone says "number")."""
+    schema = {"type": "integer", "description": help_text}
+    # Note: bounded, so that a number no database integer holds is a 400, not an overflow.
+    return extend_schema_field(schema)(
+        filters.NumberFilter(help_text=help_text, min_value=1, max_value=MAX_ID, decimal_places=0, **kwargs)
+    )
 
 
 class UnitFilter(filters.FilterSet):
     level = filters.ChoiceFilter(choices=Level.choices, help_text="1 province, 2 district, 3 commune.")
     kind = filters.ChoiceFilter(choices=UnitKind.choices)
-    parent = filters.CharFilter(method="filter_parent", help_text="Direct children of this unit (on `active_on`, default today). " + CODE_HELP)
-    within = filters.CharFilter(method="filter_within", help_text="Units anywhere below this unit (on `active_on`, default today). " + CODE_HELP)
+    parent = _text_filter("filter_parent", CODE_PATTERN, "Direct children of this unit (on `active_on`, default today). " + CODE_HELP)
+    within = _text_filter("filter_within", CODE_PATTERN, "Units anywhere below this unit (on `active_on`, default today). " + CODE_HELP)
     active_on = filters.DateFilter(method="filter_active_on", help_text="Only units that exist on this day.")
     search = filters.CharFilter(method="filter_search", help_text="Part of the name or the code.")
 
@@ -62,10 +105,10 @@ class UnitFilter(filters.FilterSet):
         fields = ["level", "kind"]
 
     def filter_parent(self, queryset, name, value):
-        return queryset.filter(pk__in=AdministrativeUnit.objects.children_of(_unit(value), _day(self)).values("pk"))
+        return queryset.filter(pk__in=AdministrativeUnit.objects.children_of(_unit(value, name), _day(self)).values("pk"))
 
     def filter_within(self, queryset, name, value):
-        return queryset.filter(pk__in=AdministrativeUnit.objects.within(_unit(value), _day(self)).values("pk"))
+        return queryset.filter(pk__in=AdministrativeUnit.objects.within(_unit(value, name), _day(self)).values("pk"))
 
     def filter_active_on(self, queryset, name, value):
         return queryset.active_on(value)
@@ -75,10 +118,10 @@ class UnitFilter(filters.FilterSet):
 
 
 class VillageFilter(filters.FilterSet):
-    within = filters.CharFilter(method="filter_within", help_text="Villages at or below this unit (on `active_on`, default today). " + CODE_HELP)
+    within = _text_filter("filter_within", CODE_PATTERN, "Villages at or below this unit (on `active_on`, default today). " + CODE_HELP)
     active_on = filters.DateFilter(method="filter_active_on", help_text="Only villages that exist on this day.")
-    period = filters.CharFilter(method="filter_noop", help_text="The quarter (or year, month) `blank` refers to; default: the current quarter.")
-    blank = filters.BooleanFilter(method="filter_blank", help_text="true: villages whose latest report at `period` says they have no member; false: those with members.")
+    period = _text_filter("filter_noop", PATTERN, "The quarter (or year, month) `blank` refers to; default: the current quarter.")
+    blank = StrictBooleanFilter(method="filter_blank", help_text="true: villages whose latest report at `period` says they have no member; false: those with members.")
     search = filters.CharFilter(method="filter_search", help_text="Part of the village's name.")
 
     class Meta:
@@ -90,7 +133,7 @@ class VillageFilter(filters.FilterSet):
         return queryset
 
     def filter_within(self, queryset, name, value):
-        return queryset.filter(pk__in=Village.objects.within(_unit(value), _day(self)).values("pk"))
+        return queryset.filter(pk__in=Village.objects.within(_unit(value, name), _day(self)).values("pk"))
 
     def filter_active_on(self, queryset, name, value):
         return queryset.active_on(value)
@@ -105,7 +148,7 @@ class VillageFilter(filters.FilterSet):
 
 
 class PartyCellFilter(filters.FilterSet):
-    village = filters.NumberFilter(method="filter_village", help_text="Cells that serve this village on `active_on` (default today).")
+    village = _id_filter("Cells that serve this village on `active_on` (default today).", method="filter_village")
     active_on = filters.DateFilter(method="filter_noop", help_text="The day `village` refers to.")
     search = filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="Part of the cell's name.")
 
@@ -122,9 +165,9 @@ class PartyCellFilter(filters.FilterSet):
 
 
 class QuarterReportFilter(filters.FilterSet):
-    village = filters.NumberFilter(field_name="village_id")
-    within = filters.CharFilter(method="filter_within", help_text="Reports of villages placed at or below this unit in the report's quarter. " + CODE_HELP)
-    period = filters.CharFilter(method="filter_period", help_text="Reports of this quarter, or of the quarters of this year.")
+    village = _id_filter("Reports of this village.", field_name="village_id")
+    within = _text_filter("filter_within", CODE_PATTERN, "Reports of villages placed at or below this unit in the report's quarter. " + CODE_HELP)
+    period = _text_filter("filter_period", PATTERN, "Reports of this quarter, or of the quarters of this year.")
     status = filters.ChoiceFilter(choices=VillageStatus.choices)
 
     class Meta:
@@ -132,7 +175,7 @@ class QuarterReportFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_within(self, queryset, name, value):
-        unit = _unit(value)
+        unit = _unit(value, name)
         paths = list(unit.placements.values_list("path", flat=True))
         placed = VillagePlacement.objects.none()
         for path in paths:
@@ -145,8 +188,8 @@ class QuarterReportFilter(filters.FilterSet):
 
 
 class ReportedFigureFilter(filters.FilterSet):
-    unit = filters.CharFilter(method="filter_unit", help_text="Figures reported for this unit, alone or together with others. " + CODE_HELP)
-    period = filters.CharFilter(method="filter_period", help_text="Figures whose period overlaps this one.")
+    unit = _text_filter("filter_unit", CODE_PATTERN, "Figures reported for this unit, alone or together with others. " + CODE_HELP)
+    period = _text_filter("filter_period", PATTERN, "Figures whose period overlaps this one.")
     metric = filters.ChoiceFilter(choices=ReportedMetric.choices)
 
     class Meta:
@@ -154,7 +197,7 @@ class ReportedFigureFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_unit(self, queryset, name, value):
-        unit = _unit(value)
+        unit = _unit(value, name)
         return queryset.filter(Q(unit=unit) | Q(combined_with=unit)).distinct()
 
     def filter_period(self, queryset, name, value):
@@ -167,7 +210,7 @@ class ReportedFigureFilter(filters.FilterSet):
 
 
 class GoalFilter(filters.FilterSet):
-    unit = filters.CharFilter(method="filter_unit", help_text="Goals set for this unit. " + CODE_HELP)
+    unit = _text_filter("filter_unit", CODE_PATTERN, "Goals set for this unit. " + CODE_HELP)
     metric = filters.ChoiceFilter(choices=GoalMetric.choices)
     status = filters.ChoiceFilter(
         method="filter_noop",
@@ -180,7 +223,7 @@ class GoalFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_unit(self, queryset, name, value):
-        return queryset.filter(unit=_unit(value))
+        return queryset.filter(unit=_unit(value, name))
 
     def filter_noop(self, queryset, name, value):
         # Note: a status is computed, not stored; the view filters the computed rows.

@@ -262,12 +262,21 @@ class UnitData:
         return bool(figures) and figures["villages_total"] > 0 and figures["villages_without_report"] == 0
 
     def latest_quarter_with_data(self, unit: AdministrativeUnit, up_to: Period) -> Period | None:
-        day = up_to.end
-        villages = self.villages_under(unit, day) or set()
-        quarters = [
-            row["quarter"] for village_id in villages for row in self.reports.get(village_id, [])
-        ]
-        return max(quarters) if quarters else None
+        """The latest quarter, up to ``up_to``, in which a village then under ``unit`` reported.
+
+        Note: the map of each quarter, not today's: a unit closed since (a district after
+        2025-07-01) still has its latest quarter with data.
+        """
+        reporting: dict[int, set[int]] = defaultdict(set)
+        for village_id, rows in self.reports.items():
+            for row in rows:
+                if row["quarter"].index <= up_to.index:
+                    reporting[row["quarter"].index].add(village_id)
+        for index in sorted(reporting, reverse=True):
+            quarter = Period.from_index(index)
+            if reporting[index] & (self.villages_under(unit, quarter.end) or set()):
+                return quarter
+        return None
 
 
 def latest_village_situations(village_ids: list[int], as_of: Period) -> dict[int, tuple[Period, str]]:

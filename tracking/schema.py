@@ -1,5 +1,9 @@
-"""The schema class: every operation documents the error responses it can return."""
+"""The OpenAPI schema: the error responses every operation documents, query-parameter enums
+named like the body enums, and the example values of the docs (from the Điện Biên fixtures)."""
+from django.db import models
+from django.utils.module_loading import import_string
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 
 from .api import ErrorSerializer
@@ -16,9 +20,9 @@ _ERROR_EXAMPLES = {
 }
 _ERROR_TEXT = {
     400: "Invalid input: each field in error is listed with its path.",
-    401: "Not authenticated.",
+    401: "Not authenticated: a write without credentials, or wrong credentials on any request.",
     403: "Not allowed.",
-    404: "Not found.",
+    404: "Not found (also a page number past the last page).",
     405: "Method not allowed.",
     409: "Conflict with the current state.",
     415: "The body is not JSON.",
@@ -41,14 +45,168 @@ class AutoSchema(SpectacularAutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         method = self.method.upper()
-        codes = [400, 405]
+        # Note: Basic authentication answers 401 to wrong credentials on any request, reads included.
+        codes = [400, 401, 405]
         if method not in ("GET", "HEAD", "OPTIONS"):
-            codes += [401, 403, 409]
+            codes += [403, 409]
         if method in ("POST", "PUT", "PATCH"):
             codes.append(415)
-        if "{" in self.path:
+        if "{" in self.path or (method == "GET" and self._is_list_view() and self._get_paginator()):
             codes.append(404)
         for code in sorted(set(codes)):
             if str(code) not in responses:
-                responses[str(code)] = self._get_response_for_code(_error(code), str(code), direction)
+                responses[str(code)] = self._get_response_for_code(_error(code), str(code), direction=direction)
         return responses
+
+
+def postprocess_parameter_enums(result, generator, **kwargs):
+    """Query parameters whose choices are those of a named enum refer to it, so a generated client
+    has one ``GoalStatusEnum`` rather than one enum class per parameter."""
+    schemas = result.get("components", {}).get("schemas", {})
+    by_values: dict[frozenset, list[str]] = {}
+    for name, schema in schemas.items():
+        if "enum" in schema:
+            by_values.setdefault(frozenset(schema["enum"]), []).append(name)
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                names = by_values.get(frozenset(parameter["schema"].get("enum", ())), [])
+                if len(names) == 1:
+                    parameter["schema"] = {"$ref": f"#/components/schemas/{names[0]}"}
+    return result
+
+
+def postprocess_integer_enum_names(result, generator, **kwargs):
+    """Integer enums carry their member names (``x-enum-varnames``), so a generated client reads
+    ``UnitLevelEnum.DISTRICT`` rather than ``UnitLevelEnum.VALUE_2``."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for name, choices in spectacular_settings.ENUM_NAME_OVERRIDES.items():
+        choices = import_string(choices) if isinstance(choices, str) else choices
+        schema = schemas.get(name)
+        is_integer_choices = isinstance(choices, type) and issubclass(choices, models.IntegerChoices)
+        if schema and is_integer_choices and schema.get("enum") == [member.value for member in choices]:
+            schema["x-enum-varnames"] = [member.name for member in choices]
+    return result
+
+
+def postprocess_partial_defaults(result, generator, **kwargs):
+    """PATCH bodies declare no defaults: DRF applies none to a partial update, and a generated
+    client would send them, overwriting the fields the caller left out."""
+    for name, schema in result.get("components", {}).get("schemas", {}).items():
+        if name.startswith("Patched"):
+            for field in schema.get("properties", {}).values():
+                for part in [field, *field.get("oneOf", []), *field.get("allOf", [])]:
+                    part.pop("default", None)
+    return result
+
+
+# ---------------------------------------------------------------------------------------
+# Examples of successful answers (views.py attaches them), from the Điện Biên fixtures
+
+ARTICLE = (
+    "http://nhandan.com.vn/chinhtri/dang-va-cuoc-song/item/"
+    "42762402-chon-trong-tam-de-lanh-dao-nang-cao-vai-tro-to-chuc-co-so-dang.html"
+)
+_PROVINCE = {"code": "11", "name": "Điện Biên", "level": "province"}
+_DISTRICT = {"code": "100", "name": "Điện Biên", "level": "district"}
+_COMMUNE = {"code": "03317", "name": "Nà Nhạn", "level": "commune"}
+_GSO_NOTE = "Official code of the General Statistics Office."
+
+UNIT = OpenApiExample("Điện Biên province", response_only=True, value={
+    "code": "11", "name": "Điện Biên", "kind": "tinh", "level": 1, "parent": None, "path": "/11/",
+    "valid_from": None, "valid_to": None, "source_url": "", "source_location": "", "note": _GSO_NOTE,
+})
+UNIT_CHILD = OpenApiExample("A commune of huyện Điện Biên", response_only=True, value={
+    "code": "03317", "name": "Nà Nhạn", "kind": "xa", "level": 3, "parent": "100", "path": "/11/100/03317/",
+    "valid_from": None, "valid_to": None, "source_url": ARTICLE, "source_location": "paragraph 7",
+    "note": "Commune of huyện Điện Biên named in the article.",
+})
+UNIT_PROGRESS = OpenApiExample("Điện Biên province in 2008", response_only=True, value={
+    "unit": _PROVINCE, "period": "2008", "as_of_quarter": "2008Q4",
+    "villages_total": 7, "blank_villages": 7, "villages_with_members": 0, "villages_with_own_cell": 0,
+    "villages_in_merged_cells": 0, "merged_cells": 0, "members": None, "villages_counted": 0,
+    "villages_status_only": 7, "villages_carried_forward": 0, "admissions": None, "villages_without_report": 0,
+    "source": "village_reports",
+    "notes": ["7 villages are known by a status only, not by a count: their members are not in the total."],
+    "reported": [
+        {"id": 2, "metric": "blank_villages", "value": 134, "period": "2008", "since": None, "unit": _PROVINCE,
+         "combined_with": [], "source": "reported_figure", "source_url": ARTICLE, "source_location": "paragraph 3",
+         "note": "Villages of the province without a party member in 2008."},
+        {"id": 1, "metric": "villages_total", "value": 1459, "period": "2008", "since": None, "unit": _PROVINCE,
+         "combined_with": [], "source": "reported_figure", "source_url": ARTICLE, "source_location": "paragraph 3",
+         "note": "Villages of the province in 2008."},
+    ],
+})
+UNIT_TIMELINE = OpenApiExample("Huyện Điện Biên, 2019Q2", response_only=True, value={
+    "unit": _DISTRICT, "period": "2019Q2", "as_of_quarter": "2019Q2",
+    "villages_total": 2, "blank_villages": 0, "villages_with_members": 2, "villages_with_own_cell": 0,
+    "villages_in_merged_cells": 0, "merged_cells": 0, "members": None, "villages_counted": 0,
+    "villages_status_only": 2, "villages_carried_forward": 0, "admissions": None, "villages_without_report": 0,
+    "source": "village_reports",
+    "notes": ["2 villages are known by a status only, not by a count: their members are not in the total."],
+    "reported": [
+        {"id": None, "metric": "blank_villages", "value": 0, "period": "2019", "since": None, "unit": _DISTRICT,
+         "combined_with": [], "source": "derived_from_reported_figures",
+         "derivation": "11 blank villages in 2008 − 11 of them with members by 2019", "derived_from": [5, 12],
+         "source_url": ARTICLE, "source_location": "paragraph 3, paragraph 8", "note": ""},
+    ],
+})
+BLANK_VILLAGE = OpenApiExample("Huổi Chổn in 2008", response_only=True, value={
+    "id": 6, "name": "Huổi Chổn", "unit": _COMMUNE, "latest_quarter": "2008Q4",
+})
+SUBMISSION_RESULT = OpenApiExample("Two villages updated", response_only=True, value={
+    "unit": _DISTRICT, "quarter": "2019Q2", "dry_run": False,
+    "created": {"count": 0, "ids": [], "villages": []},
+    "updated": {"count": 2, "ids": [12, 15], "villages": [6, 7]},
+    "unchanged": {"count": 0, "ids": [], "villages": []},
+})
+VILLAGE = OpenApiExample("Huổi Chổn", response_only=True, value={
+    "id": 6, "name": "Huổi Chổn", "unit": _COMMUNE, "valid_from": None, "valid_to": None,
+    "source_url": ARTICLE, "source_location": "paragraph 7",
+    "note": "Village of commune Nà Nhạn: blank in 2008, now with members and its own cell.",
+})
+CELL = OpenApiExample("The cell of Huổi Chổn", response_only=True, value={
+    "id": 1, "name": "Chi bộ bản Huổi Chổn", "organisation": None, "founded_on": None, "dissolved_on": None,
+    "villages": [6], "source_url": ARTICLE, "source_location": "paragraph 7",
+    "note": "The article says the village now has its own party cell; it does not give the founding date.",
+})
+REPORT = OpenApiExample("Huổi Chổn, 2019Q4", response_only=True, value={
+    "id": 13, "village": 6, "quarter": "2019Q4", "full_members": None, "probationary_members": None,
+    "members": None, "admissions": None, "ethnic_minority_members": None, "candidates": None,
+    "status": "has_own_cell", "cell": 1, "source_url": ARTICLE, "source_location": "paragraph 7",
+    "note": "Has members and its own cell at the article's date (2019); status only, no count.",
+    "created_at": "2019-06-30T09:00:00+07:00", "updated_at": "2019-06-30T09:00:00+07:00",
+})
+REPORTED_FIGURE = OpenApiExample("134 blank villages in 2008", response_only=True, value={
+    "id": 2, "unit": "11", "combined_with": [], "period": "2008", "since": None, "metric": "blank_villages",
+    "value": 134, "source_url": ARTICLE, "source_location": "paragraph 3",
+    "note": "Villages of the province without a party member in 2008.",
+})
+GOAL_PROVINCE = OpenApiExample("Điện Biên province: on track", response_only=True, value={
+    "id": 1, "title": "Không còn bản chưa có đảng viên — tỉnh Điện Biên", "unit": _PROVINCE,
+    "metric": "blank_villages", "target": 0, "set_by": "Tỉnh ủy Điện Biên", "baseline_period": "2008",
+    "deadline": None, "as_of": "2019Q4", "baseline": 134,
+    "baseline_source": {"value": 134, "period": "2008", "source": "reported_figure", "detail": "", "figure_ids": [2],
+                        "source_url": ARTICLE, "source_location": "paragraph 3"},
+    "current": 17, "current_period": "2019",
+    "current_source": {"value": 17, "period": "2019", "source": "derived_from_reported_figures",
+                       "detail": "134 blank villages in 2008 − 117 of them with members by 2019", "figure_ids": [2, 10],
+                       "source_url": ARTICLE, "source_location": "paragraph 3, paragraph 8"},
+    "resolved": 117, "progress": 0.8731, "status": "on_track", "projected_period": "2021Q3",
+    "basis": "reported_figure", "explanation": "At 2.66 a quarter (2008Q4 to 2019), zero is reached in 2021Q3.",
+    "source_url": ARTICLE, "source_location": "paragraph 3",
+})
+GOAL_DISTRICT = OpenApiExample("Huyện Điện Biên: achieved in 2019Q2", response_only=True, value={
+    "id": 4, "title": "Không còn bản chưa có đảng viên — huyện Điện Biên", "unit": _DISTRICT,
+    "metric": "blank_villages", "target": 0, "set_by": "Đảng bộ huyện Điện Biên", "baseline_period": "2008",
+    "deadline": None, "as_of": "2019Q4", "baseline": 11,
+    "baseline_source": {"value": 11, "period": "2008", "source": "reported_figure", "detail": "", "figure_ids": [5],
+                        "source_url": ARTICLE, "source_location": "paragraph 3"},
+    "current": 0, "current_period": "2019",
+    "current_source": {"value": 0, "period": "2019", "source": "derived_from_reported_figures",
+                       "detail": "11 blank villages in 2008 − 11 of them with members by 2019", "figure_ids": [5, 12],
+                       "source_url": ARTICLE, "source_location": "paragraph 3, paragraph 8"},
+    "resolved": 11, "progress": 1.0, "status": "achieved", "projected_period": "2019Q2",
+    "basis": "reported_figure", "explanation": "Reached zero in 2019Q2.",
+    "source_url": ARTICLE, "source_location": "paragraph 7",
+})

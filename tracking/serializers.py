@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.validators import RegexValidator
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -26,6 +27,9 @@ GOAL_STATUSES = [progress.ACHIEVED, progress.ON_TRACK, progress.AT_RISK, progres
 FIGURE_SOURCES = [progress.VILLAGE_REPORTS, progress.REPORTED_FIGURE, progress.DERIVED_FROM_REPORTED]
 SITUATIONS = [progress.BLANK, progress.HAS_MEMBERS, progress.OWN_CELL, progress.MERGED_CELL, progress.NO_REPORT]
 CODE_PATTERN = r"^[0-9]{2,5}$"
+# The largest id a database integer holds (SQLite INTEGER, PostgreSQL bigint): a larger number
+# names nothing, and would overflow the query instead of failing validation.
+MAX_ID = 2**63 - 1
 
 
 class PeriodField(serializers.CharField):
@@ -47,6 +51,10 @@ class PeriodField(serializers.CharField):
             raise serializers.ValidationError(f"“{text}” is not a quarter: write it as 2019Q2.", code="invalid_period")
         return period
 
+    def run_validators(self, value):
+        # Note: the length validators measure the text; to_internal_value has made it a Period.
+        super().run_validators(str(value) if isinstance(value, Period) else value)
+
     def to_representation(self, value):
         return str(value)
 
@@ -63,7 +71,9 @@ extend_schema_field({"type": "string", "pattern": QUARTER_PATTERN, "example": "2
 
 
 def non_empty(**kwargs) -> serializers.CharField:
-    return serializers.CharField(min_length=1, allow_blank=False, trim_whitespace=True, **kwargs)
+    # Note: whitespace alone is refused as blank already; the validator puts that into the schema.
+    return serializers.CharField(min_length=1, allow_blank=False, trim_whitespace=True,
+                                 validators=[RegexValidator(r"\S")], **kwargs)
 
 
 class UnitCodeField(serializers.SlugRelatedField):
@@ -209,9 +219,9 @@ class PartyCellSerializer(serializers.ModelSerializer):
 
 class PartyCellCreateSerializer(SourceFieldsMixin):
     name = non_empty(max_length=200)
-    organisation = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    organisation = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID)
     founded_on = serializers.DateField(required=False, allow_null=True, default=None)
-    villages = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=100)
+    villages = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, default=list, max_length=100)
 
 
 class PartyCellUpdateSerializer(serializers.Serializer):
@@ -224,6 +234,13 @@ class PartyCellUpdateSerializer(serializers.Serializer):
 
 
 class QuarterReportSerializer(serializers.ModelSerializer):
+    # Note: declared rather than derived from the model, whose integer range depends on the
+    # database (the committed schema must be the same on SQLite and PostgreSQL).
+    full_members = serializers.IntegerField(read_only=True, allow_null=True)
+    probationary_members = serializers.IntegerField(read_only=True, allow_null=True)
+    admissions = serializers.IntegerField(read_only=True, allow_null=True)
+    ethnic_minority_members = serializers.IntegerField(read_only=True, allow_null=True)
+    candidates = serializers.IntegerField(read_only=True, allow_null=True)
     quarter = QuarterSerializerField()
     members = serializers.IntegerField(read_only=True, allow_null=True, help_text="Full plus probationary members; empty for a status-only report.")
     status = serializers.ChoiceField(choices=VillageStatus.choices, allow_blank=True)
@@ -248,19 +265,20 @@ class ReportValuesSerializer(SourceFieldsMixin):
     ethnic_minority_members = count_field("Members from ethnic minorities; at most the members.")
     candidates = count_field("People being prepared for admission.")
     status = serializers.ChoiceField(
-        choices=VillageStatus.choices, required=False, default="",
-        help_text="Only for a historical fact without counts; leave the counts empty then.",
+        choices=VillageStatus.choices, required=False, allow_blank=True, default="",
+        help_text="Only for a historical fact without counts; leave the counts empty then. "
+        "Empty (the default) for a report with counts: send it to replace a status by counts.",
     )
-    cell = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, help_text="Id of the party cell the village's members belong to.")
+    cell = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID, help_text="Id of the party cell the village's members belong to.")
 
 
 class QuarterReportCreateSerializer(ReportValuesSerializer):
-    village = serializers.IntegerField(min_value=1)
+    village = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     quarter = QuarterSerializerField()
 
 
 class SubmissionEntrySerializer(ReportValuesSerializer):
-    village = serializers.IntegerField(min_value=1, help_text="Id of a village of the unit, active in the quarter.")
+    village = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Id of a village of the unit, active in the quarter.")
 
 
 class SubmissionSerializer(serializers.Serializer):
@@ -291,6 +309,7 @@ class ReportedFigureSerializer(serializers.ModelSerializer):
     combined_with = UnitCodeField(many=True, read_only=True)
     period = PeriodField()
     since = PeriodField(allow_null=True)
+    value = serializers.IntegerField(read_only=True)  # declared: the model's range depends on the database
 
     class Meta:
         model = ReportedFigure

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from .models import (
@@ -48,6 +49,20 @@ def _placement_covering(unit: AdministrativeUnit, start: datetime.date | None, e
         _("%(unit)s is not on the map for the whole of %(range)s: choose dates when it is.")
         % {"unit": unit, "range": f"[{start or '…'}, {end or '…'})"}
     )
+
+
+def _check_closing_day(field: str, day: datetime.date, starts) -> None:
+    """A record is closed after it starts, and after each open row that closing ends starts.
+
+    Note: checked before those rows are updated, so that a wrong day is a reason given on
+    ``field`` rather than the database's refusal of a row.
+    """
+    latest = max((start for start in starts if start is not None), default=None)
+    if latest is not None and day <= latest:
+        raise ValidationError(
+            {field: _("%(day)s is not after %(start)s, when the record or its current placement begins.")
+             % {"day": day, "start": latest}}
+        )
 
 
 def _check_code_free(code: str, start: datetime.date | None, end: datetime.date | None, exclude_pk=None) -> None:
@@ -93,7 +108,10 @@ def unit_create(
     else:
         if parent.level >= level:
             raise ValidationError({"parent": _("The parent must be a unit of a higher level.")})
-        path = _placement_covering(parent, valid_from, valid_to).path + f"{code}/"
+        try:
+            path = _placement_covering(parent, valid_from, valid_to).path + f"{code}/"
+        except ValidationError as error:
+            raise ValidationError({"parent": error.messages}) from error
     unit.save()
     UnitPlacement.objects.create(unit=unit, parent=parent, path=path, valid_from=valid_from, valid_to=valid_to)
     return unit
@@ -117,7 +135,15 @@ def unit_update(*, unit: AdministrativeUnit, name: str | None = None, kind: str 
                 {"valid_to": _("%(count)s villages still belong to this unit on %(day)s: move them first.")
                  % {"count": still_open.count(), "day": valid_to}}
             )
-        unit.placements.filter(valid_to__isnull=True).update(valid_to=valid_to)
+        open_children = AdministrativeUnit.objects.children_of(unit, valid_to)
+        if open_children.exists():
+            raise ValidationError(
+                {"valid_to": _("%(count)s units still sit under this unit on %(day)s: close or move them first.")
+                 % {"count": open_children.count(), "day": valid_to}}
+            )
+        open_placements = unit.placements.filter(valid_to__isnull=True)
+        _check_closing_day("valid_to", valid_to, [unit.valid_from, *open_placements.values_list("valid_from", flat=True)])
+        open_placements.update(valid_to=valid_to)
     unit.full_clean()
     unit.save()
     return unit
@@ -163,9 +189,16 @@ def village_update(*, village: Village, name: str | None = None, valid_to: datet
         later = village.reports.filter(quarter__gte=Period.quarter_of(valid_to))
         if later.exists() and any(report.quarter.end >= valid_to for report in later):
             raise ValidationError({"valid_to": _("The village has reports after this date.")})
+        open_placements = village.placements.filter(valid_to__isnull=True)
+        open_coverage = village.cell_coverage.filter(valid_to__isnull=True)
+        _check_closing_day("valid_to", valid_to, [
+            village.valid_from,
+            *open_placements.values_list("valid_from", flat=True),
+            *open_coverage.values_list("valid_from", flat=True),
+        ])
         village.valid_to = valid_to
-        village.placements.filter(valid_to__isnull=True).update(valid_to=valid_to)
-        village.cell_coverage.filter(valid_to__isnull=True).update(valid_to=valid_to)
+        open_placements.update(valid_to=valid_to)
+        open_coverage.update(valid_to=valid_to)
     village.full_clean()
     village.save()
     return village
@@ -192,8 +225,12 @@ def cell_create(
     cell = PartyCell(name=name, organisation=organisation, founded_on=founded_on, **sources)
     cell.full_clean()
     cell.save()
-    for village in villages:
-        cell_coverage_add(cell=cell, village=village, valid_from=founded_on)
+    for index, village in enumerate(villages):
+        try:
+            cell_coverage_add(cell=cell, village=village, valid_from=founded_on)
+        except ValidationError as error:
+            # Name the entry in error (``villages.1``), as the quarterly submission does.
+            raise ValidationError({f"villages.{index}": error.messages}) from error
     return cell
 
 
@@ -283,8 +320,10 @@ def cell_update(*, cell: PartyCell, name: str | None = None, dissolved_on: datet
         later = cell.reports.filter(quarter__gte=Period.quarter_of(dissolved_on)).order_by("quarter").first()
         if later and later.quarter.end >= dissolved_on:
             raise ValidationError({"dissolved_on": _("Reports of %(quarter)s still name this cell.") % {"quarter": later.quarter}})
+        open_coverage = cell.coverage.filter(valid_to__isnull=True)
+        _check_closing_day("dissolved_on", dissolved_on, [cell.founded_on, *open_coverage.values_list("valid_from", flat=True)])
         cell.dissolved_on = dissolved_on
-        cell.coverage.filter(valid_to__isnull=True).update(valid_to=dissolved_on)
+        open_coverage.update(valid_to=dissolved_on)
     cell.full_clean()
     cell.save()
     return cell
@@ -296,6 +335,11 @@ def record_delete(*, record) -> None:
 
     Anything still referred to raises ProtectedError: such a record is closed with a date.
     """
+    if isinstance(record, AdministrativeUnit):
+        # Note: a many-to-many link would vanish silently with the unit; refuse like a foreign key.
+        figures = set(record.combined_reported_figures.all())
+        if figures:
+            raise ProtectedError("reported together with other units", figures)
     record.delete()
 
 

@@ -10,8 +10,9 @@ from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
-from . import progress, services
+from . import progress, schema, services
 from .api import Conflict
 from .filters import GoalFilter, PartyCellFilter, QuarterReportFilter, ReportedFigureFilter, UnitFilter, VillageFilter
 from .models import (
@@ -26,7 +27,7 @@ from .models import (
     Village,
     VillagePlacement,
 )
-from .periods import Period, current_quarter, quarter_range
+from .periods import MIN_YEAR, Period, current_quarter, quarter_range
 from .serializers import (
     BlankVillageSerializer,
     GoalProgressSerializer,
@@ -72,8 +73,11 @@ def _parse_period(name: str, text: str | None) -> Period | None:
 
 
 def _only_params(request, *allowed: str) -> None:
-    """Figure endpoints refuse query parameters they do not know, rather than ignore a typo."""
-    unknown = sorted(set(request.query_params) - set(allowed))
+    """Figure endpoints refuse query parameters they do not know, rather than ignore a typo.
+
+    DRF's own ``?format=json`` (the links of the browsable API) is known everywhere.
+    """
+    unknown = sorted(set(request.query_params) - set(allowed) - {api_settings.URL_FORMAT_OVERRIDE})
     if unknown:
         raise ValidationError(
             {name: [f"Unknown query parameter; this endpoint takes: {', '.join(allowed) or 'none'}."] for name in unknown},
@@ -115,7 +119,7 @@ class ServiceViewSet(viewsets.GenericViewSet):
                            "code": "100", "name": "Điện Biên", "kind": "huyen", "level": 2, "parent": "11",
                            "path": "/11/100/", "valid_from": None, "valid_to": None,
                            "source_url": "", "source_location": "", "note": ""})]),
-    retrieve=extend_schema(summary="Read a unit", operation_id="units_retrieve", parameters=[CODE_PARAM]),
+    retrieve=extend_schema(summary="Read a unit", operation_id="units_retrieve", parameters=[CODE_PARAM], examples=[schema.UNIT]),
     create=extend_schema(summary="Create a unit", operation_id="units_create", request=UnitCreateSerializer, responses={201: UnitSerializer},
                          examples=[OpenApiExample("A commune", request_only=True, value={
                              "code": "03317", "name": "Nà Nhạn", "kind": "xa", "level": 3, "parent": "100"})]),
@@ -123,7 +127,8 @@ class ServiceViewSet(viewsets.GenericViewSet):
                                  request=UnitUpdateSerializer, responses={200: UnitSerializer},
                                  examples=[OpenApiExample("Rename", request_only=True, value={"name": "Điện Biên Phủ"})]),
     destroy=extend_schema(summary="Delete a unit entered by mistake", operation_id="units_delete", parameters=[CODE_PARAM],
-                          description="Only a unit nothing refers to; a unit with history is closed with `valid_to` instead (409)."),
+                          description="Only a unit nothing refers to; a unit with history is closed with `valid_to` instead (409).",
+                          examples=[OpenApiExample("Nà Nhạn", value="03317", parameter_only=("code", "path"))]),
 )
 @extend_schema(tags=["units"])
 class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewSet):
@@ -154,7 +159,7 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
 
     @extend_schema(summary="List a unit's direct children", operation_id="units_children_list", parameters=[
         CODE_PARAM, OpenApiParameter("active_on", OpenApiTypes.DATE, description="The map of this day (default today)."),
-    ], responses=UnitSerializer(many=True), filters=False)
+    ], responses=UnitSerializer(many=True), filters=False, examples=[schema.UNIT_CHILD])
     @action(detail=True, methods=["get"], filterset_class=None, ordering=None)
     def children(self, request, code=None):
         _only_params(request, "active_on", "page", "page_size")
@@ -167,7 +172,7 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
         description="Figures computed from village reports (carry-forward for villages that did not report), "
         "with the reported figures of cited documents for the same unit and period beside them.",
         parameters=[CODE_PARAM, period_param("period", "2008, 2019Q2 or 2019-05; default: the latest quarter with data.")],
-        responses=UnitFiguresSerializer, filters=False,
+        responses=UnitFiguresSerializer, filters=False, examples=[schema.UNIT_PROGRESS],
     )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def progress(self, request, code=None):
@@ -179,14 +184,16 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
         summary="A unit's figures quarter by quarter", operation_id="units_progress_timeline", tags=["figures"],
         parameters=[CODE_PARAM, period_param("from", "First period (default: five years before `to`)."),
                     period_param("to", "Last period (default: the latest quarter with data).")],
-        responses=UnitFiguresSerializer(many=True), filters=False,
+        responses=UnitFiguresSerializer(many=True), filters=False, examples=[schema.UNIT_TIMELINE],
     )
     @action(detail=True, methods=["get"], url_path="progress/timeline", filterset_class=None, pagination_class=None)
     def timeline(self, request, code=None):
         _only_params(request, "from", "to")
         unit = self.get_object()
         last = _parse_period("to", request.query_params.get("to")) or progress.latest_period(unit)
-        first = _parse_period("from", request.query_params.get("from")) or Period.from_index(last.index - 19)
+        # Note: five years back, but never before the first quarter a period can name.
+        earliest = Period.quarter(MIN_YEAR, 1).index
+        first = _parse_period("from", request.query_params.get("from")) or Period.from_index(max(last.index - 19, earliest))
         quarters = len(quarter_range(first, last))
         if quarters < 1:
             raise ValidationError({"from": ["`from` comes after `to`."]}, code="invalid_range")
@@ -199,7 +206,7 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
         description="Villages under the unit whose latest report at the period says they have no party member.",
         parameters=[CODE_PARAM, period_param("period", "Default: the current quarter."),
                     OpenApiParameter("page", OpenApiTypes.INT), OpenApiParameter("page_size", OpenApiTypes.INT)],
-        responses=BlankVillageSerializer(many=True), filters=False,
+        responses=BlankVillageSerializer(many=True), filters=False, examples=[schema.BLANK_VILLAGE],
     )
     @action(detail=True, methods=["get"], url_path="blank-villages", filterset_class=None)
     def blank_villages(self, request, code=None):
@@ -230,7 +237,10 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
         request=SubmissionSerializer, responses=SubmissionResultSerializer, filters=False,
         examples=[OpenApiExample("Two villages", request_only=True, value={"reports": [
             {"village": 6, "full_members": 3, "probationary_members": 1, "admissions": 1, "cell": 1},
-            {"village": 7, "full_members": 0, "probationary_members": 0}]})],
+            {"village": 7, "full_members": 0, "probationary_members": 0}]}),
+            OpenApiExample("Huyện Điện Biên", value="100", parameter_only=("code", "path")),
+            OpenApiExample("2019Q2", value="2019Q2", parameter_only=("period", "path")),
+            schema.SUBMISSION_RESULT],
     )
     @action(detail=True, methods=["put"], url_path=r"reports/(?P<period>[^/]+)", filterset_class=None, pagination_class=None)
     def submit_reports(self, request, code=None, period=None):
@@ -280,8 +290,8 @@ class _ReportPermission(permissions.DjangoModelPermissions):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List villages", operation_id="villages_list"),
-    retrieve=extend_schema(summary="Read a village", operation_id="villages_retrieve", parameters=[ID_PARAM]),
+    list=extend_schema(summary="List villages", operation_id="villages_list", examples=[schema.VILLAGE]),
+    retrieve=extend_schema(summary="Read a village", operation_id="villages_retrieve", parameters=[ID_PARAM], examples=[schema.VILLAGE]),
     create=extend_schema(summary="Create a village", operation_id="villages_create", request=VillageCreateSerializer,
                          responses={201: VillageSerializer},
                          examples=[OpenApiExample("A village", request_only=True, value={"name": "Huổi Chổn", "unit": "03317"})]),
@@ -289,7 +299,8 @@ class _ReportPermission(permissions.DjangoModelPermissions):
                                  request=VillageUpdateSerializer, responses={200: VillageSerializer},
                                  examples=[OpenApiExample("Close", request_only=True, value={"valid_to": "2025-07-01"})]),
     destroy=extend_schema(summary="Delete a village entered by mistake", operation_id="villages_delete", parameters=[ID_PARAM],
-                          description="Only a village without reports; one with history is closed with `valid_to` instead (409)."),
+                          description="Only a village without reports; one with history is closed with `valid_to` instead (409).",
+                          examples=[OpenApiExample("Huổi Chổn", value=6, parameter_only=("id", "path"))]),
 )
 @extend_schema(tags=["villages"])
 class VillageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewSet):
@@ -313,8 +324,8 @@ class VillageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceVi
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List party cells", operation_id="cells_list"),
-    retrieve=extend_schema(summary="Read a party cell", operation_id="cells_retrieve", parameters=[ID_PARAM]),
+    list=extend_schema(summary="List party cells", operation_id="cells_list", examples=[schema.CELL]),
+    retrieve=extend_schema(summary="Read a party cell", operation_id="cells_retrieve", parameters=[ID_PARAM], examples=[schema.CELL]),
     create=extend_schema(summary="Found a party cell", operation_id="cells_create", request=PartyCellCreateSerializer,
                          responses={201: PartyCellSerializer},
                          examples=[OpenApiExample("A merged cell", request_only=True, value={
@@ -323,7 +334,8 @@ class VillageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceVi
                                  request=PartyCellUpdateSerializer, responses={200: PartyCellSerializer},
                                  examples=[OpenApiExample("Dissolve", request_only=True, value={"dissolved_on": "2020-01-01"})]),
     destroy=extend_schema(summary="Delete a cell entered by mistake", operation_id="cells_delete", parameters=[ID_PARAM],
-                          description="Only a cell no report names; otherwise dissolve it (409)."),
+                          description="Only a cell no report names; otherwise dissolve it (409).",
+                          examples=[OpenApiExample("Chi bộ bản Huổi Chổn", value=1, parameter_only=("id", "path"))]),
 )
 @extend_schema(tags=["cells"])
 class PartyCellViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewSet):
@@ -371,8 +383,8 @@ def _report_values(data: dict) -> dict:
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List quarterly village reports", operation_id="reports_list"),
-    retrieve=extend_schema(summary="Read a report", operation_id="reports_retrieve", parameters=[ID_PARAM]),
+    list=extend_schema(summary="List quarterly village reports", operation_id="reports_list", examples=[schema.REPORT]),
+    retrieve=extend_schema(summary="Read a report", operation_id="reports_retrieve", parameters=[ID_PARAM], examples=[schema.REPORT]),
     create=extend_schema(summary="Report one village for one quarter", operation_id="reports_create",
                          request=QuarterReportCreateSerializer, responses={201: QuarterReportSerializer},
                          description="409 if the village already has a report for the quarter: change that one instead.",
@@ -386,7 +398,8 @@ def _report_values(data: dict) -> dict:
                                  request=ReportValuesSerializer, responses={200: QuarterReportSerializer},
                                  description="The fields sent replace those of the report; the village and quarter stay.",
                                  examples=[OpenApiExample("Correct a count", request_only=True, value={"admissions": 0})]),
-    destroy=extend_schema(summary="Delete a report", operation_id="reports_delete", parameters=[ID_PARAM]),
+    destroy=extend_schema(summary="Delete a report", operation_id="reports_delete", parameters=[ID_PARAM],
+                          examples=[OpenApiExample("Huổi Chổn, 2019Q4", value=13, parameter_only=("id", "path"))]),
 )
 @extend_schema(tags=["reports"])
 class QuarterReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewSet):
@@ -422,8 +435,9 @@ class QuarterReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ser
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List reported figures", operation_id="reported_figures_list"),
-    retrieve=extend_schema(summary="Read a reported figure", operation_id="reported_figures_retrieve", parameters=[ID_PARAM]),
+    list=extend_schema(summary="List reported figures", operation_id="reported_figures_list", examples=[schema.REPORTED_FIGURE]),
+    retrieve=extend_schema(summary="Read a reported figure", operation_id="reported_figures_retrieve", parameters=[ID_PARAM],
+                           examples=[schema.REPORTED_FIGURE]),
     create=extend_schema(summary="Record a figure from a document", operation_id="reported_figures_create",
                          request=ReportedFigureWriteSerializer, responses={201: ReportedFigureSerializer},
                          examples=[OpenApiExample("2008 baseline", request_only=True, value={
@@ -432,7 +446,8 @@ class QuarterReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ser
     partial_update=extend_schema(summary="Correct a reported figure", operation_id="reported_figures_update", parameters=[ID_PARAM],
                                  request=ReportedFigureWriteSerializer(partial=True), responses={200: ReportedFigureSerializer},
                                  examples=[OpenApiExample("Value", request_only=True, value={"value": 135})]),
-    destroy=extend_schema(summary="Delete a reported figure", operation_id="reported_figures_delete", parameters=[ID_PARAM]),
+    destroy=extend_schema(summary="Delete a reported figure", operation_id="reported_figures_delete", parameters=[ID_PARAM],
+                          examples=[OpenApiExample("134 blank villages in 2008", value=2, parameter_only=("id", "path"))]),
 )
 @extend_schema(tags=["reported-figures"])
 class ReportedFigureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewSet):
@@ -470,8 +485,10 @@ class ReportedFigureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Se
 
 @extend_schema_view(
     list=extend_schema(summary="List goals with their progress", operation_id="goals_list",
-                       parameters=[period_param("as_of", "Evaluate as of this period (default: the current quarter).")]),
-    retrieve=extend_schema(summary="Read a goal with its progress", operation_id="goals_retrieve", parameters=[ID_PARAM]),
+                       parameters=[period_param("as_of", "Evaluate as of this period (default: the current quarter).")],
+                       examples=[schema.GOAL_PROVINCE]),
+    retrieve=extend_schema(summary="Read a goal with its progress", operation_id="goals_retrieve", parameters=[ID_PARAM],
+                           examples=[schema.GOAL_DISTRICT]),
     create=extend_schema(summary="Set a goal", operation_id="goals_create", request=GoalWriteSerializer, responses={201: GoalProgressSerializer},
                          examples=[OpenApiExample("No blank village by 2020", request_only=True, value={
                              "unit": "103", "title": "Không còn bản chưa có đảng viên", "metric": "blank_villages",
@@ -479,12 +496,17 @@ class ReportedFigureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Se
     partial_update=extend_schema(summary="Change a goal", operation_id="goals_update", parameters=[ID_PARAM],
                                  request=GoalWriteSerializer(partial=True), responses={200: GoalProgressSerializer},
                                  examples=[OpenApiExample("Deadline", request_only=True, value={"deadline": "2021"})]),
-    destroy=extend_schema(summary="Delete a goal", operation_id="goals_delete", parameters=[ID_PARAM]),
+    destroy=extend_schema(summary="Delete a goal", operation_id="goals_delete", parameters=[ID_PARAM],
+                          examples=[OpenApiExample("Nậm Pồ's goal", value=2, parameter_only=("id", "path"))]),
 )
 @extend_schema(tags=["goals"])
 class GoalViewSet(mixins.RetrieveModelMixin, ServiceViewSet):
     serializer_class = GoalProgressSerializer
     filterset_class = GoalFilter
+    # Note: without this list, ordering would accept every field of the progress rows, most of
+    # them computed (`?ordering=baseline` was a 500).
+    ordering_fields = ["id", "title"]
+    ordering = ["id"]
     queryset = Goal.objects.select_related("unit").order_by("id")
 
     def list(self, request):
@@ -501,7 +523,7 @@ class GoalViewSet(mixins.RetrieveModelMixin, ServiceViewSet):
 
     @extend_schema(summary="A goal's progress", operation_id="goals_progress_retrieve", tags=["figures"],
                    parameters=[ID_PARAM, period_param("as_of", "Evaluate as of this period (default: the current quarter).")],
-                   responses=GoalProgressSerializer, filters=False)
+                   responses=GoalProgressSerializer, filters=False, examples=[schema.GOAL_DISTRICT])
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def progress(self, request, pk=None):
         _only_params(request, "as_of")

@@ -130,6 +130,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "tracking.schema.postprocess_parameter_enums",
+        "tracking.schema.postprocess_integer_enum_names",
+        "tracking.schema.postprocess_partial_defaults",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "UnitLevelEnum": "tracking.models.Level",
         "UnitKindEnum": "tracking.models.UnitKind",
