@@ -166,7 +166,7 @@ class PartyCellFilter(filters.FilterSet):
 
 class QuarterReportFilter(filters.FilterSet):
     village = _id_filter("Reports of this village.", field_name="village_id")
-    within = _text_filter("filter_within", CODE_PATTERN, "Reports of villages placed at or below this unit in the report's quarter. " + CODE_HELP)
+    within = _text_filter("filter_within", CODE_PATTERN, "Reports of villages placed at or below this unit at any time. " + CODE_HELP)
     period = _text_filter("filter_period", PATTERN, "Reports of this quarter, or of the quarters of this year.")
     status = filters.ChoiceFilter(choices=VillageStatus.choices)
 
