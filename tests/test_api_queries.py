@@ -91,11 +91,11 @@ ENDPOINTS = [
     ("/api/v1/goals/?unit=11&status=no_data&as_of=2019Q3", 8),
     ("/api/v1/goals/GOAL/", 7),
     ("/api/v1/goals/GOAL/progress/?as_of=2019Q3", 7),
-    ("/api/v1/units/11/progress/?period=2019Q2", 7),
-    ("/api/v1/units/11/progress/", 11),  # the latest quarter with data first
-    ("/api/v1/units/100/progress/?period=2008", 7),
-    ("/api/v1/units/11/progress/timeline/?from=2008&to=2019Q4", 7),
-    ("/api/v1/units/11/progress/timeline/", 11),
+    ("/api/v1/units/11/progress/?period=2019Q2", 10),
+    ("/api/v1/units/11/progress/", 14),  # the latest quarter with data first
+    ("/api/v1/units/100/progress/?period=2008", 10),
+    ("/api/v1/units/11/progress/timeline/?from=2008&to=2019Q4", 10),
+    ("/api/v1/units/11/progress/timeline/", 14),
     ("/api/v1/units/11/blank-villages/?period=2019Q2&page_size=500", 5),
 ]
 

@@ -619,3 +619,44 @@ class Goal(Sourced):
     def clean(self) -> None:
         if self.baseline_period and self.deadline and self.deadline < self.baseline_period:
             raise ValidationError({"deadline": _("The deadline comes after the baseline period.")})
+
+
+class ReorganisationKind(models.TextChoices):
+    CREATE = "create", _("creation")
+    RENAME = "rename", _("renaming")
+    SPLIT = "split", _("split")
+    MERGE = "merge", _("merger")
+    TRANSFER = "transfer", _("transfer to another parent")
+    ABOLISH_LEVEL = "abolish_level", _("abolition of a level")
+
+
+class Reorganisation(Sourced):
+    """A dated change of the map, linking the units before it to the units after it.
+
+    The placements it closed and opened carry the change itself; this row says what happened,
+    when and on what authority, so that a reader can follow a unit's lineage.
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ReorganisationKind.choices)
+    effective_on = models.DateField(_("effective on"))
+    subject = models.ForeignKey(
+        AdministrativeUnit, models.PROTECT, null=True, blank=True, related_name="reorganisations_as_subject",
+        verbose_name=_("unit concerned"), help_text=_("The unit renamed or transferred."),
+    )
+    predecessors = models.ManyToManyField(
+        AdministrativeUnit, blank=True, related_name="reorganisations_as_predecessor", verbose_name=_("units before")
+    )
+    successors = models.ManyToManyField(
+        AdministrativeUnit, blank=True, related_name="reorganisations_as_successor", verbose_name=_("units after")
+    )
+    description = models.CharField(_("description"), max_length=500)
+    villages_moved = models.PositiveIntegerField(_("villages moved"), default=0)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reorganisation")
+        verbose_name_plural = _("reorganisations")
+        ordering = ["effective_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.effective_on} {self.get_kind_display()}: {self.description}"

@@ -150,15 +150,17 @@ class UnitData:
                 return row["path"]
         return None
 
-    def villages_under(self, unit: AdministrativeUnit, day: datetime.date) -> set[int] | None:
-        """Villages at or below ``unit`` on ``day``; None when the unit is not on that day's map."""
-        path = self.unit_path(unit, day)
+    def villages_under(self, unit: AdministrativeUnit, day: datetime.date, map_day: datetime.date | None = None) -> set[int] | None:
+        """Villages existing on ``day`` that sit at or below ``unit`` in the map of ``map_day``
+        (default: ``day`` itself); None when the unit is not on that map."""
+        map_day = map_day or day
+        path = self.unit_path(unit, map_day)
         if path is None:
             return None
         return {
             row["village_id"]
             for row in self.village_placements
-            if _active(row, day)
+            if _active(row, map_day)
             and row["path"].startswith(path)
             and _active({"valid_from": row["village__valid_from"], "valid_to": row["village__valid_to"]}, day)
         }
@@ -189,11 +191,12 @@ class UnitData:
         ]
         return sum(values) if values else None
 
-    def computed(self, unit: AdministrativeUnit, period: Period) -> dict | None:
-        """The computed figures of ``unit`` for ``period``; None if the unit is not on its map."""
+    def computed(self, unit: AdministrativeUnit, period: Period, map_day: datetime.date | None = None) -> dict | None:
+        """The computed figures of ``unit`` for ``period``, on the map of ``map_day`` (default: the
+        period's last day, the map as it was); None if the unit is not on that map."""
         quarter = period.last_quarter
         day = quarter.end
-        villages = self.villages_under(unit, day)
+        villages = self.villages_under(unit, day, map_day)
         if villages is None:
             return None
         blank = with_members = own_cell = merged = without_report = carried = status_only = 0
@@ -396,6 +399,50 @@ def _not_on_map(unit: AdministrativeUnit, period: Period) -> ValidationError:
     )
 
 
+HISTORICAL, CURRENT = "historical", "current"
+BOUNDARIES = (HISTORICAL, CURRENT)
+
+
+def last_day_on_map(unit: AdministrativeUnit, today: datetime.date | None = None) -> datetime.date:
+    """Today, or the unit's last day if it has been closed (an abolished district)."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    if unit.valid_to is not None and unit.valid_to <= today:
+        return unit.valid_to - datetime.timedelta(days=1)
+    return today
+
+
+def _map_day(unit: AdministrativeUnit, boundaries: str, today: datetime.date | None) -> datetime.date | None:
+    if boundaries not in BOUNDARIES:
+        raise ValidationError(_("Boundaries are “historical” or “current”."), code="invalid_boundaries")
+    return last_day_on_map(unit, today) if boundaries == CURRENT else None
+
+
+def lineage(unit: AdministrativeUnit) -> list[dict]:
+    """The reorganisations that made, changed or ended ``unit``, oldest first (three queries)."""
+    from .models import Reorganisation
+
+    events = (
+        Reorganisation.objects.filter(Q(subject=unit) | Q(predecessors=unit) | Q(successors=unit))
+        .distinct()
+        .prefetch_related("predecessors", "successors")
+        .order_by("effective_on", "id")
+    )
+    return [
+        {
+            "id": event.pk,
+            "kind": event.kind,
+            "effective_on": event.effective_on.isoformat(),
+            "description": event.description,
+            "before": [unit_ref(u) for u in event.predecessors.all()],
+            "after": [unit_ref(u) for u in event.successors.all()],
+            "source_url": event.source_url,
+        }
+        for event in events
+    ]
+
+
 def latest_period(unit: AdministrativeUnit, today: datetime.date | None = None) -> Period:
     """The latest quarter in which a village under ``unit`` reported, else the current quarter."""
     now = current_quarter(today)
@@ -403,28 +450,44 @@ def latest_period(unit: AdministrativeUnit, today: datetime.date | None = None) 
     return data.latest_quarter_with_data(unit, now) or now
 
 
-def _figures_row(data: UnitData, figures: list[ReportedFigure], unit: AdministrativeUnit, period: Period) -> dict:
-    computed = data.computed(unit, period)
+def _figures_row(data: UnitData, figures: list[ReportedFigure], unit: AdministrativeUnit, period: Period,
+                 map_day: datetime.date | None, history: list[dict]) -> dict:
+    computed = data.computed(unit, period, map_day)
     if computed is None:
         raise _not_on_map(unit, period)
-    return {"unit": unit_ref(unit), "period": str(period), **computed, "reported": reported_entries(figures, period)}
+    return {
+        "unit": unit_ref(unit),
+        "period": str(period),
+        "boundaries": CURRENT if map_day else HISTORICAL,
+        "map_date": (map_day or period.last_quarter.end).isoformat(),
+        **computed,
+        "reported": reported_entries(figures, period),
+        "lineage": history,
+    }
 
 
-def unit_progress(unit: AdministrativeUnit, period: Period | None = None, *, today: datetime.date | None = None) -> dict:
-    """The figures of ``unit`` for ``period`` (default: the latest quarter with data)."""
+def unit_progress(unit: AdministrativeUnit, period: Period | None = None, *, boundaries: str = HISTORICAL,
+                  today: datetime.date | None = None) -> dict:
+    """The figures of ``unit`` for ``period`` (default: the latest quarter with data), on the map
+    as it was then (``historical``) or on today's map (``current``)."""
+    map_day = _map_day(unit, boundaries, today)
     period = period or latest_period(unit, today)
     data = UnitData.load([unit], period.last_quarter)
-    return _figures_row(data, reported_figures_for([unit]).get(unit.pk, []), unit, period)
+    return _figures_row(data, reported_figures_for([unit]).get(unit.pk, []), unit, period, map_day, lineage(unit))
 
 
-def unit_timeline(unit: AdministrativeUnit, first: Period, last: Period) -> list[dict]:
-    """One row of figures per quarter from ``first`` to ``last``, in a fixed number of queries."""
+def unit_timeline(unit: AdministrativeUnit, first: Period, last: Period, *, boundaries: str = HISTORICAL,
+                  today: datetime.date | None = None) -> list[dict]:
+    """One row of figures per quarter from ``first`` to ``last``, in a fixed number of queries.
+    With historical boundaries, quarters in which the unit was not on the map are left out."""
+    map_day = _map_day(unit, boundaries, today)
     data = UnitData.load([unit], last.last_quarter)
     figures = reported_figures_for([unit]).get(unit.pk, [])
+    history = lineage(unit)
     rows = []
     for quarter in quarter_range(first, last):
-        if data.unit_path(unit, quarter.end) is not None:
-            rows.append(_figures_row(data, figures, unit, quarter))
+        if data.unit_path(unit, map_day or quarter.end) is not None:
+            rows.append(_figures_row(data, figures, unit, quarter, map_day, history))
     return rows
 
 
@@ -463,8 +526,12 @@ def _reported_series(goal: Goal, entries: list[dict]) -> dict[int, dict]:
 
 def _computed_series(goal: Goal, data: UnitData, quarters: list[Period]) -> dict[int, dict]:
     series: dict[int, dict] = {}
+    # A goal keeps its scope: after its unit is closed (a district abolished in 2025), it goes on
+    # counting the villages the unit covered on its last day.
+    last_day = goal.unit.valid_to - datetime.timedelta(days=1) if goal.unit.valid_to else None
     for quarter in quarters:
-        figures = data.computed(goal.unit, quarter)
+        map_day = last_day if last_day and quarter.end > last_day else None
+        figures = data.computed(goal.unit, quarter, map_day)
         if data.complete(figures):
             series[quarter.index] = {
                 "value": _metric_value(figures, goal.metric),

@@ -1,0 +1,282 @@
+"""Services for changes of the map: establish, rename, split, merge, transfer, abolish a level.
+
+Each is one transaction that closes the placements the change ends on its effective day, opens
+new ones from that day, and records a :class:`~tracking.models.Reorganisation` linking the units
+before to the units after. The past is never edited: figures for an earlier quarter still see
+the map of that quarter. Villages and their reports never move between rows; only the dated
+placement of a village changes, so nothing is copied or lost.
+
+Events must be recorded in date order for the units they touch: a change dated before a
+placement that already starts later is refused.
+"""
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from . import services
+from .models import (
+    AdministrativeUnit,
+    Level,
+    Reorganisation,
+    ReorganisationKind,
+    UnitPlacement,
+    Village,
+    VillagePlacement,
+)
+
+
+def _placement(unit: AdministrativeUnit, on: datetime.date, field: str = "unit") -> UnitPlacement:
+    placement = unit.placements.active_on(on).first()
+    if placement is None:
+        raise ValidationError({field: _("%(unit)s is not on the map on %(day)s.") % {"unit": unit, "day": on}})
+    return placement
+
+
+def _reopen(rows, on: datetime.date, **changes) -> None:
+    """Close each placement at ``on`` and open its successor with ``changes`` from ``on``.
+
+    A row that starts on ``on`` itself is changed in place (an empty range is no row).
+    """
+    for row in rows:
+        if row.valid_from is not None and row.valid_from > on:
+            raise ValidationError(
+                _("%(row)s already changes on %(later)s, after %(day)s: record changes in date order.")
+                % {"row": row, "later": row.valid_from, "day": on}
+            )
+        new_values = {name: (value(row) if callable(value) else value) for name, value in changes.items()}
+        if row.valid_from == on:
+            for name, value in new_values.items():
+                setattr(row, name, value)
+            row.save()
+            continue
+        end = row.valid_to
+        row.valid_to = on
+        row.save(update_fields=["valid_to"])
+        row.pk = None
+        row._state.adding = True
+        row.valid_from, row.valid_to = on, end
+        for name, value in new_values.items():
+            setattr(row, name, value)
+        row.save()
+
+
+def _later_rows(model, path: str, on: datetime.date):
+    return model.objects.under(path).filter(valid_from__gt=on)
+
+
+def _repath(old_path: str, new_path: str, on: datetime.date) -> int:
+    """Move everything placed at or below ``old_path`` on ``on`` to ``new_path``; returns villages moved."""
+    for model in (UnitPlacement, VillagePlacement):
+        later = _later_rows(model, old_path, on).first()
+        if later is not None:
+            raise ValidationError(
+                _("%(row)s already changes on %(later)s, after %(day)s: record changes in date order.")
+                % {"row": later, "later": later.valid_from, "day": on}
+            )
+    renamed = lambda row: new_path + row.path[len(old_path):]  # noqa: E731
+    units = list(UnitPlacement.objects.active_on(on).under(old_path))
+    villages = list(VillagePlacement.objects.active_on(on).under(old_path))
+    _reopen(units, on, path=renamed)
+    _reopen(villages, on, path=renamed)
+    return len(villages)
+
+
+def _record(kind: str, on: datetime.date, description: str, *, subject=None, before=(), after=(),
+            villages_moved: int = 0, **sources) -> Reorganisation:
+    event = Reorganisation(kind=kind, effective_on=on, subject=subject, description=description,
+                           villages_moved=villages_moved, **sources)
+    event.full_clean()
+    event.save()
+    event.predecessors.set(before)
+    event.successors.set(after)
+    return event
+
+
+def _transfer(unit: AdministrativeUnit, parent: AdministrativeUnit, on: datetime.date) -> int:
+    placement = _placement(unit, on)
+    parent_path = _placement(parent, on, field="parent").path
+    if parent.level >= unit.level:
+        raise ValidationError({"parent": _("The new parent must be a unit of a higher level.")})
+    if parent_path.startswith(placement.path):
+        raise ValidationError({"parent": _("A unit cannot move under itself.")})
+    if placement.parent_id == parent.pk:
+        raise ValidationError({"parent": _("%(unit)s already sits under %(parent)s.") % {"unit": unit, "parent": parent}})
+    if not parent.covers_range(on, unit.valid_to):
+        raise ValidationError({"parent": _("%(parent)s ends before %(unit)s does.") % {"parent": parent, "unit": unit}})
+    new_path = parent_path + f"{unit.code}/"
+    moved = _repath(placement.path, new_path, on)
+    UnitPlacement.objects.filter(unit=unit, valid_from=on).update(parent=parent)
+    return moved
+
+
+def _move_village(village: Village, unit: AdministrativeUnit, on: datetime.date) -> None:
+    placement = village.placements.active_on(on).first()
+    if placement is None:
+        raise ValidationError({"villages": _("%(village)s is not on the map on %(day)s.") % {"village": village, "day": on}})
+    if unit.level == Level.PROVINCE:
+        raise ValidationError({"villages": _("A village belongs to a commune, or to a district where no commune is known.")})
+    path = _placement(unit, on).path
+    _reopen([placement], on, unit=unit, path=path)
+
+
+def _close(unit: AdministrativeUnit, on: datetime.date) -> None:
+    """Close a unit that nothing is placed under any more."""
+    path = _placement(unit, on).path
+    left = VillagePlacement.objects.active_on(on).under(path)
+    if left.exists():
+        raise ValidationError(
+            _("%(unit)s still has %(n)s villages on %(day)s (e.g. %(village)s): say where they go.")
+            % {"unit": unit, "n": left.count(), "day": on, "village": left.first().village}
+        )
+    children = UnitPlacement.objects.active_on(on).under(path).exclude(unit=unit)
+    if children.exists():
+        raise ValidationError(
+            _("%(unit)s still has %(n)s units under it on %(day)s (e.g. %(child)s): say where they go.")
+            % {"unit": unit, "n": children.count(), "day": on, "child": children.first().unit}
+        )
+    if unit.valid_from is not None and unit.valid_from >= on:
+        raise ValidationError(_("%(unit)s begins on %(start)s, not before %(day)s.") % {"unit": unit, "start": unit.valid_from, "day": on})
+    unit.placements.filter(valid_to__isnull=True).update(valid_to=on)
+    unit.valid_to = on
+    unit.save(update_fields=["valid_to"])
+
+
+# ---------------------------------------------------------------------------------------
+# One service per kind of event
+
+
+@transaction.atomic
+def unit_establish(*, on: datetime.date, code: str, name: str, kind: str, level: int, parent: AdministrativeUnit | None,
+                   **sources) -> AdministrativeUnit:
+    """A new unit from ``on``, with nothing under it yet."""
+    unit = services.unit_create(code=code, name=name, kind=kind, level=level, parent=parent, valid_from=on)
+    _record(ReorganisationKind.CREATE, on, _("%(unit)s established") % {"unit": unit}, subject=unit, after=[unit], **sources)
+    return unit
+
+
+@transaction.atomic
+def unit_rename(*, unit: AdministrativeUnit, name: str, on: datetime.date, **sources) -> Reorganisation:
+    """Rename a unit from ``on``; the event keeps the former name."""
+    former = str(unit)
+    services.unit_update(unit=unit, name=name)
+    return _record(ReorganisationKind.RENAME, on, _("%(former)s renamed %(name)s") % {"former": former, "name": name},
+                   subject=unit, before=[unit], after=[unit], **sources)
+
+
+@transaction.atomic
+def unit_transfer(*, unit: AdministrativeUnit, parent: AdministrativeUnit, on: datetime.date, **sources) -> Reorganisation:
+    """Move a unit, with everything under it, to another parent from ``on``."""
+    former = _placement(unit, on).parent
+    moved = _transfer(unit, parent, on)
+    return _record(
+        ReorganisationKind.TRANSFER, on,
+        _("%(unit)s moved from %(former)s to %(parent)s") % {"unit": unit, "former": former, "parent": parent},
+        subject=unit, before=[former] if former else [], after=[parent], villages_moved=moved, **sources,
+    )
+
+
+@transaction.atomic
+def unit_split(*, unit: AdministrativeUnit, on: datetime.date, parts: list[dict], close_original: bool = False,
+               **sources) -> Reorganisation:
+    """Split ``unit`` on ``on``: each part is a new unit (``code``, ``name``, ``kind``) taking the
+    child ``units`` and the ``villages`` listed for it. The original unit goes on with the rest,
+    or is closed (``close_original``) when nothing is left under it."""
+    parent = _placement(unit, on).parent
+    created, moved = [], 0
+    for part in parts:
+        new = services.unit_create(code=part["code"], name=part["name"], kind=part["kind"], level=unit.level,
+                                   parent=parent, valid_from=on)
+        created.append(new)
+        for child in part.get("units", []):
+            if _placement(child, on).parent_id != unit.pk:
+                raise ValidationError({"units": _("%(child)s is not under %(unit)s on %(day)s.") % {"child": child, "unit": unit, "day": on}})
+            moved += _transfer(child, new, on)
+        for village in part.get("villages", []):
+            if village.placements.active_on(on).filter(unit=unit).count() != 1:
+                raise ValidationError({"villages": _("%(village)s is not in %(unit)s on %(day)s.") % {"village": village, "unit": unit, "day": on}})
+            _move_village(village, new, on)
+            moved += 1
+    if close_original:
+        _close(unit, on)
+    after = created if close_original else [unit, *created]
+    return _record(
+        ReorganisationKind.SPLIT, on,
+        _("%(unit)s split into %(parts)s") % {"unit": unit, "parts": ", ".join(str(u) for u in after)},
+        before=[unit], after=after, villages_moved=moved, **sources,
+    )
+
+
+@transaction.atomic
+def units_merge(*, units: list[AdministrativeUnit], on: datetime.date, into: AdministrativeUnit | None = None,
+                new: dict | None = None, **sources) -> Reorganisation:
+    """Merge ``units`` on ``on`` into an existing unit ``into`` or a ``new`` one (``code``, ``name``,
+    ``kind``, optional ``parent``); everything under them moves to it and they are closed."""
+    if (into is None) == (new is None):
+        raise ValidationError(_("Merge into an existing unit or a new one, not both or neither."))
+    if not units:
+        raise ValidationError({"units": _("Name the units to merge.")})
+    levels = {unit.level for unit in units}
+    if len(levels) != 1:
+        raise ValidationError({"units": _("Only units of one level merge.")})
+    if into is None:
+        parent = new.get("parent") or _placement(units[0], on).parent
+        into = services.unit_create(code=new["code"], name=new["name"], kind=new["kind"], level=units[0].level,
+                                    parent=parent, valid_from=on)
+    elif into.level not in levels:
+        raise ValidationError({"into": _("Only units of one level merge.")})
+    moved = 0
+    for unit in units:
+        if unit == into:
+            continue
+        _placement(unit, on)
+        for child in AdministrativeUnit.objects.children_of(unit, on):
+            moved += _transfer(child, into, on)
+        for placement in VillagePlacement.objects.active_on(on).filter(unit=unit).select_related("village"):
+            _move_village(placement.village, into, on)
+            moved += 1
+        _close(unit, on)
+    return _record(
+        ReorganisationKind.MERGE, on,
+        _("%(units)s merged into %(into)s") % {"units": ", ".join(str(u) for u in units), "into": into},
+        before=units, after=[into], villages_moved=moved, **sources,
+    )
+
+
+@transaction.atomic
+def level_abolish(*, province: AdministrativeUnit, level: int, on: datetime.date, **sources) -> Reorganisation:
+    """Abolish one level under ``province`` on ``on``: the units below each abolished unit move
+    up to its parent, and the abolished units are closed. A village placed directly in an
+    abolished unit has nowhere to go: the event is refused, naming it."""
+    _placement(province, on)
+    abolished = list(
+        AdministrativeUnit.objects.within(province, on).filter(level=level).order_by("code")
+    )
+    if not abolished:
+        raise ValidationError({"level": _("No unit of that level under %(unit)s on %(day)s.") % {"unit": province, "day": on}})
+    stranded = VillagePlacement.objects.active_on(on).filter(unit__in=abolished).select_related("village", "unit").first()
+    if stranded is not None:
+        raise ValidationError(
+            {"level": _("%(village)s belongs directly to %(unit)s: move it to a commune before abolishing the level.")
+             % {"village": stranded.village, "unit": stranded.unit}}
+        )
+    moved = 0
+    for unit in abolished:
+        parent = _placement(unit, on).parent
+        for child in AdministrativeUnit.objects.children_of(unit, on):
+            moved += _transfer(child, parent, on)
+        _close(unit, on)
+    return _record(
+        ReorganisationKind.ABOLISH_LEVEL, on,
+        _("Level %(level)s abolished in %(unit)s") % {"level": Level(level).label, "unit": province},
+        before=abolished, after=[province], villages_moved=moved, **sources,
+    )
+
+
+@transaction.atomic
+def village_move(*, village: Village, unit: AdministrativeUnit, on: datetime.date) -> None:
+    """Place a village in another unit from ``on`` (its reports stay with it)."""
+    _move_village(village, unit, on)
