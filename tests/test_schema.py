@@ -169,7 +169,7 @@ def test_string_fields_state_their_constraints(schema):
             branches = node.get("oneOf", [node])
             if not all("maxLength" in b or "pattern" in b or b.get("format") == "date" for b in branches):
                 problems.append(f"{where} {path}: no maxLength or pattern")
-            if name in required and not all(b.get("minLength", 0) >= 1 or "pattern" in b for b in branches):
+            if name in required and not all(b.get("minLength", 0) >= 1 or "pattern" in b or b.get("format") == "date" for b in branches):
                 problems.append(f"{where} {path}: required but may be empty")
             if where.startswith("PATCH") and any("default" in b for b in [node, *branches]):
                 problems.append(f"{where} {path}: a PATCH applies no default")

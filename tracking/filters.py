@@ -19,6 +19,8 @@ from .models import (
     Level,
     PartyCell,
     QuarterReport,
+    Reorganisation,
+    ReorganisationKind,
     ReportedFigure,
     ReportedMetric,
     UnitKind,
@@ -228,3 +230,16 @@ class GoalFilter(filters.FilterSet):
     def filter_noop(self, queryset, name, value):
         # Note: a status is computed, not stored; the view filters the computed rows.
         return queryset
+
+
+class ReorganisationFilter(filters.FilterSet):
+    unit = _text_filter("filter_unit", CODE_PATTERN, "Changes that made, changed or ended this unit. " + CODE_HELP)
+    kind = filters.ChoiceFilter(choices=ReorganisationKind.choices)
+
+    class Meta:
+        model = Reorganisation
+        fields: list[str] = []
+
+    def filter_unit(self, queryset, name, value):
+        unit = _unit(value, name)
+        return queryset.filter(Q(subject=unit) | Q(predecessors=unit) | Q(successors=unit)).distinct()

@@ -68,19 +68,21 @@ class PlacementQuerySet(DatedQuerySet):
 
 
 class VillageQuerySet(DatedQuerySet):
-    def within(self, unit, day: datetime.date):
-        """Villages placed at ``unit`` or below it on ``day``.
+    def within(self, unit, day: datetime.date, map_day: datetime.date | None = None):
+        """Villages existing on ``day`` and placed at ``unit`` or below it on the map of
+        ``map_day`` (default: ``day``).
 
-        ``unit.path_on(day)`` is a primary-key lookup; the villages are then one query on the
+        ``unit.path_on(...)`` is a primary-key lookup; the villages are then one query on the
         indexed path column, whatever the depth of the tree.
         """
         from .models import VillagePlacement
 
-        path = unit.path_on(day)
+        map_day = map_day or day
+        path = unit.path_on(map_day)
         if path is None:
             return self.none()
         return self.active_on(day).filter(
-            placements__in=VillagePlacement.objects.active_on(day).under(path)
+            placements__in=VillagePlacement.objects.active_on(map_day).under(path)
         )
 
     def search(self, text: str):

@@ -36,17 +36,27 @@ def _placement(unit: AdministrativeUnit, on: datetime.date, field: str = "unit")
     return placement
 
 
+def _owner(row) -> dict:
+    return {"unit_id": row.unit_id} if isinstance(row, UnitPlacement) else {"village_id": row.village_id}
+
+
+def _check_date_order(row, on: datetime.date) -> None:
+    later = type(row).objects.filter(valid_from__gt=on, **_owner(row)).order_by("valid_from").first()
+    if later is not None:
+        raise ValidationError(
+            _("%(row)s already changes on %(later)s, after %(day)s: record changes in date order.")
+            % {"row": later, "later": later.valid_from, "day": on}
+        )
+
+
 def _reopen(rows, on: datetime.date, **changes) -> None:
     """Close each placement at ``on`` and open its successor with ``changes`` from ``on``.
 
-    A row that starts on ``on`` itself is changed in place (an empty range is no row).
+    A row that starts on ``on`` itself (an earlier change of the same day) is changed in place:
+    an empty range is no row.
     """
     for row in rows:
-        if row.valid_from is not None and row.valid_from > on:
-            raise ValidationError(
-                _("%(row)s already changes on %(later)s, after %(day)s: record changes in date order.")
-                % {"row": row, "later": row.valid_from, "day": on}
-            )
+        _check_date_order(row, on)
         new_values = {name: (value(row) if callable(value) else value) for name, value in changes.items()}
         if row.valid_from == on:
             for name, value in new_values.items():
@@ -64,19 +74,8 @@ def _reopen(rows, on: datetime.date, **changes) -> None:
         row.save()
 
 
-def _later_rows(model, path: str, on: datetime.date):
-    return model.objects.under(path).filter(valid_from__gt=on)
-
-
 def _repath(old_path: str, new_path: str, on: datetime.date) -> int:
     """Move everything placed at or below ``old_path`` on ``on`` to ``new_path``; returns villages moved."""
-    for model in (UnitPlacement, VillagePlacement):
-        later = _later_rows(model, old_path, on).first()
-        if later is not None:
-            raise ValidationError(
-                _("%(row)s already changes on %(later)s, after %(day)s: record changes in date order.")
-                % {"row": later, "later": later.valid_from, "day": on}
-            )
     renamed = lambda row: new_path + row.path[len(old_path):]  # noqa: E731
     units = list(UnitPlacement.objects.active_on(on).under(old_path))
     villages = list(VillagePlacement.objects.active_on(on).under(old_path))
@@ -140,6 +139,10 @@ def _close(unit: AdministrativeUnit, on: datetime.date) -> None:
         )
     if unit.valid_from is not None and unit.valid_from >= on:
         raise ValidationError(_("%(unit)s begins on %(start)s, not before %(day)s.") % {"unit": unit, "start": unit.valid_from, "day": on})
+    for placement in unit.placements.filter(valid_to__isnull=True):
+        _check_date_order(placement, on)
+    # A placement opened on the same day (an earlier change of that day) ends empty: drop it.
+    unit.placements.filter(valid_from=on).delete()
     unit.placements.filter(valid_to__isnull=True).update(valid_to=on)
     unit.valid_to = on
     unit.save(update_fields=["valid_to"])

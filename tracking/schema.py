@@ -210,3 +210,9 @@ GOAL_DISTRICT = OpenApiExample("Huyện Điện Biên: achieved in 2019Q2", resp
     "basis": "reported_figure", "explanation": "Reached zero in 2019Q2.",
     "source_url": ARTICLE, "source_location": "paragraph 7",
 })
+REORGANISATION = OpenApiExample("Nà Nhạn moves to Điện Biên Phủ", response_only=True, value={
+    "id": 1, "kind": "transfer", "effective_on": "2020-01-01",
+    "description": "xã Nà Nhạn (03317) moved from huyện Điện Biên (100) to thành phố Điện Biên Phủ (094)",
+    "subject": "03317", "predecessors": ["100"], "successors": ["094"], "villages_moved": 1,
+    "source_url": "", "source_location": "", "note": "", "created_at": "2026-11-26T10:00:00+07:00",
+})

@@ -16,6 +16,8 @@ from .models import (
     Level,
     PartyCell,
     QuarterReport,
+    Reorganisation,
+    ReorganisationKind,
     ReportedFigure,
     ReportedMetric,
     UnitKind,
@@ -27,6 +29,7 @@ GOAL_STATUSES = [progress.ACHIEVED, progress.ON_TRACK, progress.AT_RISK, progres
 FIGURE_SOURCES = [progress.VILLAGE_REPORTS, progress.REPORTED_FIGURE, progress.DERIVED_FROM_REPORTED]
 SITUATIONS = [progress.BLANK, progress.HAS_MEMBERS, progress.OWN_CELL, progress.MERGED_CELL, progress.NO_REPORT]
 CODE_PATTERN = r"^[0-9]{2,5}$"
+BOUNDARY_CHOICES = [progress.HISTORICAL, progress.CURRENT]
 # The largest id a database integer holds (SQLite INTEGER, PostgreSQL bigint): a larger number
 # names nothing, and would overflow the query instead of failing validation.
 MAX_ID = 2**63 - 1
@@ -377,6 +380,16 @@ class GoalWriteSerializer(SourceFieldsMixin):
 # Figures
 
 
+class LineageEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=ReorganisationKind.choices)
+    effective_on = serializers.DateField()
+    description = serializers.CharField()
+    before = UnitRefSerializer(many=True)
+    after = UnitRefSerializer(many=True)
+    source_url = serializers.CharField()
+
+
 class ReportedEntrySerializer(serializers.Serializer):
     id = serializers.IntegerField(allow_null=True, help_text="The reported figure's id; empty for a derived one.")
     metric = serializers.ChoiceField(choices=ReportedMetric.choices)
@@ -396,6 +409,8 @@ class ReportedEntrySerializer(serializers.Serializer):
 class UnitFiguresSerializer(serializers.Serializer):
     unit = UnitRefSerializer()
     period = serializers.CharField()
+    boundaries = serializers.ChoiceField(choices=BOUNDARY_CHOICES, help_text="historical: the map of the period; current: today's map.")
+    map_date = serializers.DateField(help_text="The day whose map says which villages count.")
     as_of_quarter = serializers.CharField(help_text="Stocks are counted on the last day of this quarter.")
     villages_total = serializers.IntegerField()
     blank_villages = serializers.IntegerField()
@@ -412,6 +427,7 @@ class UnitFiguresSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=FIGURE_SOURCES)
     notes = serializers.ListField(child=serializers.CharField())
     reported = ReportedEntrySerializer(many=True)
+    lineage = LineageEventSerializer(many=True, help_text="The reorganisations that made, changed or ended this unit.")
 
 
 class BlankVillageSerializer(serializers.Serializer):
@@ -419,3 +435,69 @@ class BlankVillageSerializer(serializers.Serializer):
     name = serializers.CharField()
     unit = UnitRefSerializer()
     latest_quarter = serializers.CharField(help_text="The quarter of the report that says the village is blank.")
+
+
+# ---------------------------------------------------------------------------------------
+# Reorganisations
+
+
+class ReorganisationSerializer(serializers.ModelSerializer):
+    subject = UnitCodeField(read_only=True, allow_null=True)
+    predecessors = UnitCodeField(many=True, read_only=True)
+    successors = UnitCodeField(many=True, read_only=True)
+    villages_moved = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Reorganisation
+        fields = ["id", "kind", "effective_on", "description", "subject", "predecessors", "successors",
+                  "villages_moved", "source_url", "source_location", "note", "created_at"]
+
+
+class EventBaseSerializer(SourceFieldsMixin):
+    on = serializers.DateField(help_text="The day the change takes effect: the first day of the new map.")
+
+
+class NewUnitSerializer(serializers.Serializer):
+    code = serializers.RegexField(CODE_PATTERN, help_text="Official code of the new unit.")
+    name = non_empty(max_length=200)
+    kind = serializers.ChoiceField(choices=UnitKind.choices)
+
+
+class EstablishSerializer(EventBaseSerializer, NewUnitSerializer):
+    level = serializers.ChoiceField(choices=Level.choices)
+    parent = UnitCodeField(allow_null=True, help_text="Code of the parent unit; empty for a province.")
+
+
+class RenameSerializer(EventBaseSerializer):
+    unit = UnitCodeField()
+    name = non_empty(max_length=200)
+
+
+class TransferSerializer(EventBaseSerializer):
+    unit = UnitCodeField(help_text="The unit that moves, with everything under it.")
+    parent = UnitCodeField(help_text="Its new parent.")
+
+
+class SplitPartSerializer(NewUnitSerializer):
+    units = serializers.ListField(child=serializers.RegexField(CODE_PATTERN), required=False, default=list, max_length=500,
+                                  help_text="Codes of the child units that move to the new unit.")
+    villages = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, default=list,
+                                     max_length=5000, help_text="Ids of villages placed directly in the split unit that move.")
+
+
+class SplitSerializer(EventBaseSerializer):
+    unit = UnitCodeField(help_text="The unit split.")
+    parts = SplitPartSerializer(many=True, allow_empty=False, max_length=50)
+    close_original = serializers.BooleanField(default=False, help_text="Close the unit split (everything under it must move).")
+
+
+class MergeSerializer(EventBaseSerializer):
+    units = serializers.ListField(child=serializers.RegexField(CODE_PATTERN), allow_empty=False, max_length=100,
+                                  help_text="Codes of the units merged.")
+    into = UnitCodeField(required=False, allow_null=True, default=None, help_text="An existing unit they merge into…")
+    new = NewUnitSerializer(required=False, allow_null=True, default=None, help_text="…or a new unit.")
+
+
+class AbolishLevelSerializer(EventBaseSerializer):
+    province = UnitCodeField()
+    level = serializers.ChoiceField(choices=Level.choices, help_text="The level abolished (2: districts).")

@@ -9,5 +9,6 @@ router.register("cells", views.PartyCellViewSet, basename="cell")
 router.register("reports", views.QuarterReportViewSet, basename="report")
 router.register("reported-figures", views.ReportedFigureViewSet, basename="reported-figure")
 router.register("goals", views.GoalViewSet, basename="goal")
+router.register("reorganisations", views.ReorganisationViewSet, basename="reorganisation")
 
 urlpatterns = router.urls

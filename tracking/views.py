@@ -12,9 +12,17 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from . import progress, schema, services
+from . import progress, reorganisations, schema, services
 from .api import Conflict
-from .filters import GoalFilter, PartyCellFilter, QuarterReportFilter, ReportedFigureFilter, UnitFilter, VillageFilter
+from .filters import (
+    GoalFilter,
+    PartyCellFilter,
+    QuarterReportFilter,
+    ReorganisationFilter,
+    ReportedFigureFilter,
+    UnitFilter,
+    VillageFilter,
+)
 from .models import (
     AdministrativeUnit,
     CellCoverage,
@@ -22,6 +30,7 @@ from .models import (
     GrassrootsOrganisation,
     PartyCell,
     QuarterReport,
+    Reorganisation,
     ReportedFigure,
     UnitPlacement,
     Village,
@@ -29,6 +38,13 @@ from .models import (
 )
 from .periods import MIN_YEAR, Period, current_quarter, quarter_range
 from .serializers import (
+    AbolishLevelSerializer,
+    EstablishSerializer,
+    MergeSerializer,
+    RenameSerializer,
+    ReorganisationSerializer,
+    SplitSerializer,
+    TransferSerializer,
     BlankVillageSerializer,
     GoalProgressSerializer,
     GoalWriteSerializer,
@@ -56,6 +72,20 @@ MAX_TIMELINE_QUARTERS = 200
 CODE_PARAM = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=r"^[0-9]{2,5}$",
                               description="Official code of the unit, e.g. 11 (province) or 100 (district).")
 ID_PARAM = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Id of the record.")
+
+
+BOUNDARIES_PARAM = OpenApiParameter(
+    "boundaries", OpenApiTypes.STR, enum=["historical", "current"],
+    description="historical (default): the map as it was in the period; current: today's map "
+    "(a unit closed since: its map on its last day).",
+)
+
+
+def _boundaries(request) -> str:
+    value = request.query_params.get("boundaries", progress.HISTORICAL)
+    if value not in progress.BOUNDARIES:
+        raise ValidationError({"boundaries": ["Write historical or current."]}, code="invalid_choice")
+    return value
 
 
 def period_param(name: str, description: str, quarter: bool = False) -> OpenApiParameter:
@@ -171,24 +201,26 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
         summary="A unit's figures for a period", operation_id="units_progress_retrieve", tags=["figures"],
         description="Figures computed from village reports (carry-forward for villages that did not report), "
         "with the reported figures of cited documents for the same unit and period beside them.",
-        parameters=[CODE_PARAM, period_param("period", "2008, 2019Q2 or 2019-05; default: the latest quarter with data.")],
+        parameters=[CODE_PARAM, period_param("period", "2008, 2019Q2 or 2019-05; default: the latest quarter with data."),
+                    BOUNDARIES_PARAM],
         responses=UnitFiguresSerializer, filters=False, examples=[schema.UNIT_PROGRESS],
     )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def progress(self, request, code=None):
-        _only_params(request, "period")
+        _only_params(request, "period", "boundaries")
         period = _parse_period("period", request.query_params.get("period"))
-        return Response(progress.unit_progress(self.get_object(), period))
+        return Response(progress.unit_progress(self.get_object(), period, boundaries=_boundaries(request)))
 
     @extend_schema(
         summary="A unit's figures quarter by quarter", operation_id="units_progress_timeline", tags=["figures"],
         parameters=[CODE_PARAM, period_param("from", "First period (default: five years before `to`)."),
-                    period_param("to", "Last period (default: the latest quarter with data).")],
+                    period_param("to", "Last period (default: the latest quarter with data)."), BOUNDARIES_PARAM],
         responses=UnitFiguresSerializer(many=True), filters=False, examples=[schema.UNIT_TIMELINE],
     )
     @action(detail=True, methods=["get"], url_path="progress/timeline", filterset_class=None, pagination_class=None)
     def timeline(self, request, code=None):
-        _only_params(request, "from", "to")
+        _only_params(request, "from", "to", "boundaries")
+        boundaries = _boundaries(request)
         unit = self.get_object()
         last = _parse_period("to", request.query_params.get("to")) or progress.latest_period(unit)
         # Note: five years back, but never before the first quarter a period can name.
@@ -199,23 +231,28 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
             raise ValidationError({"from": ["`from` comes after `to`."]}, code="invalid_range")
         if quarters > MAX_TIMELINE_QUARTERS:
             raise ValidationError({"from": [f"At most {MAX_TIMELINE_QUARTERS} quarters at once."]}, code="range_too_long")
-        return Response(progress.unit_timeline(unit, first, last))
+        return Response(progress.unit_timeline(unit, first, last, boundaries=boundaries))
 
     @extend_schema(
         summary="The villages still blank", operation_id="units_blank_villages_list", tags=["figures"],
         description="Villages under the unit whose latest report at the period says they have no party member.",
-        parameters=[CODE_PARAM, period_param("period", "Default: the current quarter."),
+        parameters=[CODE_PARAM, period_param("period", "Default: the current quarter."), BOUNDARIES_PARAM,
                     OpenApiParameter("page", OpenApiTypes.INT), OpenApiParameter("page_size", OpenApiTypes.INT)],
         responses=BlankVillageSerializer(many=True), filters=False, examples=[schema.BLANK_VILLAGE],
     )
     @action(detail=True, methods=["get"], url_path="blank-villages", filterset_class=None)
     def blank_villages(self, request, code=None):
-        _only_params(request, "period", "page", "page_size")
+        _only_params(request, "period", "boundaries", "page", "page_size")
+        boundaries = _boundaries(request)
         unit = self.get_object()
         period = _parse_period("period", request.query_params.get("period")) or current_quarter()
         quarter = period.last_quarter
+        map_day = progress.last_day_on_map(unit) if boundaries == progress.CURRENT else None
+        if unit.path_on(map_day or quarter.end) is None:
+            raise ValidationError({"period": [f"{unit} is not on the map in {period}: ask for boundaries=current."]},
+                                  code="unit_not_on_map")
         villages = (
-            Village.objects.within(unit, quarter.end).blank_at(quarter)
+            Village.objects.within(unit, quarter.end, map_day).blank_at(quarter)
             .prefetch_related(Prefetch("placements", queryset=VillagePlacement.objects.select_related("unit")))
             .order_by("name", "pk")
         )
@@ -550,3 +587,118 @@ def api_not_found(request, *args, **kwargs):
     return JsonResponse(
         {"status": 404, "code": "not_found", "detail": f"No API endpoint at {request.path}.", "errors": []}, status=404
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Reorganisations
+
+
+def _units(codes: list[str], field: str) -> list[AdministrativeUnit]:
+    units, missing = [], []
+    for code in codes:
+        unit = unit_for_code(code)
+        (units if unit else missing).append(unit or code)
+    if missing:
+        raise ValidationError({field: [f"No unit has the code {code}." for code in missing]}, code="does_not_exist")
+    return units
+
+
+def _sources(data: dict) -> dict:
+    return {name: data[name] for name in ("source_url", "source_location", "note")}
+
+
+def _event_schema(summary: str, operation_id: str, request, example: dict):
+    return extend_schema(
+        summary=summary, operation_id=operation_id, request=request, responses={201: ReorganisationSerializer},
+        filters=False, examples=[OpenApiExample(summary, request_only=True, value=example), schema.REORGANISATION],
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List reorganisations", operation_id="reorganisations_list", examples=[schema.REORGANISATION]),
+    retrieve=extend_schema(summary="Read a reorganisation", operation_id="reorganisations_retrieve", parameters=[ID_PARAM],
+                           examples=[schema.REORGANISATION]),
+)
+@extend_schema(tags=["reorganisations"])
+class ReorganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Changes of the map. Each kind has its own POST; a change is never edited or deleted
+    (record the reverse change instead), so the history of every figure stays explainable."""
+
+    serializer_class = ReorganisationSerializer
+    filterset_class = ReorganisationFilter
+    ordering_fields = ["effective_on", "id"]
+    ordering = ["effective_on", "id"]
+    queryset = Reorganisation.objects.select_related("subject").prefetch_related("predecessors", "successors")
+
+    def get_permissions(self):
+        if self.action in ("list", "retrieve"):
+            return super().get_permissions()
+        return [_UnitChangePermission()]
+
+    def _created(self, event):
+        return Response(ReorganisationSerializer(self.get_queryset().get(pk=event.pk)).data, status=status.HTTP_201_CREATED)
+
+    @_event_schema("Establish a unit", "reorganisations_establish", EstablishSerializer,
+                   {"on": "2012-08-25", "code": "103", "name": "Nậm Pồ", "kind": "huyen", "level": 2, "parent": "11"})
+    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
+    def establish(self, request):
+        data = _validated(EstablishSerializer, request.data)
+        unit = reorganisations.unit_establish(on=data["on"], code=data["code"], name=data["name"], kind=data["kind"],
+                                              level=data["level"], parent=data["parent"], **_sources(data))
+        return self._created(unit.reorganisations_as_subject.latest("id"))
+
+    @_event_schema("Rename a unit", "reorganisations_rename", RenameSerializer,
+                   {"on": "2020-01-01", "unit": "03317", "name": "Nà Nhạn"})
+    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
+    def rename(self, request):
+        data = _validated(RenameSerializer, request.data)
+        return self._created(reorganisations.unit_rename(unit=data["unit"], name=data["name"], on=data["on"], **_sources(data)))
+
+    @_event_schema("Move a unit to another parent", "reorganisations_transfer", TransferSerializer,
+                   {"on": "2020-01-01", "unit": "03317", "parent": "094"})
+    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
+    def transfer(self, request):
+        data = _validated(TransferSerializer, request.data)
+        return self._created(reorganisations.unit_transfer(unit=data["unit"], parent=data["parent"], on=data["on"], **_sources(data)))
+
+    @_event_schema("Split a unit", "reorganisations_split", SplitSerializer,
+                   {"on": "2012-08-25", "unit": "096", "parts": [{"code": "103", "name": "Nậm Pồ", "kind": "huyen", "units": ["03181"]}]})
+    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
+    def split(self, request):
+        data = _validated(SplitSerializer, request.data)
+        parts = []
+        for index, part in enumerate(data["parts"]):
+            villages = Village.objects.in_bulk(part["villages"])
+            missing = [pk for pk in part["villages"] if pk not in villages]
+            if missing:
+                raise ValidationError({f"parts.{index}.villages": [f"No village has the id {pk}." for pk in missing]}, code="does_not_exist")
+            parts.append({**part, "units": _units(part["units"], f"parts.{index}.units"),
+                          "villages": [villages[pk] for pk in part["villages"]]})
+        event = reorganisations.unit_split(unit=data["unit"], on=data["on"], parts=parts,
+                                           close_original=data["close_original"], **_sources(data))
+        return self._created(event)
+
+    @_event_schema("Merge units", "reorganisations_merge", MergeSerializer,
+                   {"on": "2025-07-01", "units": ["03316", "03317"], "new": {"code": "03316", "name": "Nà Tấu", "kind": "xa"}})
+    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
+    def merge(self, request):
+        data = _validated(MergeSerializer, request.data)
+        new = dict(data["new"]) if data["new"] else None
+        event = reorganisations.units_merge(units=_units(data["units"], "units"), on=data["on"], into=data["into"], new=new,
+                                            **_sources(data))
+        return self._created(event)
+
+    @_event_schema("Abolish a level", "reorganisations_abolish_level", AbolishLevelSerializer,
+                   {"on": "2025-07-01", "province": "11", "level": 2})
+    @action(detail=False, methods=["post"], url_path="abolish-level", filterset_class=None, pagination_class=None)
+    def abolish_level(self, request):
+        data = _validated(AbolishLevelSerializer, request.data)
+        return self._created(reorganisations.level_abolish(province=data["province"], level=data["level"], on=data["on"], **_sources(data)))
+
+
+class _UnitChangePermission(permissions.BasePermission):
+    """A change of the map needs the rights to add and change units."""
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated
+                    and request.user.has_perms(["tracking.add_administrativeunit", "tracking.change_administrativeunit"]))

@@ -145,6 +145,8 @@ SPECTACULAR_SETTINGS = {
         "GoalStatusEnum": "tracking.serializers.GOAL_STATUSES",
         "FigureSourceEnum": "tracking.serializers.FIGURE_SOURCES",
         "VillageSituationEnum": "tracking.serializers.SITUATIONS",
+        "ReorganisationKindEnum": "tracking.models.ReorganisationKind",
+        "BoundariesEnum": "tracking.serializers.BOUNDARY_CHOICES",
     },
     "TAGS": [
         {"name": "units", "description": "Provinces, districts and communes, addressed by official code."},
@@ -154,5 +156,6 @@ SPECTACULAR_SETTINGS = {
         {"name": "figures", "description": "Figures computed from village reports, beside reported ones."},
         {"name": "reported-figures", "description": "Totals from cited documents."},
         {"name": "goals", "description": "Dated targets and their progress."},
+        {"name": "reorganisations", "description": "Dated changes of the map: establish, rename, split, merge, transfer, abolish a level."},
     ],
 }

@@ -25,18 +25,25 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("unit_code", help="Official code of the unit, e.g. 11 or 100.")
         parser.add_argument("--period", help="2008, 2019Q2 or 2019-05 (default: the latest quarter with data).")
+        parser.add_argument(
+            "--boundaries", choices=progress.BOUNDARIES, default=progress.HISTORICAL,
+            help="historical (default): the map as it was in the period; current: today's map.",
+        )
         parser.add_argument("--json", action="store_true", help="Print one JSON document.")
 
-    def handle(self, *args, unit_code, period=None, json=False, **options):
+    def handle(self, *args, unit_code, period=None, boundaries=progress.HISTORICAL, json=False, **options):
         unit = unit_by_code(unit_code)
         try:
-            figures = progress.unit_progress(unit, period_or_error(period))
+            figures = progress.unit_progress(unit, period_or_error(period), boundaries=boundaries)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         if json:
             self.stdout.write(_dumps(figures))
             return
-        self.stdout.write(f"{unit} — {figures['period']} (as of {figures['as_of_quarter']})")
+        self.stdout.write(
+            f"{unit} — {figures['period']} (as of {figures['as_of_quarter']}, "
+            f"{figures['boundaries']} boundaries: the map of {figures['map_date']})"
+        )
         self.stdout.write("From village reports:")
         for key, label in LABELS:
             value = figures[key]
@@ -52,6 +59,8 @@ class Command(BaseCommand):
                 f"  {entry['metric']:<32} {entry['value']:>7}  {scope}, {entry['period']}{since}{how}"
             )
             self.stdout.write(f"  {'':<32} source: {entry['source_url']} ({entry['source_location']})")
+        for event in figures["lineage"]:
+            self.stdout.write(f"Map change {event['effective_on']}: {event['description']}")
 
 
 def _dumps(value) -> str:

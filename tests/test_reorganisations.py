@@ -1,0 +1,252 @@
+"""Changes of the map, and figures that stay right across them, on the article's Điện Biên data."""
+import datetime
+import io
+import json
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+
+from tests import factories
+from tracking import progress, reorganisations, services
+from tracking.models import (
+    AdministrativeUnit,
+    Goal,
+    Level,
+    QuarterReport,
+    Reorganisation,
+    ReportedFigure,
+    UnitPlacement,
+    Village,
+    VillagePlacement,
+)
+from tracking.periods import Period
+
+D = datetime.date
+P = Period.parse
+TRANSFER_DAY = D(2020, 1, 1)
+REFORM_DAY = D(2025, 7, 1)
+
+
+def unit(code):
+    return AdministrativeUnit.objects.with_code(code).first()
+
+
+def figures(code, period, boundaries="historical"):
+    return progress.unit_progress(unit(code), P(period), boundaries=boundaries)
+
+
+def village_names(code, period, boundaries="historical"):
+    day = P(period).last_quarter.end
+    map_day = progress.last_day_on_map(unit(code)) if boundaries == "current" else None
+    return set(Village.objects.within(unit(code), day, map_day).values_list("name", flat=True))
+
+
+@pytest.fixture
+def transferred(article):
+    """Nà Nhạn and Nà Tấu move from huyện Điện Biên to the city of Điện Biên Phủ on 2020-01-01."""
+    for code in ("03317", "03316"):
+        reorganisations.unit_transfer(unit=unit(code), parent=unit("094"), on=TRANSFER_DAY)
+
+
+# ----- transfer ------------------------------------------------------------------------
+
+
+def test_huyen_dien_bien_counts_the_two_communes_until_2020(transferred):
+    assert village_names("100", "2019Q2") == {"Huổi Chổn", "Hoa"}
+    assert figures("100", "2019Q2")["villages_total"] == 2
+    assert figures("100", "2020Q1")["villages_total"] == 0
+    assert village_names("094", "2020Q1") == {"Huổi Chổn", "Hoa"}
+    assert figures("094", "2019Q2")["villages_total"] == 0
+
+
+def test_boundaries_current_counts_the_past_on_todays_map(transferred):
+    assert figures("100", "2019Q2", "current")["villages_total"] == 0
+    city = figures("094", "2019Q2", "current")
+    assert (city["villages_total"], city["blank_villages"], city["boundaries"]) == (2, 0, "current")
+    assert figures("094", "2008", "current")["blank_villages"] == 2  # their 2008 status, today's map
+    assert figures("100", "2019Q2")["boundaries"] == "historical"
+
+
+def test_transfer_moves_placements_and_keeps_reports(transferred):
+    huoi_chon = Village.objects.get(name="Huổi Chổn")
+    rows = list(VillagePlacement.objects.filter(village=huoi_chon).order_by("valid_to").values_list("path", "valid_from", "valid_to"))
+    assert rows == [("/11/094/03317/", TRANSFER_DAY, None), ("/11/100/03317/", None, TRANSFER_DAY)]
+    assert QuarterReport.objects.filter(village=huoi_chon).count() == 3  # nothing copied or lost
+    assert unit("03317").parent_on(D(2019, 6, 30)).code == "100"
+    assert unit("03317").parent_on(D(2020, 6, 30)).code == "094"
+    event = Reorganisation.objects.get(subject=unit("03317"))
+    assert (event.kind, event.villages_moved, [u.code for u in event.predecessors.all()], [u.code for u in event.successors.all()]) == (
+        "transfer", 1, ["100"], ["094"])
+
+
+def test_the_province_is_unchanged_by_a_transfer(article):
+    before = {period: figures("11", period) for period in ("2008", "2019Q2", "2020Q1")}
+    for code in ("03317", "03316"):
+        reorganisations.unit_transfer(unit=unit(code), parent=unit("094"), on=TRANSFER_DAY)
+    for period, row in before.items():
+        after = figures("11", period)
+        assert {k: after[k] for k in ("villages_total", "blank_villages", "villages_with_own_cell")} == {
+            k: row[k] for k in ("villages_total", "blank_villages", "villages_with_own_cell")}
+
+
+# ----- split: the 82 baseline across the 2012 split --------------------------------------
+
+
+@pytest.fixture
+def split_2012(db):
+    province = factories.province(code="11")
+    muong_nhe = factories.district(province, code="096", name="Mường Nhé")
+    kept = factories.commune(muong_nhe, code="03158", name="Chung Chải")
+    moving = factories.commune(muong_nhe, code="03181", name="Nà Hỳ")
+    for name, commune in (("Bản A", kept), ("Bản B", moving), ("Bản C", moving)):
+        village = factories.village(commune, name=name)
+        factories.report(village, "2008Q4", status="no_member")
+    services.reported_figure_save(figure=ReportedFigure(
+        unit=muong_nhe, period=P("2008"), metric="blank_villages", value=82, source_url="https://example.org/article"))
+    event = reorganisations.unit_split(unit=muong_nhe, on=D(2012, 8, 25), parts=[
+        {"code": "103", "name": "Nậm Pồ", "kind": "huyen", "units": [moving]}])
+    return {"event": event, "muong_nhe": muong_nhe, "nam_po": unit("103")}
+
+
+def test_the_2008_baseline_stays_with_muong_nhe_as_it_was(split_2012):
+    then = figures("096", "2008")
+    assert then["villages_total"] == 3 and then["blank_villages"] == 3
+    assert [(e["metric"], e["value"]) for e in then["reported"]] == [("blank_villages", 82)]
+    assert [e["kind"] for e in then["lineage"]] == ["split"]
+    assert {u["code"] for u in then["lineage"][0]["after"]} == {"096", "103"}
+    assert figures("096", "2013")["villages_total"] == 1
+    assert figures("103", "2013")["villages_total"] == 2
+    assert figures("103", "2013")["reported"] == []  # the 82 is not Nậm Pồ's
+    with pytest.raises(ValidationError, match="not on the map in 2008"):
+        figures("103", "2008")
+    assert figures("103", "2008", "current")["blank_villages"] == 2  # its villages in 2008, today's map
+    assert figures("11", "2008")["blank_villages"] == figures("11", "2013")["blank_villages"] == 3
+
+
+# ----- the 2025 reform ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def reform(transferred):
+    """The district level abolished and two communes merged into a new one on 2025-07-01."""
+    goal = Goal.objects.get(pk=5)  # Điện Biên Đông's goal, a district abolished in 2025
+    dbd_commune = factories.commune(unit("101"), code="03253", name="Xã thử", valid_from=D(2015, 1, 1))
+    for village in Village.objects.within(unit("101"), D(2015, 1, 1)):
+        reorganisations.village_move(village=village, unit=dbd_commune, on=D(2015, 1, 1))
+    reorganisations.level_abolish(province=unit("11"), level=Level.DISTRICT, on=REFORM_DAY)
+    reorganisations.units_merge(units=[unit("03316"), unit("03317")], on=REFORM_DAY,
+                                new={"code": "03334", "name": "Mường Thanh", "kind": "phuong"})
+    return goal
+
+
+def test_after_the_reform_communes_sit_under_the_province(reform):
+    day = D(2025, 9, 30)
+    assert not AdministrativeUnit.objects.active_on(day).filter(level=Level.DISTRICT).exists()
+    assert unit("03334").parent_on(day).code == "11"
+    assert unit("094").valid_to == REFORM_DAY
+
+
+def test_the_province_is_unchanged_by_the_reform(article):
+    before = [figures("11", period) for period in ("2008", "2019Q4", "2025Q2")]
+    dbd_commune = factories.commune(unit("101"), code="03253", name="Xã thử", valid_from=D(2015, 1, 1))
+    for village in Village.objects.within(unit("101"), D(2015, 1, 1)):
+        reorganisations.village_move(village=village, unit=dbd_commune, on=D(2015, 1, 1))
+    reorganisations.level_abolish(province=unit("11"), level=Level.DISTRICT, on=REFORM_DAY)
+    after = [figures("11", period) for period in ("2008", "2019Q4", "2025Q2")]
+    keys = ("villages_total", "blank_villages", "villages_with_members", "villages_with_own_cell")
+    assert [{k: row[k] for k in keys} for row in after] == [{k: row[k] for k in keys} for row in before]
+    assert figures("11", "2025Q3")["villages_total"] == 7
+
+
+def test_a_post_2025_commune_adds_up_the_villages_now_inside_it(reform):
+    merged = figures("03334", "2019Q4", "current")
+    assert (merged["villages_total"], merged["villages_with_own_cell"], merged["blank_villages"]) == (2, 2, 0)
+    assert figures("03334", "2008", "current")["blank_villages"] == 2
+    with pytest.raises(ValidationError, match="not on the map"):
+        figures("03334", "2019Q4")
+    assert figures("03334", "2025Q3")["villages_total"] == 2
+
+
+def test_an_abolished_districts_goal_still_reports_on_its_villages(reform):
+    row = progress.goal_progress(reform, as_of=P("2026Q1"))
+    assert (row["status"], row["baseline"], row["current"]) == ("achieved", 5, 0)
+    # Its figures stay reachable: on its last day's map for today's boundaries.
+    assert figures("101", "2019Q4", "current")["villages_total"] == 5
+
+
+def test_an_abolished_districts_goal_on_village_reports_goes_on_counting(db):
+    province = factories.province(code="11")
+    district = factories.district(province, code="101", name="Điện Biên Đông")
+    commune = factories.commune(district, code="03253")
+    villages = [factories.village(commune, name=f"Bản {i}") for i in range(2)]
+    for village in villages:
+        factories.report(village, "2024Q1", full=0)
+    goal = services.goal_save(goal=Goal(unit=district, title="t", metric="blank_villages", baseline_period=P("2024Q1"), set_by="Huyện ủy"))
+    reorganisations.level_abolish(province=province, level=Level.DISTRICT, on=REFORM_DAY)
+    factories.report(villages[0], "2025Q4", full=2)
+    row = progress.goal_progress(Goal.objects.select_related("unit").get(pk=goal.pk), as_of=P("2026Q1"))
+    assert (row["basis"], row["baseline"], row["current"], row["current_period"]) == ("village_reports", 2, 1, "2026Q1")
+
+
+# ----- refused events ------------------------------------------------------------------------
+
+
+def test_abolishing_a_level_with_a_village_directly_in_a_district_is_refused(article):
+    with pytest.raises(ValidationError, match="belongs directly to huyện Điện Biên Đông"):
+        reorganisations.level_abolish(province=unit("11"), level=Level.DISTRICT, on=REFORM_DAY)
+    assert not Reorganisation.objects.exists()
+    assert unit("101").valid_to is None
+
+
+def test_events_out_of_date_order_are_refused(transferred):
+    with pytest.raises(ValidationError, match="record changes in date order"):
+        reorganisations.unit_transfer(unit=unit("03317"), parent=unit("101"), on=D(2018, 1, 1))
+    assert UnitPlacement.objects.filter(unit=unit("03317")).count() == 2
+
+
+def test_a_unit_cannot_move_under_itself_or_where_it_is(article):
+    with pytest.raises(ValidationError, match="already sits under"):
+        reorganisations.unit_transfer(unit=unit("03317"), parent=unit("100"), on=TRANSFER_DAY)
+    with pytest.raises(ValidationError, match="higher level"):
+        reorganisations.unit_transfer(unit=unit("03317"), parent=unit("03316"), on=TRANSFER_DAY)
+
+
+def test_merging_a_unit_into_a_code_still_in_use_is_refused(article):
+    with pytest.raises(ValidationError, match="Another unit has code 03317"):
+        reorganisations.units_merge(units=[unit("03316")], on=REFORM_DAY, new={"code": "03317", "name": "x", "kind": "xa"})
+    assert unit("03316").valid_to is None
+
+
+def test_split_of_a_child_that_is_elsewhere_is_refused(article):
+    with pytest.raises(ValidationError, match="is not under"):
+        reorganisations.unit_split(unit=unit("096"), on=D(2013, 1, 1), parts=[
+            {"code": "104", "name": "Mới", "kind": "huyen", "units": [unit("03317")]}])
+    assert not AdministrativeUnit.objects.filter(code="104").exists()
+
+
+def test_closing_the_original_of_a_split_with_villages_left_is_refused(article):
+    with pytest.raises(ValidationError, match="still has 5 villages"):
+        reorganisations.unit_split(unit=unit("101"), on=D(2013, 1, 1), parts=[
+            {"code": "104", "name": "Mới", "kind": "huyen"}], close_original=True)
+
+
+# ----- commands ------------------------------------------------------------------------------
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_reorganise_command_and_progress_boundaries(article):
+    assert "Recorded" in run("reorganise", "transfer", "--unit", "03317", "--to", "094", "--on", "2020-01-01")
+    now = json.loads(run("progress", "094", "--period", "2019Q2", "--boundaries", "current", "--json"))
+    assert (now["villages_total"], now["boundaries"]) == (1, "current")
+    then = json.loads(run("progress", "094", "--period", "2019Q2", "--json"))
+    assert then["villages_total"] == 0
+    with pytest.raises(CommandError, match="already sits under"):
+        run("reorganise", "transfer", "--unit", "03317", "--to", "094", "--on", "2020-01-01")
+    with pytest.raises(CommandError, match="not a date"):
+        run("reorganise", "transfer", "--unit", "03317", "--to", "100", "--on", "2020-13-01")
