@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run test superuser clean
+.PHONY: install run test superuser fixtures clean
 
 $(INSTALLED): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,15 @@ run: install
 
 test: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m pytest -p no:cacheprovider tests $(PYTEST_ARGS)
+
+# fixtures/dien_bien.json = the article's facts (fixtures/dien_bien_article.json, written by hand)
+# + the official map of Điện Biên, its earlier changes and the 2025 reform (import_units).
+fixtures: install
+	rm -f build/fixtures.sqlite3 && mkdir -p build
+	DATABASE_URL=sqlite:///build/fixtures.sqlite3 $(BIN)/python manage.py migrate --noinput --verbosity 0
+	DATABASE_URL=sqlite:///build/fixtures.sqlite3 $(BIN)/python manage.py loaddata dien_bien_article --verbosity 0
+	DATABASE_URL=sqlite:///build/fixtures.sqlite3 $(BIN)/python manage.py import_units --province 11
+	DATABASE_URL=sqlite:///build/fixtures.sqlite3 $(BIN)/python manage.py dumpdata tracking --indent 1 --output fixtures/dien_bien.json
 
 superuser: install
 	$(BIN)/python manage.py createsuperuser

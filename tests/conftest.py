@@ -89,3 +89,9 @@ def api_error():
         return body
 
     return check
+
+
+@pytest.fixture
+def article_only(db):
+    """The article's facts alone, on the map as the article knew it (before any change is recorded)."""
+    call_command("loaddata", "dien_bien_article", verbosity=0)

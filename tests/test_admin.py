@@ -10,13 +10,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from tracking import services
+from tests import factories
+from tracking import reorganisations, services
 from tracking.models import (
     AdministrativeUnit,
     Goal,
     GoalMetric,
     PartyCell,
     QuarterReport,
+    Reorganisation,
+    ReorganisationKind,
     UnitPlacement,
     Village,
     VillagePlacement,
@@ -25,7 +28,7 @@ from tracking.models import (
 pytestmark = pytest.mark.django_db
 
 TRACKING_MODELS = sorted(apps.get_app_config("tracking").get_models(), key=lambda model: model.__name__)
-READ_ONLY_MODELS = {UnitPlacement, VillagePlacement}
+READ_ONLY_MODELS = {UnitPlacement, VillagePlacement, Reorganisation}
 HUYEN_DIEN_BIEN = 8
 NA_NHAN = 12
 NA_TAU = 13
@@ -34,8 +37,12 @@ END_OF_2019Q2 = datetime.date(2019, 6, 30)
 
 @pytest.fixture(autouse=True)
 def dien_bien(db):
-    """The article's facts, plus one grassroots organisation (the article names none)."""
-    call_command("loaddata", "dien_bien", verbosity=0)
+    """The article's facts, plus one grassroots organisation (the article names none).
+
+    On the map as the article knew it, before any change is recorded: the tests record the
+    changes themselves, through the admin.
+    """
+    call_command("loaddata", "dien_bien_article", verbosity=0)
     services.organisation_create(name="Đảng bộ xã Nà Nhạn", unit=AdministrativeUnit.objects.get(pk=NA_NHAN))
 
 
@@ -79,6 +86,39 @@ def count_queries(client, path: str) -> int:
     return len(queries)
 
 
+def hand_built_transfer() -> Reorganisation:
+    """A commune moved to another district, on units built for the test beside the fixtures."""
+    province = factories.province(code="98", name="Tỉnh thử")
+    first = factories.district(province, code="980", name="Huyện Một")
+    second = factories.district(province, code="981", name="Huyện Hai")
+    commune = factories.commune(first, code="98001", name="Xã Thử")
+    factories.village(commune, name="Bản Thử")
+    return reorganisations.unit_transfer(unit=commune, parent=second, on=datetime.date(2020, 1, 1))
+
+
+def open_action(client, action: str, selected: list[int], language: str = "en"):
+    """Choose an action for the selected units in the unit list, as its Go button does."""
+    data = {"action": action, "_selected_action": [str(pk) for pk in selected], "index": 0}
+    return client.post(url(AdministrativeUnit, "changelist"), data, HTTP_ACCEPT_LANGUAGE=language)
+
+
+def apply_action(client, action: str, selected: list[int], **fields):
+    """Submit an action's form, as its page posts it back to the unit list."""
+    data = {"action": action, "_selected_action": [str(pk) for pk in selected], "apply": "yes", **fields}
+    return client.post(url(AdministrativeUnit, "changelist"), data, HTTP_ACCEPT_LANGUAGE="en", follow=True)
+
+
+def map_snapshot() -> tuple:
+    """Every placement row and event, to show that a refused event changed nothing."""
+    fields = ("unit", "path", "valid_from", "valid_to")
+    return (
+        set(UnitPlacement.objects.values_list("pk", *fields)),
+        set(VillagePlacement.objects.values_list("pk", "village", *fields)),
+        set(AdministrativeUnit.objects.values_list("pk", "name", "valid_to")),
+        Reorganisation.objects.count(),
+    )
+
+
 # ---------------------------------------------------------------------------------------
 # Every page renders
 
@@ -86,7 +126,7 @@ def count_queries(client, path: str) -> int:
 def test_every_model_is_registered(admin_client):
     assert {model.__name__ for model in TRACKING_MODELS} == {
         "AdministrativeUnit", "UnitPlacement", "Village", "VillagePlacement", "GrassrootsOrganisation",
-        "PartyCell", "CellCoverage", "QuarterReport", "ReportedFigure", "Goal",
+        "PartyCell", "CellCoverage", "QuarterReport", "ReportedFigure", "Goal", "Reorganisation",
     }
     index = admin_client.get(reverse("admin:app_list", args=["tracking"])).content.decode()
     for model in TRACKING_MODELS:
@@ -99,14 +139,14 @@ def test_changelist_renders(admin_client, model):
 
 
 @pytest.mark.parametrize("model", TRACKING_MODELS, ids=lambda model: model.__name__)
-def test_add_page_renders_except_for_placements(admin_client, model):
+def test_add_page_renders_except_for_read_only_models(admin_client, model):
     expected = 403 if model in READ_ONLY_MODELS else 200
     assert admin_client.get(url(model, "add")).status_code == expected
 
 
 @pytest.mark.parametrize("model", TRACKING_MODELS, ids=lambda model: model.__name__)
 def test_change_page_renders(admin_client, model):
-    obj = model.objects.order_by("pk").first()
+    obj = hand_built_transfer() if model is Reorganisation else model.objects.order_by("pk").first()
     assert admin_client.get(url(model, "change", obj.pk)).status_code == 200
 
 
@@ -126,6 +166,249 @@ def test_village_change_page_shows_reports_and_placements_but_add_page_does_not(
     add = admin_client.get(url(Village, "add"))
     assert add.context["inline_admin_formsets"] == []
     assert "unit" in add.context["adminform"].form.fields
+
+
+# ---------------------------------------------------------------------------------------
+# Changes of the map: recorded by the unit list's actions, shown read-only
+
+D = datetime.date
+PROVINCE_DIEN_BIEN = 1
+TP_DIEN_BIEN_PHU = 2
+MUONG_LAY = 3
+NAM_PO = 11
+HUOI_CHON = 6
+HOA = 7
+ACTIONS = [
+    ("transfer_units", [NA_NHAN, NA_TAU]),
+    ("rename_unit", [NA_NHAN]),
+    ("merge_units", [NA_NHAN, NA_TAU]),
+    ("split_unit", [HUYEN_DIEN_BIEN]),
+    ("abolish_districts", [PROVINCE_DIEN_BIEN]),
+]
+
+
+def test_reorganisation_page_links_the_units_before_and_after_and_cannot_be_edited(admin_client):
+    event = hand_built_transfer()
+    change_url = url(Reorganisation, "change", event.pk)
+    content = admin_client.get(change_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "xã Xã Thử (98001) moved from huyện Huyện Một (980) to huyện Huyện Hai (981)" in content
+    for unit in (*event.predecessors.all(), *event.successors.all()):
+        assert f'<a href="{url(AdministrativeUnit, "change", unit.pk)}">{unit}</a>' in content
+    assert 'name="description"' not in content
+    assert admin_client.post(change_url, {"description": "edited"}).status_code == 403
+    assert admin_client.post(url(Reorganisation, "delete", event.pk), {"post": "yes"}).status_code == 403
+    assert Reorganisation.objects.get(pk=event.pk).description == event.description
+
+
+def test_reorganisation_list_filters_by_kind_and_searches_descriptions(admin_client):
+    transfer = hand_built_transfer()
+    na_tau = AdministrativeUnit.objects.get(pk=NA_TAU)
+    rename = reorganisations.unit_rename(unit=na_tau, name="Nà Tấu Mới", on=D(2021, 1, 1))
+    path = url(Reorganisation, "changelist")
+    renames = admin_client.get(path, {"kind": ReorganisationKind.RENAME}).context["cl"]
+    assert list(renames.result_list) == [rename]
+    found = admin_client.get(path, {"q": "Huyện Hai"}).context["cl"]
+    assert list(found.result_list) == [transfer]
+    content = admin_client.get(path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    row = row_of(content, url(Reorganisation, "change", transfer.pk))
+    assert "transfer to another parent" in row
+    assert "<td class=\"field-villages_moved\">1</td>" in row
+
+
+@pytest.mark.parametrize(("action", "units"), ACTIONS, ids=[action for action, _ in ACTIONS])
+def test_each_action_shows_its_form_for_the_selected_units(admin_client, action, units):
+    response = open_action(admin_client, action, units)
+    assert response.status_code == 200
+    assert "admin/tracking/map_change.html" in [template.name for template in response.templates]
+    content = response.content.decode()
+    for pk in units:
+        assert str(AdministrativeUnit.objects.get(pk=pk)) in content
+        assert f'<input type="hidden" name="_selected_action" value="{pk}">' in content
+    assert f'<input type="hidden" name="action" value="{action}">' in content
+    assert 'name="effective_on"' in content
+    assert not Reorganisation.objects.exists()
+
+
+def test_action_form_is_in_vietnamese_when_the_browser_asks_for_vi(admin_client):
+    content = open_action(admin_client, "transfer_units", [NA_NHAN], language="vi").content.decode()
+    assert "Chuyển sang đơn vị cấp trên khác" in content
+    assert "Đơn vị cấp trên mới" in content
+    assert "Ghi nhận thay đổi" in content
+
+
+def test_split_form_offers_the_units_under_the_unit(admin_client):
+    form = open_action(admin_client, "split_unit", [HUYEN_DIEN_BIEN]).context["form"]
+    assert sorted(form.fields["units"].queryset.values_list("pk", flat=True)) == [NA_NHAN, NA_TAU]
+    assert "villages" not in form.fields  # no village sits directly in huyện Điện Biên
+
+
+@pytest.mark.parametrize(
+    ("action", "units", "reason"),
+    [
+        ("rename_unit", [NA_NHAN, NA_TAU], "Select exactly one unit for this action."),
+        ("abolish_districts", [HUYEN_DIEN_BIEN], "Select a province for this action."),
+    ],
+)
+def test_action_for_a_wrong_selection_goes_back_to_the_list_with_the_reason(admin_client, action, units, reason):
+    response = apply_action(admin_client, action, units, effective_on="2020-01-01", name="Tên mới")
+    assert response.redirect_chain == [(url(AdministrativeUnit, "changelist"), 302)]
+    assert reason in [str(message) for message in response.context["messages"]]
+    assert not Reorganisation.objects.exists()
+
+
+def test_transfer_moves_the_commune_and_its_villages_from_the_effective_date(admin_client):
+    source = "https://thuvienphapluat.vn/van-ban/Bo-may-hanh-chinh/Nghi-quyet-794-NQ-UBTVQH14.aspx"
+    response = apply_action(
+        admin_client, "transfer_units", [NA_NHAN], parent=TP_DIEN_BIEN_PHU, effective_on="2020-01-01",
+        source_url=source, source_location="Article 1",
+    )
+    assert response.redirect_chain == [(url(AdministrativeUnit, "changelist"), 302)]
+    placements = VillagePlacement.objects.filter(village=HUOI_CHON)
+    assert set(placements.values_list("unit", "path", "valid_from", "valid_to")) == {
+        (NA_NHAN, "/11/100/03317/", None, D(2020, 1, 1)),
+        (NA_NHAN, "/11/094/03317/", D(2020, 1, 1), None),
+    }
+    assert AdministrativeUnit.objects.get(pk=NA_TAU).path_on(D(2020, 1, 1)) == "/11/100/03316/"
+    event = Reorganisation.objects.get()
+    assert (event.kind, event.effective_on, event.subject_id, event.villages_moved) == (
+        ReorganisationKind.TRANSFER, D(2020, 1, 1), NA_NHAN, 1,
+    )
+    assert list(event.predecessors.values_list("pk", flat=True)) == [HUYEN_DIEN_BIEN]
+    assert list(event.successors.values_list("pk", flat=True)) == [TP_DIEN_BIEN_PHU]
+    assert (event.source_url, event.source_location) == (source, "Article 1")
+    assert event.description == "xã Nà Nhạn (03317) moved from huyện Điện Biên (100) to thành phố Điện Biên Phủ (094)"
+    assert f"Recorded, effective 2020-01-01: {event.description}." in [str(m) for m in response.context["messages"]]
+    # The village's page shows its history: both placements.
+    village_page = admin_client.get(url(Village, "change", HUOI_CHON)).content.decode()
+    assert "/11/100/03317/" in village_page and "/11/094/03317/" in village_page
+
+
+def test_transfer_of_several_units_is_all_or_nothing(admin_client):
+    # Huổi Chổn leaves Nà Nhạn for Mường Lay in 2021: Nà Nhạn cannot move, with it, on an
+    # earlier date any more. Nà Tấu, first in the list, could.
+    lay_nua = factories.commune(AdministrativeUnit.objects.get(pk=MUONG_LAY), code="03201", name="Lay Nưa")
+    reorganisations.village_move(village=Village.objects.get(pk=HUOI_CHON), unit=lay_nua, on=D(2021, 1, 1))
+    before = map_snapshot()
+    response = apply_action(
+        admin_client, "transfer_units", [NA_NHAN, NA_TAU], parent=TP_DIEN_BIEN_PHU, effective_on="2020-01-01",
+    )
+    assert response.status_code == 200
+    [reason] = response.context["form"].non_field_errors()
+    assert reason.startswith("xã Nà Nhạn (03317): Huổi Chổn ⊂ xã Lay Nưa (03201) already changes on 2021-01-01")
+    assert "record changes in date order" in reason
+    assert reason in response.content.decode()
+    assert map_snapshot() == before  # Nà Tấu did not move either
+    apply_action(admin_client, "transfer_units", [NA_TAU], parent=TP_DIEN_BIEN_PHU, effective_on="2020-01-01")
+    assert AdministrativeUnit.objects.get(pk=NA_TAU).path_on(D(2020, 1, 1)) == "/11/094/03316/"
+
+
+def test_refused_transfer_shows_the_reason_next_to_the_parent(admin_client):
+    before = map_snapshot()
+    response = apply_action(admin_client, "transfer_units", [NA_NHAN], parent=NAM_PO, effective_on="2010-01-01")
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"parent": ["huyện Nậm Pồ (103) is not on the map on 2010-01-01."]}
+    content = response.content.decode()
+    start = content.index("form-row errors field-parent")
+    parent_row = content[start : content.index('class="form-row', start + 1)]
+    assert "is not on the map on 2010-01-01" in parent_row
+    assert map_snapshot() == before
+
+
+def test_abolishing_districts_with_a_village_directly_in_one_is_refused(admin_client):
+    before = map_snapshot()
+    response = apply_action(admin_client, "abolish_districts", [PROVINCE_DIEN_BIEN], effective_on="2025-07-01")
+    assert response.status_code == 200
+    [reason] = response.context["form"].non_field_errors()
+    assert "belongs directly to huyện Điện Biên Đông (101): move it to a commune" in reason
+    assert reason in response.content.decode()
+    assert map_snapshot() == before
+
+
+def test_abolishing_districts_can_place_villages_without_a_commune_in_the_province(admin_client):
+    response = apply_action(admin_client, "abolish_districts", [PROVINCE_DIEN_BIEN], effective_on="2025-07-01",
+                            villages_up="on")
+    assert response.redirect_chain
+    paths = VillagePlacement.objects.active_on(D(2025, 7, 1)).values_list("village", "path")
+    assert dict(paths) == {
+        1: "/11/", 2: "/11/", 3: "/11/", 4: "/11/", 5: "/11/", HUOI_CHON: "/11/03317/", HOA: "/11/03316/",
+    }
+    description = Reorganisation.objects.get().description
+    assert "5 villages whose commune is not known now sit directly in tỉnh Điện Biên (11)" in description
+
+
+def test_abolishing_districts_moves_the_communes_up_to_the_province(admin_client):
+    event = hand_built_transfer()
+    province = AdministrativeUnit.objects.get(code="98")
+    response = apply_action(admin_client, "abolish_districts", [province.pk], effective_on="2025-07-01")
+    assert response.redirect_chain
+    commune = AdministrativeUnit.objects.get(code="98001")
+    assert commune.path_on(D(2025, 7, 1)) == "/98/98001/"
+    assert commune.path_on(D(2025, 6, 30)) == "/98/981/98001/"
+    assert not AdministrativeUnit.objects.filter(code__in=["980", "981"], valid_to__isnull=True).exists()
+    abolition = Reorganisation.objects.exclude(pk=event.pk).get()
+    assert (abolition.kind, abolition.villages_moved) == (ReorganisationKind.ABOLISH_LEVEL, 1)
+
+
+def test_rename_keeps_the_former_name_in_the_event(admin_client):
+    response = apply_action(admin_client, "rename_unit", [NA_NHAN], name="Thanh Nưa", effective_on="2021-01-01")
+    assert response.redirect_chain
+    assert AdministrativeUnit.objects.get(pk=NA_NHAN).name == "Thanh Nưa"
+    event = Reorganisation.objects.get()
+    assert event.kind == ReorganisationKind.RENAME
+    assert event.description == "xã Nà Nhạn (03317) renamed Thanh Nưa"
+
+
+def test_merge_into_a_new_unit_moves_the_villages_of_both(admin_client):
+    response = apply_action(
+        admin_client, "merge_units", [NA_NHAN, NA_TAU], effective_on="2025-07-01",
+        new_code="03318", new_name="Nà Nhạn Nà Tấu", new_kind="xa",
+    )
+    assert response.redirect_chain
+    merged = AdministrativeUnit.objects.get(code="03318")
+    assert set(Village.objects.within(merged, D(2025, 7, 1)).values_list("pk", flat=True)) == {HUOI_CHON, HOA}
+    closed = AdministrativeUnit.objects.filter(pk__in=[NA_NHAN, NA_TAU]).values_list("valid_to", flat=True)
+    assert set(closed) == {D(2025, 7, 1)}
+    event = Reorganisation.objects.get()
+    assert (event.kind, event.villages_moved) == (ReorganisationKind.MERGE, 2)
+
+
+def test_merge_needs_one_target(admin_client):
+    neither = apply_action(admin_client, "merge_units", [NA_NHAN, NA_TAU], effective_on="2025-07-01")
+    assert neither.context["form"].non_field_errors() == [
+        "Choose the unit to merge into, or give the code, name and kind of a new one."
+    ]
+    half = apply_action(admin_client, "merge_units", [NA_NHAN, NA_TAU], effective_on="2025-07-01", new_code="03318")
+    assert set(half.context["form"].errors) == {"new_name", "new_kind"}
+    both = apply_action(
+        admin_client, "merge_units", [NA_NHAN, NA_TAU], effective_on="2025-07-01", into=NA_NHAN, new_code="03318",
+    )
+    assert both.context["form"].non_field_errors() == ["Merge into an existing unit or into a new one, not both."]
+    assert not Reorganisation.objects.exists()
+
+
+def test_split_moves_the_chosen_commune_to_the_new_district(admin_client):
+    response = apply_action(
+        admin_client, "split_unit", [HUYEN_DIEN_BIEN], effective_on="2020-01-01",
+        code="104", name="Nà Tấu", kind="huyen", units=[NA_TAU],
+    )
+    assert response.redirect_chain
+    assert AdministrativeUnit.objects.get(pk=NA_TAU).path_on(D(2020, 1, 1)) == "/11/104/03316/"
+    assert AdministrativeUnit.objects.get(pk=NA_NHAN).path_on(D(2020, 1, 1)) == "/11/100/03317/"
+    event = Reorganisation.objects.get()
+    assert (event.kind, event.villages_moved) == (ReorganisationKind.SPLIT, 1)
+    assert set(event.successors.values_list("code", flat=True)) == {"100", "104"}
+
+
+def test_split_that_would_leave_the_original_with_nothing_to_close_is_refused(admin_client):
+    before = map_snapshot()
+    response = apply_action(
+        admin_client, "split_unit", [HUYEN_DIEN_BIEN], effective_on="2020-01-01",
+        code="104", name="Nà Tấu", kind="huyen", units=[NA_TAU], close_original="on",
+    )
+    assert response.status_code == 200
+    [reason] = response.context["form"].non_field_errors()
+    assert "still has 1 villages on 2020-01-01" in reason
+    assert map_snapshot() == before
 
 
 # ---------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import pytest
 from tracking.models import AdministrativeUnit, Reorganisation, VillagePlacement
 
 URL = "/api/v1/reorganisations/"
-pytestmark = pytest.mark.usefixtures("article")
+pytestmark = pytest.mark.usefixtures("article_only")
 
 
 def transfer(client, code, parent, on="2020-01-01"):

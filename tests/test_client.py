@@ -5,6 +5,7 @@ output with ruff); a warning or a module that fails to import fails the suite, s
 means the schema is wrong.
 """
 import base64
+import datetime
 import importlib
 import os
 import subprocess
@@ -98,7 +99,9 @@ def test_submits_a_quarter_with_a_dry_run_first(api):
     units_reports_submit = api_module("api.reports.units_reports_submit")
     reports_list = api_module("api.reports.reports_list")
     models = api_module("models")
-    village = villages_create.sync(client=api, body=models.VillageCreateRequest(name="Nà Nhạn 2", unit="03317"))
+    # Nà Nhạn was merged into Mường Phăng on 2025-07-01: a village of its past ends with it.
+    village = villages_create.sync(client=api, body=models.VillageCreateRequest(
+        name="Nà Nhạn 2", unit="03317", valid_to=datetime.date(2025, 7, 1)))
     body = models.SubmissionRequest(reports=[
         models.SubmissionEntryRequest(village=village.id, full_members=2, probationary_members=1, admissions=1),
         models.SubmissionEntryRequest(village=6, full_members=5, probationary_members=0, cell=1),

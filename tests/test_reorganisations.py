@@ -43,7 +43,7 @@ def village_names(code, period, boundaries="historical"):
 
 
 @pytest.fixture
-def transferred(article):
+def transferred(article_only):
     """Nà Nhạn and Nà Tấu move from huyện Điện Biên to the city of Điện Biên Phủ on 2020-01-01."""
     for code in ("03317", "03316"):
         reorganisations.unit_transfer(unit=unit(code), parent=unit("094"), on=TRANSFER_DAY)
@@ -80,7 +80,7 @@ def test_transfer_moves_placements_and_keeps_reports(transferred):
         "transfer", 1, ["100"], ["094"])
 
 
-def test_the_province_is_unchanged_by_a_transfer(article):
+def test_the_province_is_unchanged_by_a_transfer(article_only):
     before = {period: figures("11", period) for period in ("2008", "2019Q2", "2020Q1")}
     for code in ("03317", "03316"):
         reorganisations.unit_transfer(unit=unit(code), parent=unit("094"), on=TRANSFER_DAY)
@@ -147,7 +147,7 @@ def test_after_the_reform_communes_sit_under_the_province(reform):
     assert unit("094").valid_to == REFORM_DAY
 
 
-def test_the_province_is_unchanged_by_the_reform(article):
+def test_the_province_is_unchanged_by_the_reform(article_only):
     before = [figures("11", period) for period in ("2008", "2019Q4", "2025Q2")]
     dbd_commune = factories.commune(unit("101"), code="03253", name="Xã thử", valid_from=D(2015, 1, 1))
     for village in Village.objects.within(unit("101"), D(2015, 1, 1)):
@@ -192,7 +192,7 @@ def test_an_abolished_districts_goal_on_village_reports_goes_on_counting(db):
 # ----- refused events ------------------------------------------------------------------------
 
 
-def test_abolishing_a_level_with_a_village_directly_in_a_district_is_refused(article):
+def test_abolishing_a_level_with_a_village_directly_in_a_district_is_refused(article_only):
     with pytest.raises(ValidationError, match="belongs directly to huyện Điện Biên Đông"):
         reorganisations.level_abolish(province=unit("11"), level=Level.DISTRICT, on=REFORM_DAY)
     assert not Reorganisation.objects.exists()
@@ -205,27 +205,27 @@ def test_events_out_of_date_order_are_refused(transferred):
     assert UnitPlacement.objects.filter(unit=unit("03317")).count() == 2
 
 
-def test_a_unit_cannot_move_under_itself_or_where_it_is(article):
+def test_a_unit_cannot_move_under_itself_or_where_it_is(article_only):
     with pytest.raises(ValidationError, match="already sits under"):
         reorganisations.unit_transfer(unit=unit("03317"), parent=unit("100"), on=TRANSFER_DAY)
     with pytest.raises(ValidationError, match="higher level"):
         reorganisations.unit_transfer(unit=unit("03317"), parent=unit("03316"), on=TRANSFER_DAY)
 
 
-def test_merging_a_unit_into_a_code_still_in_use_is_refused(article):
+def test_merging_a_unit_into_a_code_still_in_use_is_refused(article_only):
     with pytest.raises(ValidationError, match="Another unit has code 03317"):
         reorganisations.units_merge(units=[unit("03316")], on=REFORM_DAY, new={"code": "03317", "name": "x", "kind": "xa"})
     assert unit("03316").valid_to is None
 
 
-def test_split_of_a_child_that_is_elsewhere_is_refused(article):
+def test_split_of_a_child_that_is_elsewhere_is_refused(article_only):
     with pytest.raises(ValidationError, match="is not under"):
         reorganisations.unit_split(unit=unit("096"), on=D(2013, 1, 1), parts=[
             {"code": "104", "name": "Mới", "kind": "huyen", "units": [unit("03317")]}])
     assert not AdministrativeUnit.objects.filter(code="104").exists()
 
 
-def test_closing_the_original_of_a_split_with_villages_left_is_refused(article):
+def test_closing_the_original_of_a_split_with_villages_left_is_refused(article_only):
     with pytest.raises(ValidationError, match="still has 5 villages"):
         reorganisations.unit_split(unit=unit("101"), on=D(2013, 1, 1), parts=[
             {"code": "104", "name": "Mới", "kind": "huyen"}], close_original=True)
@@ -240,7 +240,7 @@ def run(*args) -> str:
     return out.getvalue()
 
 
-def test_reorganise_command_and_progress_boundaries(article):
+def test_reorganise_command_and_progress_boundaries(article_only):
     assert "Recorded" in run("reorganise", "transfer", "--unit", "03317", "--to", "094", "--on", "2020-01-01")
     now = json.loads(run("progress", "094", "--period", "2019Q2", "--boundaries", "current", "--json"))
     assert (now["villages_total"], now["boundaries"]) == (1, "current")
@@ -250,3 +250,12 @@ def test_reorganise_command_and_progress_boundaries(article):
         run("reorganise", "transfer", "--unit", "03317", "--to", "094", "--on", "2020-01-01")
     with pytest.raises(CommandError, match="not a date"):
         run("reorganise", "transfer", "--unit", "03317", "--to", "100", "--on", "2020-13-01")
+
+
+def test_import_builds_the_map_of_the_fixtures_from_the_official_lists(article_only):
+    out = io.StringIO()
+    call_command("import_units", "--province", "11", stdout=out, stderr=io.StringIO())
+    assert "Units created: 127, already there: 13, differing from the official list: 0" in out.getvalue()
+    assert AdministrativeUnit.objects.within(unit("11"), D(2025, 7, 1)).count() == 45
+    with pytest.raises(CommandError, match="No province has the code"):
+        call_command("import_units", "--province", "99", stdout=io.StringIO())

@@ -8,18 +8,24 @@ from __future__ import annotations
 
 
 from django import forms
-from django.contrib import admin
-from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import FORMFIELD_FOR_DBFIELD_DEFAULTS, IncorrectLookupParameters
+from django.contrib.admin.widgets import AdminTextInputWidget, FilteredSelectMultiple
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.html import format_html_join
+from django.utils.text import capfirst
+from django.utils.translation import gettext, gettext_lazy as _
 
-from . import progress, services
+from . import progress, reorganisations, services
 from .models import (
     KIND_WORDS,
+    KINDS_BY_LEVEL,
     COUNT_FIELDS,
     AdministrativeUnit,
     CellCoverage,
@@ -28,7 +34,9 @@ from .models import (
     Level,
     PartyCell,
     QuarterReport,
+    Reorganisation,
     ReportedFigure,
+    UnitKind,
     UnitPlacement,
     Village,
     VillagePlacement,
@@ -71,7 +79,22 @@ def _formfield(db_field, **kwargs):
     return db_field.formfield(**kwargs)
 
 
-class ServiceForm(forms.ModelForm):
+class ServiceErrorsMixin:
+    """Puts a service's ValidationError on the form: next to the field it names, else at the top."""
+
+    service_field_names: dict[str, str] = {}  # a service's name for a field → this form's name
+
+    def _add_service_error(self, error: ValidationError) -> None:
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for field, reasons in error.error_dict.items():
+            field = self.service_field_names.get(field, field)
+            # A service may name a model field this form shows read-only or not at all.
+            self.add_error(field if field in self.fields else None, reasons)
+
+
+class ServiceForm(ServiceErrorsMixin, forms.ModelForm):
     """A model form saved by ``submit()``, a service call, which validation runs and rolls back."""
 
     class Meta:
@@ -96,14 +119,6 @@ class ServiceForm(forms.ModelForm):
             # Note: a service given this form's instance saves it; the rollback undoes the row
             # but not the primary key the save gave the instance.
             self.instance.pk, self.instance._state.adding = pk, adding
-
-    def _add_service_error(self, error: ValidationError) -> None:
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for field, messages in error.error_dict.items():
-            # A service may name a model field this form shows read-only or not at all.
-            self.add_error(field if field in self.fields else None, messages)
 
 
 def _changed(form: ServiceForm) -> dict:
@@ -232,6 +247,266 @@ class GoalForm(ServiceForm):
 
     def submit(self):
         return services.goal_save(goal=self.instance)
+
+
+# ---------------------------------------------------------------------------------------
+# Changes of the map: the forms of the unit list's actions, one per kind of event
+
+
+def _event_formfield(db_field, **kwargs):
+    # The admin's own widgets (calendar, wide text inputs), as on the add and change pages.
+    for model_field in type(db_field).__mro__:
+        if model_field in FORMFIELD_FOR_DBFIELD_DEFAULTS:
+            kwargs = {**FORMFIELD_FOR_DBFIELD_DEFAULTS[model_field], **kwargs}
+            break
+    return _formfield(db_field, **kwargs)
+
+
+def _kind_choices(levels) -> list[tuple[str, str]]:
+    kinds = set().union(*(KINDS_BY_LEVEL[Level(level)] for level in levels)) if levels else set(UnitKind)
+    return [("", "---------"), *((kind.value, kind.label) for kind in UnitKind if kind in kinds)]
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    """A unit, with its validity range when it has one: past events need units closed since."""
+
+    def label_from_instance(self, unit):
+        return f"{unit} {unit.validity_text()}" if unit.valid_from or unit.valid_to else str(unit)
+
+
+class UnitMultipleChoiceField(forms.ModelMultipleChoiceField):
+    label_from_instance = UnitChoiceField.label_from_instance
+
+
+class EventForm(ServiceErrorsMixin, forms.Form):
+    """The intermediate page of a change of the map, for the units selected in the list.
+
+    ``record()`` calls the event service; what it refuses is put on the form and, the whole
+    submission being one transaction, nothing is saved.
+    """
+
+    title = ""
+    selection = _("Selected units")
+    one_unit = False  # the event concerns exactly one selected unit
+    level = None  # the level the selected units must have, if one
+    service_field_names = {"valid_from": "effective_on"}
+
+    def __init__(self, *args, units: list[AdministrativeUnit], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.units = units
+        self.fields.update(
+            forms.fields_for_model(Reorganisation, fields=("effective_on", *SOURCE_FIELDS),
+                                   formfield_callback=_event_formfield)
+        )
+        self.order_fields(["effective_on"])  # the one thing every event states first
+        for field in self.fields.values():
+            field.label = capfirst(field.label)  # as a model form's labels
+
+    @classmethod
+    def selection_refused(cls, units: list[AdministrativeUnit]) -> str | None:
+        """Why the selection cannot take this event, before any form is shown; None if it can."""
+        if cls.one_unit and len(units) != 1:
+            return gettext("Select exactly one unit for this action.")
+        if cls.level is not None and any(unit.level != cls.level for unit in units):
+            return gettext("Select a %(level)s for this action.") % {"level": Level(cls.level).label}
+        return None
+
+    @property
+    def fieldsets(self) -> list:
+        event_fields = [name for name in self.fields if name not in SOURCE_FIELDS]
+        return [(None, {"fields": event_fields}), (_("Source"), {"fields": list(SOURCE_FIELDS)})]
+
+    def sources(self) -> dict:
+        return {name: self.cleaned_data[name] for name in SOURCE_FIELDS}
+
+    def submit(self) -> list[Reorganisation]:
+        """Record the event(s) through ``tracking.reorganisations``."""
+        raise NotImplementedError
+
+    def record(self) -> list[Reorganisation] | None:
+        """The recorded events, or None when the service refused (the reason is on the form)."""
+        try:
+            with transaction.atomic():
+                return self.submit()
+        except ValidationError as error:
+            self._add_service_error(error)
+            return None
+
+
+def _naming(unit: AdministrativeUnit, error: ValidationError) -> ValidationError:
+    """``error`` with each message prefixed by the unit it concerns."""
+    if hasattr(error, "error_dict"):
+        return ValidationError({field: [f"{unit}: {message}" for message in messages]
+                                for field, messages in error.message_dict.items()})
+    return ValidationError([f"{unit}: {message}" for message in error.messages])
+
+
+class UnitTransferForm(EventForm):
+    title = _("Move to another parent")
+    selection = _("Units to move, with everything under them")
+    parent = UnitChoiceField(
+        AdministrativeUnit.objects.none(), label=_("new parent unit"),
+        help_text=_("A unit one level up, on the map on the effective date."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = AdministrativeUnit.objects.filter(
+            level__in={unit.level - 1 for unit in self.units}
+        )
+
+    def submit(self):
+        events = []
+        for unit in self.units:
+            try:
+                events.append(reorganisations.unit_transfer(
+                    unit=unit, parent=self.cleaned_data["parent"], on=self.cleaned_data["effective_on"],
+                    **self.sources(),
+                ))
+            except ValidationError as error:
+                # Note: of several units, say which one is refused; the others are rolled back with it.
+                raise _naming(unit, error) if len(self.units) > 1 else error
+        return events
+
+
+class UnitRenameForm(EventForm):
+    title = _("Rename")
+    selection = _("Unit to rename")
+    one_unit = True
+    name = forms.CharField(label=_("new name"), max_length=200, widget=AdminTextInputWidget)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].initial = self.units[0].name
+
+    def submit(self):
+        return [reorganisations.unit_rename(
+            unit=self.units[0], name=self.cleaned_data["name"], on=self.cleaned_data["effective_on"], **self.sources(),
+        )]
+
+
+class UnitsMergeForm(EventForm):
+    title = _("Merge")
+    selection = _("Units to merge, with everything under them")
+    into = UnitChoiceField(
+        AdministrativeUnit.objects.none(), required=False, label=_("into an existing unit"),
+        help_text=_("It may be one of the selected units, which then goes on."),
+    )
+    new_code = forms.CharField(
+        label=_("or into a new unit: official code"), required=False, max_length=5, widget=AdminTextInputWidget,
+    )
+    new_name = forms.CharField(
+        label=_("name of the new unit"), required=False, max_length=200, widget=AdminTextInputWidget,
+    )
+    new_kind = forms.ChoiceField(label=_("kind of the new unit"), required=False)
+    new_parent = UnitChoiceField(
+        AdministrativeUnit.objects.none(), required=False, label=_("parent of the new unit"),
+        help_text=_("Empty: the parent of the first selected unit."),
+    )
+    service_field_names = {
+        **EventForm.service_field_names,
+        "code": "new_code", "name": "new_name", "kind": "new_kind", "parent": "new_parent",
+    }
+    NEW_FIELDS = ("new_code", "new_name", "new_kind")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        levels = {unit.level for unit in self.units}
+        self.fields["into"].queryset = AdministrativeUnit.objects.filter(level__in=levels)
+        self.fields["new_kind"].choices = _kind_choices(levels)
+        self.fields["new_parent"].queryset = AdministrativeUnit.objects.filter(
+            level__in={level - 1 for level in levels}
+        )
+
+    def clean(self):
+        data = super().clean()
+        if self.has_error("into"):
+            return data
+        new_given = [name for name in (*self.NEW_FIELDS, "new_parent") if data.get(name)]
+        if data.get("into") and new_given:
+            raise ValidationError(_("Merge into an existing unit or into a new one, not both."))
+        if not data.get("into"):
+            if not new_given:
+                raise ValidationError(_("Choose the unit to merge into, or give the code, name and kind of a new one."))
+            for name in self.NEW_FIELDS:
+                if not data.get(name):
+                    self.add_error(name, _("A new unit needs this."))
+        return data
+
+    def submit(self):
+        data = self.cleaned_data
+        new = None
+        if not data["into"]:
+            new = {name: data[f"new_{name}"] for name in ("code", "name", "kind", "parent")}
+        return [reorganisations.units_merge(
+            units=self.units, on=data["effective_on"], into=data["into"], new=new, **self.sources(),
+        )]
+
+
+class UnitSplitForm(EventForm):
+    title = _("Split")
+    selection = _("Unit to split")
+    one_unit = True
+    code = forms.CharField(label=_("official code of the new unit"), max_length=5, widget=AdminTextInputWidget)
+    name = forms.CharField(label=_("name of the new unit"), max_length=200, widget=AdminTextInputWidget)
+    kind = forms.ChoiceField(label=_("kind of the new unit"))
+    units = UnitMultipleChoiceField(
+        AdministrativeUnit.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("units that move to the new unit"),
+        help_text=_("Units it has had under it at any time; one not under it on the effective date is refused."),
+    )
+    villages = forms.ModelMultipleChoiceField(
+        Village.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("villages that move to the new unit"),
+        help_text=_("Villages placed directly in it at any time; one not in it on the effective date is refused."),
+    )
+    close_original = forms.BooleanField(
+        label=_("close the original unit"), required=False,
+        help_text=_("Only when nothing is left under it on the effective date."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        unit = self.units[0]
+        self.fields["kind"].choices = _kind_choices({unit.level})
+        self.fields["kind"].initial = unit.kind
+        # Note: children and villages of any date, not only today's: a split recorded for a
+        # past date concerns the units and villages it had then.
+        children = AdministrativeUnit.objects.filter(placements__parent=unit).distinct()
+        villages = Village.objects.filter(placements__unit=unit).distinct()
+        for name, queryset in (("units", children), ("villages", villages)):
+            if queryset.exists():
+                self.fields[name].queryset = queryset
+            else:
+                del self.fields[name]
+
+    def submit(self):
+        data = self.cleaned_data
+        part = {
+            "code": data["code"], "name": data["name"], "kind": data["kind"],
+            "units": list(data.get("units", [])), "villages": list(data.get("villages", [])),
+        }
+        return [reorganisations.unit_split(
+            unit=self.units[0], on=data["effective_on"], parts=[part], close_original=data["close_original"],
+            **self.sources(),
+        )]
+
+
+class DistrictsAbolishForm(EventForm):
+    title = _("Abolish the districts of a province")
+    selection = _("Province whose districts are abolished; their communes move up to it")
+    one_unit = True
+    level = Level.PROVINCE
+    villages_up = forms.BooleanField(
+        label=_("place villages whose commune is not known directly in the province"), required=False,
+        help_text=_("Otherwise a village placed directly in a district stops the change."),
+    )
+
+    def submit(self):
+        return [reorganisations.level_abolish(
+            province=self.units[0], level=Level.DISTRICT, on=self.cleaned_data["effective_on"],
+            villages_up=self.cleaned_data["villages_up"], **self.sources(),
+        )]
 
 
 # ---------------------------------------------------------------------------------------
@@ -454,12 +729,73 @@ class AdministrativeUnitAdmin(ServiceAdmin):
     list_display = ("code", "name", "kind", "level", "valid_from", "valid_to")
     list_filter = ("level", "kind")
     search_fields = ("name", "code")
+    actions = ("transfer_units", "rename_unit", "merge_units", "split_unit", "abolish_districts")
 
     def get_inlines(self, request, obj):
         return [UnitPlacementInline] if obj else []
 
     def get_readonly_fields(self, request, obj=None):
         return ("code", "level", "valid_from", *_closing_fields(obj)) if obj else ()
+
+    # A change of the map is recorded only as an event, through its service: each action shows
+    # a form (like Django's delete confirmation) that posts back here with ``apply``.
+
+    @admin.action(description=_("Move to another parent…"), permissions=["change"])
+    def transfer_units(self, request, queryset):
+        return self._map_change(request, queryset, UnitTransferForm, "transfer_units")
+
+    @admin.action(description=_("Rename…"), permissions=["change"])
+    def rename_unit(self, request, queryset):
+        return self._map_change(request, queryset, UnitRenameForm, "rename_unit")
+
+    @admin.action(description=_("Merge…"), permissions=["change"])
+    def merge_units(self, request, queryset):
+        return self._map_change(request, queryset, UnitsMergeForm, "merge_units")
+
+    @admin.action(description=_("Split…"), permissions=["change"])
+    def split_unit(self, request, queryset):
+        return self._map_change(request, queryset, UnitSplitForm, "split_unit")
+
+    @admin.action(description=_("Abolish the districts of this province…"), permissions=["change"])
+    def abolish_districts(self, request, queryset):
+        return self._map_change(request, queryset, DistrictsAbolishForm, "abolish_districts")
+
+    def _map_change(self, request, queryset, form_class: type[EventForm], action: str):
+        """The action's form; once applied and recorded, back to the list (by returning None)."""
+        units = list(queryset)
+        refused = form_class.selection_refused(units)
+        if refused:
+            self.message_user(request, refused, messages.WARNING)
+            return None
+        if "apply" in request.POST:
+            form = form_class(request.POST, units=units)
+            events = form.record() if form.is_valid() else None
+            if events is not None:
+                for event in events:
+                    self.message_user(
+                        request,
+                        gettext("Recorded, effective %(day)s: %(description)s.")
+                        % {"day": event.effective_on.isoformat(), "description": event.description},
+                        messages.SUCCESS,
+                    )
+                return None
+        else:
+            form = form_class(units=units)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": form.title,
+            "subtitle": None,
+            "opts": self.opts,
+            "form": form,
+            "adminform": helpers.AdminForm(form, form.fieldsets, {}, model_admin=self),
+            "errors": helpers.AdminErrorList(form, []),
+            "media": self.media + form.media,
+            # Re-read: a refused service may have changed the instances it was given.
+            "units": queryset.all(),
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/tracking/map_change.html", context)
 
 
 @admin.register(UnitPlacement)
@@ -468,6 +804,38 @@ class UnitPlacementAdmin(ReadOnlyAdmin):
     list_select_related = ("unit", "parent")
     search_fields = ("path", "unit__name", "unit__code")
     readonly_fields = ("path",)
+
+
+def _unit_links(units) -> str | None:
+    links = format_html_join(
+        ", ", '<a href="{}">{}</a>',
+        ((reverse("admin:tracking_administrativeunit_change", args=[unit.pk]), unit) for unit in units),
+    )
+    return links or None
+
+
+@admin.register(Reorganisation)
+class ReorganisationAdmin(ReadOnlyAdmin):
+    """The record of the map's changes. Recorded by the unit list's actions, never edited: the
+    placements an event closed and opened are the change itself."""
+
+    list_display = ("effective_on", "kind", "description", "villages_moved")
+    list_filter = ("kind",)
+    search_fields = ("description",)
+    ordering = ("-effective_on", "-id")
+    fields = (
+        "effective_on", "kind", "description", "subject", "units_before", "units_after", "villages_moved",
+        *SOURCE_FIELDS, "created_at",
+    )
+    readonly_fields = ("units_before", "units_after", "created_at")
+
+    @admin.display(description=_("units before"))
+    def units_before(self, event):
+        return _unit_links(event.predecessors.all())
+
+    @admin.display(description=_("units after"))
+    def units_after(self, event):
+        return _unit_links(event.successors.all())
 
 
 @admin.register(Village)

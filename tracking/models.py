@@ -35,9 +35,11 @@ class UnitKind(models.TextChoices):
     RURAL_DISTRICT = "huyen", _("huyện (rural district)")
     TOWN = "thi_xa", _("thị xã (town)")
     CITY = "thanh_pho", _("thành phố (city)")
+    URBAN_DISTRICT = "quan", _("quận (urban district)")
     COMMUNE = "xa", _("xã (commune)")
     WARD = "phuong", _("phường (ward)")
     TOWNSHIP = "thi_tran", _("thị trấn (township)")
+    SPECIAL_ZONE = "dac_khu", _("đặc khu (special zone)")
 
 
 KIND_WORDS = {
@@ -45,17 +47,19 @@ KIND_WORDS = {
     UnitKind.RURAL_DISTRICT: "huyện",
     UnitKind.TOWN: "thị xã",
     UnitKind.CITY: "thành phố",
+    UnitKind.URBAN_DISTRICT: "quận",
     UnitKind.COMMUNE: "xã",
     UnitKind.WARD: "phường",
     UnitKind.TOWNSHIP: "thị trấn",
+    UnitKind.SPECIAL_ZONE: "đặc khu",
 }
 
 # Which kinds each level may take. A city (thành phố) is a district-level unit here; the
 # centrally run cities (Hà Nội, …) are provinces of kind "thành phố" too.
 KINDS_BY_LEVEL = {
     Level.PROVINCE: {UnitKind.PROVINCE, UnitKind.CITY},
-    Level.DISTRICT: {UnitKind.RURAL_DISTRICT, UnitKind.TOWN, UnitKind.CITY},
-    Level.COMMUNE: {UnitKind.COMMUNE, UnitKind.WARD, UnitKind.TOWNSHIP},
+    Level.DISTRICT: {UnitKind.RURAL_DISTRICT, UnitKind.URBAN_DISTRICT, UnitKind.TOWN, UnitKind.CITY},
+    Level.COMMUNE: {UnitKind.COMMUNE, UnitKind.WARD, UnitKind.TOWNSHIP, UnitKind.SPECIAL_ZONE},
 }
 
 

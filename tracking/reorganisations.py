@@ -112,11 +112,11 @@ def _transfer(unit: AdministrativeUnit, parent: AdministrativeUnit, on: datetime
     return moved
 
 
-def _move_village(village: Village, unit: AdministrativeUnit, on: datetime.date) -> None:
+def _move_village(village: Village, unit: AdministrativeUnit, on: datetime.date, allow_province: bool = False) -> None:
     placement = village.placements.active_on(on).first()
     if placement is None:
         raise ValidationError({"villages": _("%(village)s is not on the map on %(day)s.") % {"village": village, "day": on}})
-    if unit.level == Level.PROVINCE:
+    if unit.level == Level.PROVINCE and not allow_province:
         raise ValidationError({"villages": _("A village belongs to a commune, or to a district where no commune is known.")})
     path = _placement(unit, on).path
     _reopen([placement], on, unit=unit, path=path)
@@ -250,31 +250,41 @@ def units_merge(*, units: list[AdministrativeUnit], on: datetime.date, into: Adm
 
 
 @transaction.atomic
-def level_abolish(*, province: AdministrativeUnit, level: int, on: datetime.date, **sources) -> Reorganisation:
+def level_abolish(*, province: AdministrativeUnit, level: int, on: datetime.date, villages_up: bool = False,
+                  **sources) -> Reorganisation:
     """Abolish one level under ``province`` on ``on``: the units below each abolished unit move
-    up to its parent, and the abolished units are closed. A village placed directly in an
-    abolished unit has nowhere to go: the event is refused, naming it."""
+    up to its parent, and the abolished units are closed.
+
+    A village placed directly in an abolished unit (its commune unknown) has no commune to go
+    to: the event is refused, naming it, unless ``villages_up`` places such villages directly in
+    the parent unit, which the event's description then says."""
     _placement(province, on)
     abolished = list(
         AdministrativeUnit.objects.within(province, on).filter(level=level).order_by("code")
     )
     if not abolished:
         raise ValidationError({"level": _("No unit of that level under %(unit)s on %(day)s.") % {"unit": province, "day": on}})
-    stranded = VillagePlacement.objects.active_on(on).filter(unit__in=abolished).select_related("village", "unit").first()
-    if stranded is not None:
+    stranded = list(VillagePlacement.objects.active_on(on).filter(unit__in=abolished).select_related("village", "unit"))
+    if stranded and not villages_up:
         raise ValidationError(
             {"level": _("%(village)s belongs directly to %(unit)s: move it to a commune before abolishing the level.")
-             % {"village": stranded.village, "unit": stranded.unit}}
+             % {"village": stranded[0].village, "unit": stranded[0].unit}}
         )
     moved = 0
     for unit in abolished:
         parent = _placement(unit, on).parent
         for child in AdministrativeUnit.objects.children_of(unit, on):
             moved += _transfer(child, parent, on)
+        for placement in [p for p in stranded if p.unit_id == unit.pk]:
+            _move_village(placement.village, parent, on, allow_province=True)
+            moved += 1
         _close(unit, on)
+    description = _("Level %(level)s abolished in %(unit)s") % {"level": Level(level).label, "unit": province}
+    if stranded:
+        description += _("; %(n)s villages whose commune is not known now sit directly in %(unit)s") % {
+            "n": len(stranded), "unit": province}
     return _record(
-        ReorganisationKind.ABOLISH_LEVEL, on,
-        _("Level %(level)s abolished in %(unit)s") % {"level": Level(level).label, "unit": province},
+        ReorganisationKind.ABOLISH_LEVEL, on, description,
         before=abolished, after=[province], villages_moved=moved, **sources,
     )
 
@@ -283,3 +293,18 @@ def level_abolish(*, province: AdministrativeUnit, level: int, on: datetime.date
 def village_move(*, village: Village, unit: AdministrativeUnit, on: datetime.date) -> None:
     """Place a village in another unit from ``on`` (its reports stay with it)."""
     _move_village(village, unit, on)
+
+
+@transaction.atomic
+def lineage_record(*, kind: str, on: datetime.date, before: list[AdministrativeUnit], after: list[AdministrativeUnit],
+                   description: str, **sources) -> Reorganisation:
+    """Record a past change whose units are already on the map with their dates, when the
+    placements it changed are not known (e.g. which communes a district gave up in 2012).
+
+    Nothing moves; the event only tells readers the lineage of the units."""
+    for unit in after:
+        if unit not in before and unit.valid_from != on:
+            raise ValidationError(
+                {"after": _("%(unit)s begins on %(start)s, not on %(day)s.") % {"unit": unit, "start": unit.valid_from, "day": on}}
+            )
+    return _record(kind, on, description, before=before, after=after, **sources)

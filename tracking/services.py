@@ -170,12 +170,14 @@ def village_create(
         raise ValidationError({"unit": _("%(unit)s does not exist for the whole life of the village.") % {"unit": unit}})
     if unit.level == Level.PROVINCE:
         raise ValidationError({"unit": _("A village belongs to a commune, or to a district where no commune is known.")})
-    try:
-        placement = _placement_covering(unit, valid_from, valid_to)
-    except ValidationError as error:
-        raise ValidationError({"unit": error.messages}) from error
+    # The village follows its unit: one placement per placement of the unit over its life
+    # (a commune moved in 2020 puts a village created in it under each district in turn).
+    rows = sorted(unit.placements.overlapping(valid_from, valid_to), key=lambda p: p.valid_from or datetime.date.min)
     village.save()
-    VillagePlacement.objects.create(village=village, unit=unit, path=placement.path, valid_from=valid_from, valid_to=valid_to)
+    for row in rows:
+        start = max(filter(None, [row.valid_from, valid_from]), default=None)
+        end = min(filter(None, [row.valid_to, valid_to]), default=None)
+        VillagePlacement.objects.create(village=village, unit=unit, path=row.path, valid_from=start, valid_to=end)
     return village
 
 

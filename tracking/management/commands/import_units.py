@@ -1,0 +1,173 @@
+"""Import Vietnam's official administrative units, and the 2025 reform, for one province or all."""
+from __future__ import annotations
+
+import datetime
+import json
+from collections import Counter, defaultdict
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import models, transaction
+from tqdm import tqdm
+
+from tracking import admin_data, reorganisations, services
+from tracking.models import AdministrativeUnit, Level, Reorganisation, ReorganisationKind, UnitPlacement
+
+REFORM_DAY = datetime.date(2025, 7, 1)
+LEVELS = {"province": Level.PROVINCE, "district": Level.DISTRICT, "commune": Level.COMMUNE}
+BEFORE_SOURCE = "https://pypi.org/project/vietnam-provinces/0.6.0/"
+AFTER_SOURCE = "https://pypi.org/project/vietnam-provinces/2025.10.1/"
+REFORM_SOURCE = "https://pypi.org/project/vietnamadminunits/1.0.4/"
+
+
+def _history(province: str) -> dict:
+    path = admin_data.DATA_DIR / f"history-{province}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"transfers": []}
+
+
+class Command(BaseCommand):
+    help = (
+        "Import the official units of a province (or of every province) as they stood on "
+        "2025-06-30, the earlier changes recorded in tracking/data/history-<province>.json, and "
+        "the 2025 reform (districts abolished, communes merged) as reorganisation events. "
+        "A second run changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--province", help="Official code of one province, e.g. 11 (default: all).")
+        parser.add_argument("--no-reform", action="store_true", help="Stop at the map of 2025-06-30.")
+
+    def handle(self, *args, province=None, no_reform=False, **options):
+        try:
+            before = admin_data.units_before_reform(province) if province else admin_data.units_before_reform()
+        except KeyError as error:
+            raise CommandError(f"No province has the code {province!r} in the official list.") from error
+        provinces = sorted({unit.province_code for unit in before})
+        counts: Counter = Counter()
+        for code in provinces:
+            try:
+                with transaction.atomic():
+                    self._province(code, not no_reform, counts)
+            except ValidationError as error:
+                raise CommandError(f"Province {code}: {' '.join(error.messages)} (nothing of it imported)") from error
+        self.stdout.write(self.style.SUCCESS(
+            "Units created: {created}, already there: {unchanged}, differing from the official list: {differs}; "
+            "events recorded: {events}, already recorded: {events_unchanged}.".format_map(defaultdict(int, counts))
+        ))
+
+    # -------------------------------------------------------------------------------------
+
+    def _province(self, code: str, reform: bool, counts: Counter) -> None:
+        units = admin_data.units_before_reform(code)
+        history = _history(code)
+        first_parent = {t["unit"]: t["from"] for t in history["transfers"]}
+        by_code: dict[str, AdministrativeUnit] = {}
+        for record in tqdm(units, desc=f"province {code}: units of 2025-06-30", unit="unit", disable=None):
+            parent_code = first_parent.get(record.code, record.parent_code)
+            parent = by_code.get(parent_code) if parent_code else None
+            by_code[record.code] = self._ensure(record, parent, counts)
+        for split in history.get("splits", []):
+            self._split(split, counts)
+        for transfer in history["transfers"]:
+            self._transfer(transfer, counts)
+        if reform:
+            self._reform(code, by_code[code], counts)
+
+    def _ensure(self, record, parent: AdministrativeUnit | None, counts: Counter) -> AdministrativeUnit:
+        """The unit of ``record``: the one already there (left as it is), or a new one."""
+        day = REFORM_DAY - datetime.timedelta(days=1)
+        existing = AdministrativeUnit.objects.with_code(record.code).filter(level=LEVELS[record.level]).first()
+        if existing is not None:
+            # Note: the name and kind of a unit the 2025 reform kept (under its code) are those it
+            # took then; only its place on 2025-06-30 can be compared.
+            reformed = Reorganisation.objects.filter(effective_on__gte=REFORM_DAY).filter(
+                models.Q(subject=existing) | models.Q(successors=existing)).exists()
+            differs = not reformed and (existing.name != record.name or existing.kind != record.kind)
+            placed = existing.placements.active_on(day).first() or existing.placements.order_by("valid_from").first()
+            if parent is not None and placed is not None and placed.parent_id != parent.pk and not self._moved_later(existing, parent):
+                differs = True
+            counts["differs" if differs else "unchanged"] += 1
+            if differs:
+                self.stderr.write(f"Kept as it is, differs from the official list: {existing} ({record.full_name})")
+            return existing
+        # Note: a unit under a parent that began later (Nậm Pồ's communes, 2012) begins with it:
+        # where it sat before is not in the official list.
+        start = parent.valid_from if parent is not None else None
+        counts["created"] += 1
+        return services.unit_create(
+            code=record.code, name=record.name, kind=record.kind, level=LEVELS[record.level], parent=parent,
+            valid_from=start, source_url=BEFORE_SOURCE,
+            note=f"Official list of 2025-06-30 ({record.full_name})."
+            + (f" Where it sat before {start} is not recorded." if start else ""),
+        )
+
+    @staticmethod
+    def _moved_later(unit: AdministrativeUnit, first_parent: AdministrativeUnit) -> bool:
+        return UnitPlacement.objects.filter(unit=unit, parent=first_parent).exists()
+
+    def _split(self, split: dict, counts: Counter) -> None:
+        unit = AdministrativeUnit.objects.with_code(split["unit"]).first()
+        on = datetime.date.fromisoformat(split["on"])
+        if Reorganisation.objects.filter(kind=ReorganisationKind.SPLIT, predecessors=unit, effective_on=on).exists():
+            counts["events_unchanged"] += 1
+            return
+        after = [AdministrativeUnit.objects.with_code(code).first() for code in split["into"]]
+        reorganisations.lineage_record(
+            kind=ReorganisationKind.SPLIT, on=on, before=[unit], after=after, description=split["description"],
+            source_url=split.get("source_url", ""), source_location=split.get("source_location", ""), note=split.get("note", ""),
+        )
+        counts["events"] += 1
+
+    def _transfer(self, transfer: dict, counts: Counter) -> None:
+        unit = AdministrativeUnit.objects.with_code(transfer["unit"]).first()
+        on = datetime.date.fromisoformat(transfer["on"])
+        if Reorganisation.objects.filter(kind=ReorganisationKind.TRANSFER, subject=unit, effective_on=on).exists():
+            counts["events_unchanged"] += 1
+            return
+        reorganisations.unit_transfer(
+            unit=unit, parent=AdministrativeUnit.objects.with_code(transfer["to"]).first(), on=on,
+            source_url=transfer.get("source_url", ""), source_location=transfer.get("source_location", ""),
+            note=transfer.get("note", ""),
+        )
+        counts["events"] += 1
+
+    def _reform(self, code: str, province: AdministrativeUnit, counts: Counter) -> None:
+        if Reorganisation.objects.filter(kind=ReorganisationKind.ABOLISH_LEVEL, effective_on=REFORM_DAY, successors=province).exists():
+            counts["events_unchanged"] += 1
+            return
+        sources = {"source_url": REFORM_SOURCE, "note": "The 2025 reform: districts abolished, communes merged (old→new mapping of vietnamadminunits 1.0.4)."}
+        reorganisations.level_abolish(province=province, level=Level.DISTRICT, on=REFORM_DAY, villages_up=True, **sources)
+        counts["events"] += 1
+        predecessors: dict[str, list[str]] = defaultdict(list)
+        for link in admin_data.reform_mapping(code):
+            if link.divided:
+                # Note: a divided commune's villages would have to be sent one by one; the
+                # official mapping gives only its default successor.
+                if AdministrativeUnit.objects.with_code(link.old_code).first().village_placements.exists():
+                    raise ValidationError(f"Commune {link.old_code} was divided in 2025: place its villages first.")
+            target = link.default_new_code or link.new_codes[0]
+            predecessors[target].append(link.old_code)
+        for record in tqdm(admin_data.units_after_reform(code), desc=f"province {code}: communes of 2025-07-01", unit="unit", disable=None):
+            if record.level != "commune":
+                continue
+            olds = [AdministrativeUnit.objects.with_code(old).filter(level=Level.COMMUNE).first() for old in sorted(predecessors[record.code])]
+            olds = [unit for unit in olds if unit is not None and unit.valid_to is None]
+            keeps_code = next((unit for unit in olds if unit.code == record.code), None)
+            if keeps_code is not None:
+                if len(olds) > 1:
+                    reorganisations.units_merge(units=olds, on=REFORM_DAY, into=keeps_code, **sources)
+                    counts["events"] += 1
+                if keeps_code.kind != record.kind:
+                    services.unit_update(unit=keeps_code, kind=record.kind)
+                if keeps_code.name != record.name:
+                    reorganisations.unit_rename(unit=keeps_code, name=record.name, on=REFORM_DAY, **sources)
+                    counts["events"] += 1
+            elif olds:
+                reorganisations.units_merge(units=olds, on=REFORM_DAY, new={
+                    "code": record.code, "name": record.name, "kind": record.kind, "parent": province,
+                }, **sources)
+                counts["events"] += 1
+            else:
+                reorganisations.unit_establish(on=REFORM_DAY, code=record.code, name=record.name, kind=record.kind,
+                                               level=Level.COMMUNE, parent=province, source_url=AFTER_SOURCE)
+                counts["events"] += 1
