@@ -259,3 +259,12 @@ def test_import_builds_the_map_of_the_fixtures_from_the_official_lists(article_o
     assert AdministrativeUnit.objects.within(unit("11"), D(2025, 7, 1)).count() == 45
     with pytest.raises(CommandError, match="No province has the code"):
         call_command("import_units", "--province", "99", stdout=io.StringIO())
+
+
+def test_a_transfer_dated_before_a_later_move_below_it_is_refused(article_only):
+    huoi_chon = Village.objects.get(name="Huổi Chổn")
+    reorganisations.village_move(village=huoi_chon, unit=unit("03316"), on=D(2021, 1, 1))
+    with pytest.raises(ValidationError, match="record changes in date order"):
+        reorganisations.unit_transfer(unit=unit("03316"), parent=unit("094"), on=TRANSFER_DAY)
+    assert huoi_chon.unit_on(D(2021, 6, 30)).code == "03316"
+    assert not Reorganisation.objects.filter(kind="transfer").exists()

@@ -14,7 +14,9 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import ValidationError
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from . import services
@@ -76,6 +78,14 @@ def _reopen(rows, on: datetime.date, **changes) -> None:
 
 def _repath(old_path: str, new_path: str, on: datetime.date) -> int:
     """Move everything placed at or below ``old_path`` on ``on`` to ``new_path``; returns villages moved."""
+    for model in (UnitPlacement, VillagePlacement):
+        # A row below the moving unit that starts later would keep the old path: refuse.
+        later = model.objects.under(old_path).filter(valid_from__gt=on).order_by("valid_from").first()
+        if later is not None:
+            raise ValidationError(
+                _("%(row)s already changes on %(later)s, after %(day)s: record changes in date order.")
+                % {"row": later, "later": later.valid_from, "day": on}
+            )
     renamed = lambda row: new_path + row.path[len(old_path):]  # noqa: E731
     units = list(UnitPlacement.objects.active_on(on).under(old_path))
     villages = list(VillagePlacement.objects.active_on(on).under(old_path))
@@ -86,7 +96,12 @@ def _repath(old_path: str, new_path: str, on: datetime.date) -> int:
 
 def _record(kind: str, on: datetime.date, description: str, *, subject=None, before=(), after=(),
             villages_moved: int = 0, **sources) -> Reorganisation:
-    event = Reorganisation(kind=kind, effective_on=on, subject=subject, description=description,
+    # Note: the description is stored in the installation's language (settings.LANGUAGE_CODE),
+    # whatever the language of the request that records the event: the services pass it as a
+    # function, called here under that language.
+    with translation.override(settings.LANGUAGE_CODE):
+        text = description() if callable(description) else description
+    event = Reorganisation(kind=kind, effective_on=on, subject=subject, description=text,
                            villages_moved=villages_moved, **sources)
     event.full_clean()
     event.save()
@@ -157,7 +172,7 @@ def unit_establish(*, on: datetime.date, code: str, name: str, kind: str, level:
                    **sources) -> AdministrativeUnit:
     """A new unit from ``on``, with nothing under it yet."""
     unit = services.unit_create(code=code, name=name, kind=kind, level=level, parent=parent, valid_from=on)
-    _record(ReorganisationKind.CREATE, on, _("%(unit)s established") % {"unit": unit}, subject=unit, after=[unit], **sources)
+    _record(ReorganisationKind.CREATE, on, lambda: _("%(unit)s established") % {"unit": unit}, subject=unit, after=[unit], **sources)
     return unit
 
 
@@ -166,7 +181,7 @@ def unit_rename(*, unit: AdministrativeUnit, name: str, on: datetime.date, **sou
     """Rename a unit from ``on``; the event keeps the former name."""
     former = str(unit)
     services.unit_update(unit=unit, name=name)
-    return _record(ReorganisationKind.RENAME, on, _("%(former)s renamed %(name)s") % {"former": former, "name": name},
+    return _record(ReorganisationKind.RENAME, on, lambda: _("%(former)s renamed %(name)s") % {"former": former, "name": name},
                    subject=unit, before=[unit], after=[unit], **sources)
 
 
@@ -177,7 +192,7 @@ def unit_transfer(*, unit: AdministrativeUnit, parent: AdministrativeUnit, on: d
     moved = _transfer(unit, parent, on)
     return _record(
         ReorganisationKind.TRANSFER, on,
-        _("%(unit)s moved from %(former)s to %(parent)s") % {"unit": unit, "former": former, "parent": parent},
+        lambda: _("%(unit)s moved from %(former)s to %(parent)s") % {"unit": unit, "former": former, "parent": parent},
         subject=unit, before=[former] if former else [], after=[parent], villages_moved=moved, **sources,
     )
 
@@ -208,7 +223,7 @@ def unit_split(*, unit: AdministrativeUnit, on: datetime.date, parts: list[dict]
     after = created if close_original else [unit, *created]
     return _record(
         ReorganisationKind.SPLIT, on,
-        _("%(unit)s split into %(parts)s") % {"unit": unit, "parts": ", ".join(str(u) for u in after)},
+        lambda: _("%(unit)s split into %(parts)s") % {"unit": unit, "parts": ", ".join(str(u) for u in after)},
         before=[unit], after=after, villages_moved=moved, **sources,
     )
 
@@ -244,7 +259,7 @@ def units_merge(*, units: list[AdministrativeUnit], on: datetime.date, into: Adm
         _close(unit, on)
     return _record(
         ReorganisationKind.MERGE, on,
-        _("%(units)s merged into %(into)s") % {"units": ", ".join(str(u) for u in units), "into": into},
+        lambda: _("%(units)s merged into %(into)s") % {"units": ", ".join(str(u) for u in units), "into": into},
         before=units, after=[into], villages_moved=moved, **sources,
     )
 
@@ -279,10 +294,13 @@ def level_abolish(*, province: AdministrativeUnit, level: int, on: datetime.date
             _move_village(placement.village, parent, on, allow_province=True)
             moved += 1
         _close(unit, on)
-    description = _("Level %(level)s abolished in %(unit)s") % {"level": Level(level).label, "unit": province}
-    if stranded:
-        description += _("; %(n)s villages whose commune is not known now sit directly in %(unit)s") % {
-            "n": len(stranded), "unit": province}
+    def description() -> str:
+        text = _("Level %(level)s abolished in %(unit)s") % {"level": Level(level).label, "unit": province}
+        if stranded:
+            text += _("; %(n)s villages whose commune is not known now sit directly in %(unit)s") % {
+                "n": len(stranded), "unit": province}
+        return text
+
     return _record(
         ReorganisationKind.ABOLISH_LEVEL, on, description,
         before=abolished, after=[province], villages_moved=moved, **sources,
