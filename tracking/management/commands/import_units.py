@@ -83,7 +83,7 @@ class Command(BaseCommand):
             reformed = Reorganisation.objects.filter(effective_on__gte=REFORM_DAY).filter(
                 models.Q(subject=existing) | models.Q(successors=existing)).exists()
             differs = not reformed and (existing.name != record.name or existing.kind != record.kind)
-            placed = existing.placements.active_on(day).first() or existing.placements.order_by("valid_from").first()
+            placed = existing.placements.active_on(day).first() or existing.placements.order_by(models.F("valid_from").asc(nulls_first=True)).first()
             if parent is not None and placed is not None and placed.parent_id != parent.pk and not self._moved_later(existing, parent):
                 differs = True
             counts["differs" if differs else "unchanged"] += 1
