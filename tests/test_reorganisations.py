@@ -270,3 +270,15 @@ def test_a_transfer_dated_before_a_later_move_below_it_is_refused(article_only):
         reorganisations.unit_transfer(unit=unit("03316"), parent=unit("094"), on=TRANSFER_DAY)
     assert huoi_chon.unit_on(D(2021, 6, 30)).code == "03316"
     assert not Reorganisation.objects.filter(kind="transfer").exists()
+
+
+def test_import_of_a_province_merged_in_2025_brings_its_partner(db):
+    out = io.StringIO()
+    call_command("import_units", "--province", "96", stdout=out, stderr=io.StringIO())
+    assert "merged with 95" in out.getvalue()
+    ca_mau, bac_lieu = unit("96"), unit("95")
+    assert bac_lieu.valid_to == REFORM_DAY and ca_mau.valid_to is None
+    assert AdministrativeUnit.objects.within(ca_mau, REFORM_DAY).filter(level=Level.COMMUNE).count() == 64
+    assert AdministrativeUnit.objects.within(bac_lieu, D(2025, 6, 30)).filter(level=Level.DISTRICT).exists()
+    merge = Reorganisation.objects.get(kind="merge", predecessors=bac_lieu)
+    assert [u.code for u in merge.successors.all()] == ["96"]

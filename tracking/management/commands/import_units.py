@@ -38,26 +38,39 @@ class Command(BaseCommand):
         parser.add_argument("--no-reform", action="store_true", help="Stop at the map of 2025-06-30.")
 
     def handle(self, *args, province=None, no_reform=False, **options):
-        try:
-            before = admin_data.units_before_reform(province) if province else admin_data.units_before_reform()
-        except KeyError as error:
-            raise CommandError(f"No province has the code {province!r} in the official list.") from error
-        provinces = sorted({unit.province_code for unit in before})
+        new_of_old = {link.old_province_code: link.new_province_codes[0] for link in admin_data.reform_mapping()}
+        if province:
+            code = admin_data.province_key(province)
+            if code not in new_of_old:
+                raise CommandError(f"No province has the code {province!r} in the official list.")
+            # Provinces merged in 2025 are imported together: the reform moves communes between them.
+            olds = sorted(old for old, new in new_of_old.items() if new == new_of_old[code])
+            if len(olds) > 1:
+                self.stdout.write(f"Province {code} was merged with {', '.join(o for o in olds if o != code)} in 2025: importing them together.")
+        else:
+            olds = sorted(new_of_old)
         counts: Counter = Counter()
-        for code in provinces:
-            try:
-                with transaction.atomic():
-                    self._province(code, not no_reform, counts)
-            except ValidationError as error:
-                raise CommandError(f"Province {code}: {' '.join(error.messages)} (nothing of it imported)") from error
+        for code in olds:
+            self._atomic(code, self._province, code, counts)
+        if not no_reform:
+            for new in sorted({new_of_old[old] for old in olds}):
+                group = [old for old in olds if new_of_old[old] == new]
+                self._atomic(new, self._reform, new, group, counts)
         self.stdout.write(self.style.SUCCESS(
             "Units created: {created}, already there: {unchanged}, differing from the official list: {differs}; "
             "events recorded: {events}, already recorded: {events_unchanged}.".format_map(defaultdict(int, counts))
         ))
 
+    def _atomic(self, code, step, *args) -> None:
+        try:
+            with transaction.atomic():
+                step(*args)
+        except ValidationError as error:
+            raise CommandError(f"Province {code}: {' '.join(error.messages)} (nothing of this step imported)") from error
+
     # -------------------------------------------------------------------------------------
 
-    def _province(self, code: str, reform: bool, counts: Counter) -> None:
+    def _province(self, code: str, counts: Counter) -> None:
         units = admin_data.units_before_reform(code)
         history = _history(code)
         first_parent = {t["unit"]: t["from"] for t in history["transfers"]}
@@ -70,8 +83,6 @@ class Command(BaseCommand):
             self._split(split, counts)
         for transfer in history["transfers"]:
             self._transfer(transfer, counts)
-        if reform:
-            self._reform(code, by_code[code], counts)
 
     def _ensure(self, record, parent: AdministrativeUnit | None, counts: Counter) -> AdministrativeUnit:
         """The unit of ``record``: the one already there (left as it is), or a new one."""
@@ -131,15 +142,24 @@ class Command(BaseCommand):
         )
         counts["events"] += 1
 
-    def _reform(self, code: str, province: AdministrativeUnit, counts: Counter) -> None:
-        if Reorganisation.objects.filter(kind=ReorganisationKind.ABOLISH_LEVEL, effective_on=REFORM_DAY, successors=province).exists():
+    def _reform(self, new_code: str, old_codes: list[str], counts: Counter) -> None:
+        """The reform for one province of 2025-07-01 and the provinces of 2025-06-30 that formed it."""
+        olds = [self._unit(code, Level.PROVINCE) for code in old_codes]
+        if Reorganisation.objects.filter(kind=ReorganisationKind.ABOLISH_LEVEL, effective_on=REFORM_DAY, successors=olds[0]).exists():
             counts["events_unchanged"] += 1
             return
-        sources = {"source_url": REFORM_SOURCE, "note": "The 2025 reform: districts abolished, communes merged (old→new mapping of vietnamadminunits 1.0.4)."}
-        reorganisations.level_abolish(province=province, level=Level.DISTRICT, on=REFORM_DAY, villages_up=True, **sources)
-        counts["events"] += 1
+        sources = {"source_url": REFORM_SOURCE, "note": "The 2025 reform: districts abolished, provinces and communes merged (old→new mapping of vietnamadminunits 1.0.4)."}
+        mapped = {link.old_code for code in old_codes for link in admin_data.reform_mapping(code)}
+        for province in olds:
+            reorganisations.level_abolish(province=province, level=Level.DISTRICT, on=REFORM_DAY, villages_up=True, **sources)
+            counts["events"] += 1
+            # Note: a commune the mapping does not know (merged earlier in 2025) has no successor.
+            for commune in AdministrativeUnit.objects.children_of(province, REFORM_DAY).exclude(code__in=mapped):
+                services.unit_update(unit=commune, valid_to=REFORM_DAY)
+                counts["closed"] += 1
+        province = self._successor([p for p in olds], new_code, Level.PROVINCE, None, sources, counts)
         predecessors: dict[str, list[str]] = defaultdict(list)
-        for link in admin_data.reform_mapping(code):
+        for link in (link for code in old_codes for link in admin_data.reform_mapping(code)):
             if link.divided:
                 # Note: a divided commune's villages would have to be sent one by one; the
                 # official mapping gives only its default successor.
@@ -147,27 +167,38 @@ class Command(BaseCommand):
                     raise ValidationError(f"Commune {link.old_code} was divided in 2025: place its villages first.")
             target = link.default_new_code or link.new_codes[0]
             predecessors[target].append(link.old_code)
-        for record in tqdm(admin_data.units_after_reform(code), desc=f"province {code}: communes of 2025-07-01", unit="unit", disable=None):
+        for record in tqdm(admin_data.units_after_reform(new_code), desc=f"province {new_code}: communes of 2025-07-01",
+                           unit="unit", disable=None):
             if record.level != "commune":
                 continue
-            olds = [AdministrativeUnit.objects.with_code(old).filter(level=Level.COMMUNE).first() for old in sorted(predecessors[record.code])]
-            olds = [unit for unit in olds if unit is not None and unit.valid_to is None]
-            keeps_code = next((unit for unit in olds if unit.code == record.code), None)
-            if keeps_code is not None:
-                if len(olds) > 1:
-                    reorganisations.units_merge(units=olds, on=REFORM_DAY, into=keeps_code, **sources)
-                    counts["events"] += 1
-                if keeps_code.kind != record.kind:
-                    services.unit_update(unit=keeps_code, kind=record.kind)
-                if keeps_code.name != record.name:
-                    reorganisations.unit_rename(unit=keeps_code, name=record.name, on=REFORM_DAY, **sources)
-                    counts["events"] += 1
-            elif olds:
-                reorganisations.units_merge(units=olds, on=REFORM_DAY, new={
-                    "code": record.code, "name": record.name, "kind": record.kind, "parent": province,
-                }, **sources)
+            olds = [self._unit(old, Level.COMMUNE) for old in sorted(predecessors[record.code])]
+            self._successor([unit for unit in olds if unit.valid_to is None], record, Level.COMMUNE, province, sources, counts)
+
+    @staticmethod
+    def _unit(code: str, level: int) -> AdministrativeUnit:
+        return AdministrativeUnit.objects.with_code(code).filter(level=level).first()
+
+    def _successor(self, olds, record, level, parent, sources, counts) -> AdministrativeUnit:
+        """The unit of 2025-07-01 for ``record``: one of ``olds`` keeping its code (the others merged
+        into it, its name and kind updated), or a new unit they merge into."""
+        if isinstance(record, str):  # a province: its record is in the list of 2025-07-01
+            record = next(u for u in admin_data.units_after_reform(record) if u.level == "province")
+        keeps_code = next((unit for unit in olds if unit.code == record.code), None)
+        if keeps_code is not None:
+            if len(olds) > 1:
+                reorganisations.units_merge(units=olds, on=REFORM_DAY, into=keeps_code, **sources)
                 counts["events"] += 1
-            else:
-                reorganisations.unit_establish(on=REFORM_DAY, code=record.code, name=record.name, kind=record.kind,
-                                               level=Level.COMMUNE, parent=province, source_url=AFTER_SOURCE)
+            if keeps_code.kind != record.kind:
+                services.unit_update(unit=keeps_code, kind=record.kind)
+            if keeps_code.name != record.name:
+                reorganisations.unit_rename(unit=keeps_code, name=record.name, on=REFORM_DAY, **sources)
                 counts["events"] += 1
+            return keeps_code
+        counts["events"] += 1
+        if olds:
+            event = reorganisations.units_merge(units=olds, on=REFORM_DAY, new={
+                "code": record.code, "name": record.name, "kind": record.kind, "parent": parent,
+            }, **sources)
+            return event.successors.get()
+        return reorganisations.unit_establish(on=REFORM_DAY, code=record.code, name=record.name, kind=record.kind,
+                                              level=level, parent=parent, source_url=AFTER_SOURCE)
