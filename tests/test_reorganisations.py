@@ -282,3 +282,18 @@ def test_import_of_a_province_merged_in_2025_brings_its_partner(db):
     assert AdministrativeUnit.objects.within(bac_lieu, D(2025, 6, 30)).filter(level=Level.DISTRICT).exists()
     merge = Reorganisation.objects.get(kind="merge", predecessors=bac_lieu)
     assert [u.code for u in merge.successors.all()] == ["96"]
+
+
+def test_every_kind_of_event_from_the_command_line(article_only):
+    for args in (
+        ("merge", "--units", "03316", "03317", "--into", "03316", "--on", "2020-01-01"),
+        ("split", "--unit", "100", "--code", "104", "--name", "Mới", "--kind", "huyen", "--units", "03316", "--on", "2021-01-01"),
+        ("rename", "--unit", "104", "--name", "Mới 2", "--on", "2022-01-01"),
+        ("establish", "--code", "105", "--name", "X", "--kind", "huyen", "--level", "2", "--parent", "11", "--on", "2023-01-01"),
+        ("abolish-level", "--province", "11", "--villages-up", "--on", "2025-07-01"),
+    ):
+        assert "Recorded" in run("reorganise", *args)
+    assert [e.kind for e in Reorganisation.objects.order_by("effective_on")] == ["merge", "split", "rename", "create", "abolish_level"]
+    assert Village.objects.get(name="Huổi Chổn").unit_on(D(2021, 6, 30)).code == "03316"
+    assert unit("03316").parent_on(D(2021, 6, 30)).code == "104"
+    assert Village.objects.get(name="Tà Té D").unit_on(D(2025, 9, 30)).code == "11"

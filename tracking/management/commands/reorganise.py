@@ -21,7 +21,7 @@ class Command(BaseCommand):
     help = "Record a dated change of the map: establish, rename, transfer, split, merge, abolish-level."
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="kind", required=True)
+        sub = parser.add_subparsers(dest="event", required=True)
         for name in ("establish", "rename", "transfer", "split", "merge", "abolish-level"):
             command = sub.add_parser(name)
             command.add_argument("--on", required=True, help="Effective date, e.g. 2020-01-01.")
@@ -52,28 +52,32 @@ class Command(BaseCommand):
         merge.add_argument("--kind", choices=UnitKind.values)
         sub.choices["abolish-level"].add_argument("--province", required=True)
         sub.choices["abolish-level"].add_argument("--level", type=int, default=Level.DISTRICT, choices=Level.values)
+        sub.choices["abolish-level"].add_argument(
+            "--villages-up", action="store_true",
+            help="Place villages directly in an abolished unit (their commune unknown) in its parent.",
+        )
 
-    def handle(self, *args, kind, on, source_url, source_location, note, **options):
+    def handle(self, *args, event, on, source_url, source_location, note, **options):
         sources = {"source_url": source_url, "source_location": source_location, "note": note}
         on = _day(on)
         try:
-            event = self._record(kind, on, sources, options)
+            event = self._record(event, on, sources, options)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(self.style.SUCCESS(f"Recorded: {event}"))
 
-    def _record(self, kind, on, sources, options):
-        if kind == "establish":
+    def _record(self, event, on, sources, options):
+        if event == "establish":
             parent = unit_by_code(options["parent"]) if options.get("parent") else None
             unit = reorganisations.unit_establish(on=on, code=options["code"], name=options["name"], kind=options["kind"],
                                                   level=options["level"], parent=parent, **sources)
             return unit.reorganisations_as_subject.latest("id")
-        if kind == "rename":
+        if event == "rename":
             return reorganisations.unit_rename(unit=unit_by_code(options["unit"]), name=options["name"], on=on, **sources)
-        if kind == "transfer":
+        if event == "transfer":
             return reorganisations.unit_transfer(unit=unit_by_code(options["unit"]), parent=unit_by_code(options["to"]),
                                                  on=on, **sources)
-        if kind == "split":
+        if event == "split":
             villages = list(Village.objects.filter(pk__in=options["villages"]))
             if len(villages) != len(set(options["villages"])):
                 raise CommandError("Some of the villages do not exist.")
@@ -81,11 +85,12 @@ class Command(BaseCommand):
                     "units": [unit_by_code(code) for code in options["units"]], "villages": villages}
             return reorganisations.unit_split(unit=unit_by_code(options["unit"]), on=on, parts=[part],
                                               close_original=options["close_original"], **sources)
-        if kind == "merge":
+        if event == "merge":
             units = [unit_by_code(code) for code in options["units"]]
             into = unit_by_code(options["into"]) if options.get("into") else None
             new = None
             if options.get("code"):
                 new = {"code": options["code"], "name": options["name"], "kind": options["kind"]}
             return reorganisations.units_merge(units=units, on=on, into=into, new=new, **sources)
-        return reorganisations.level_abolish(province=unit_by_code(options["province"]), level=options["level"], on=on, **sources)
+        return reorganisations.level_abolish(province=unit_by_code(options["province"]), level=options["level"], on=on,
+                                             villages_up=options["villages_up"], **sources)
