@@ -297,3 +297,12 @@ def test_every_kind_of_event_from_the_command_line(article_only):
     assert Village.objects.get(name="Huổi Chổn").unit_on(D(2021, 6, 30)).code == "03316"
     assert unit("03316").parent_on(D(2021, 6, 30)).code == "104"
     assert Village.objects.get(name="Tà Té D").unit_on(D(2025, 9, 30)).code == "11"
+
+
+def test_import_on_an_empty_database(db):
+    out = io.StringIO()
+    call_command("import_units", "--province", "11", stdout=out, stderr=io.StringIO())
+    assert "Units created: 140" in out.getvalue()
+    assert unit("103").valid_from == D(2012, 8, 25)
+    assert Reorganisation.objects.filter(kind="split", predecessors=unit("096")).exists()
+    assert AdministrativeUnit.objects.within(unit("11"), D(2019, 6, 30)).filter(level=Level.COMMUNE).count() == 129

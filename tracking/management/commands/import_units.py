@@ -74,17 +74,18 @@ class Command(BaseCommand):
         units = admin_data.units_before_reform(code)
         history = _history(code)
         first_parent = {t["unit"]: t["from"] for t in history["transfers"]}
+        starts = {code: datetime.date.fromisoformat(day) for code, day in history.get("starts", {}).items()}
         by_code: dict[str, AdministrativeUnit] = {}
         for record in tqdm(units, desc=f"province {code}: units of 2025-06-30", unit="unit", disable=None):
             parent_code = first_parent.get(record.code, record.parent_code)
             parent = by_code.get(parent_code) if parent_code else None
-            by_code[record.code] = self._ensure(record, parent, counts)
+            by_code[record.code] = self._ensure(record, parent, counts, starts.get(record.code))
         for split in history.get("splits", []):
             self._split(split, counts)
         for transfer in history["transfers"]:
             self._transfer(transfer, counts)
 
-    def _ensure(self, record, parent: AdministrativeUnit | None, counts: Counter) -> AdministrativeUnit:
+    def _ensure(self, record, parent: AdministrativeUnit | None, counts: Counter, start: datetime.date | None = None) -> AdministrativeUnit:
         """The unit of ``record``: the one already there (left as it is), or a new one."""
         day = REFORM_DAY - datetime.timedelta(days=1)
         existing = AdministrativeUnit.objects.with_code(record.code).filter(level=LEVELS[record.level]).first()
@@ -103,7 +104,7 @@ class Command(BaseCommand):
             return existing
         # Note: a unit under a parent that began later (Nậm Pồ's communes, 2012) begins with it:
         # where it sat before is not in the official list.
-        start = parent.valid_from if parent is not None else None
+        start = start or (parent.valid_from if parent is not None else None)
         counts["created"] += 1
         return services.unit_create(
             code=record.code, name=record.name, kind=record.kind, level=LEVELS[record.level], parent=parent,
