@@ -89,3 +89,10 @@ def test_importing_again_changes_nothing():
     call_command("import_units", "--province", "11", stdout=out, stderr=io.StringIO())
     assert "Units created: 0" in out.getvalue() and "events recorded: 0" in out.getvalue()
     assert (AdministrativeUnit.objects.count(), Reorganisation.objects.count()) == before
+
+
+def test_the_2019_map_has_130_communes_with_ta_leng():
+    assert count(Level.COMMUNE, D(2019, 6, 30)) == 130
+    assert unit("03144").valid_to == D(2020, 1, 1)
+    [merge] = Reorganisation.objects.filter(kind="merge", predecessors=unit("03144"))
+    assert [u.code for u in merge.successors.all()] == ["03145"]

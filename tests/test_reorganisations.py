@@ -257,7 +257,7 @@ def test_reorganise_command_and_progress_boundaries(article_only):
 def test_import_builds_the_map_of_the_fixtures_from_the_official_lists(article_only):
     out = io.StringIO()
     call_command("import_units", "--province", "11", stdout=out, stderr=io.StringIO())
-    assert "Units created: 127, already there: 13, differing from the official list: 0" in out.getvalue()
+    assert "Units created: 128, already there: 13, differing from the official list: 0" in out.getvalue()
     assert AdministrativeUnit.objects.within(unit("11"), D(2025, 7, 1)).count() == 45
     with pytest.raises(CommandError, match="No province has the code"):
         call_command("import_units", "--province", "99", stdout=io.StringIO())
@@ -302,7 +302,7 @@ def test_every_kind_of_event_from_the_command_line(article_only):
 def test_import_on_an_empty_database(db):
     out = io.StringIO()
     call_command("import_units", "--province", "11", stdout=out, stderr=io.StringIO())
-    assert "Units created: 140" in out.getvalue()
+    assert "Units created: 141" in out.getvalue()
     assert unit("103").valid_from == D(2012, 8, 25)
     assert Reorganisation.objects.filter(kind="split", predecessors=unit("096")).exists()
-    assert AdministrativeUnit.objects.within(unit("11"), D(2019, 6, 30)).filter(level=Level.COMMUNE).count() == 129
+    assert AdministrativeUnit.objects.within(unit("11"), D(2019, 6, 30)).filter(level=Level.COMMUNE).count() == 130

@@ -80,12 +80,20 @@ class Command(BaseCommand):
             parent_code = first_parent.get(record.code, record.parent_code)
             parent = by_code.get(parent_code) if parent_code else None
             by_code[record.code] = self._ensure(record, parent, counts, starts.get(record.code))
+        for extra in history.get("extra_units", []):
+            # Units of earlier years that the 2025-06-30 list no longer has (Tà Lèng, until 2020).
+            record = admin_data.AdminUnit(code=extra["code"], name=extra["name"], kind=extra["kind"], level=extra["level"],
+                                          parent_code=extra["parent"], full_name=extra["full_name"], province_code=code)
+            self._ensure(record, by_code[extra["parent"]], counts, note=extra["note"])
         for split in history.get("splits", []):
             self._split(split, counts)
+        for merge in history.get("merges", []):
+            self._merge(merge, counts)
         for transfer in history["transfers"]:
             self._transfer(transfer, counts)
 
-    def _ensure(self, record, parent: AdministrativeUnit | None, counts: Counter, start: datetime.date | None = None) -> AdministrativeUnit:
+    def _ensure(self, record, parent: AdministrativeUnit | None, counts: Counter, start: datetime.date | None = None,
+                note: str = "") -> AdministrativeUnit:
         """The unit of ``record``: the one already there (left as it is), or a new one."""
         day = REFORM_DAY - datetime.timedelta(days=1)
         existing = AdministrativeUnit.objects.with_code(record.code).filter(level=LEVELS[record.level]).first()
@@ -108,8 +116,8 @@ class Command(BaseCommand):
         counts["created"] += 1
         return services.unit_create(
             code=record.code, name=record.name, kind=record.kind, level=LEVELS[record.level], parent=parent,
-            valid_from=start, source_url=BEFORE_SOURCE,
-            note=f"Official list of 2025-06-30 ({record.full_name})."
+            valid_from=start, source_url="" if note else BEFORE_SOURCE,
+            note=note or f"Official list of 2025-06-30 ({record.full_name})."
             + (f" Where it sat before {start} is not recorded." if start else ""),
         )
 
@@ -127,6 +135,18 @@ class Command(BaseCommand):
         reorganisations.lineage_record(
             kind=ReorganisationKind.SPLIT, on=on, before=[unit], after=after, description=split["description"],
             source_url=split.get("source_url", ""), source_location=split.get("source_location", ""), note=split.get("note", ""),
+        )
+        counts["events"] += 1
+
+    def _merge(self, merge: dict, counts: Counter) -> None:
+        units = [self._unit(code, Level.COMMUNE) for code in merge["units"]]
+        on = datetime.date.fromisoformat(merge["on"])
+        if Reorganisation.objects.filter(kind=ReorganisationKind.MERGE, predecessors=units[0], effective_on=on).exists():
+            counts["events_unchanged"] += 1
+            return
+        reorganisations.units_merge(
+            units=units, on=on, into=self._unit(merge["into"], Level.COMMUNE),
+            source_url=merge.get("source_url", ""), source_location=merge.get("source_location", ""), note=merge.get("note", ""),
         )
         counts["events"] += 1
 
@@ -168,12 +188,24 @@ class Command(BaseCommand):
                     raise ValidationError(f"Commune {link.old_code} was divided in 2025: place its villages first.")
             target = link.default_new_code or link.new_codes[0]
             predecessors[target].append(link.old_code)
-        for record in tqdm(admin_data.units_after_reform(new_code), desc=f"province {new_code}: communes of 2025-07-01",
-                           unit="unit", disable=None):
-            if record.level != "commune":
-                continue
-            olds = [self._unit(old, Level.COMMUNE) for old in sorted(predecessors[record.code])]
-            self._successor([unit for unit in olds if unit.valid_to is None], record, Level.COMMUNE, province, sources, counts)
+        pending = [record for record in admin_data.units_after_reform(new_code) if record.level == "commune"]
+        with tqdm(total=len(pending), desc=f"province {new_code}: communes of 2025-07-01", unit="unit", disable=None) as bar:
+            while pending:
+                deferred = []
+                for record in pending:
+                    olds = [self._unit(old, Level.COMMUNE) for old in sorted(predecessors[record.code])]
+                    olds = [unit for unit in olds if unit.valid_to is None]
+                    # A new commune may take the code of an old one that goes elsewhere: wait
+                    # until that one is merged away.
+                    holder = self._unit(record.code, Level.COMMUNE)
+                    if holder is not None and holder.valid_to is None and holder not in olds:
+                        deferred.append(record)
+                        continue
+                    self._successor(olds, record, Level.COMMUNE, province, sources, counts)
+                    bar.update()
+                if len(deferred) == len(pending):
+                    raise ValidationError(f"Codes {', '.join(r.code for r in deferred)} pass between communes in a circle.")
+                pending = deferred
 
     @staticmethod
     def _unit(code: str, level: int) -> AdministrativeUnit:
