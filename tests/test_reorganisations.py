@@ -306,3 +306,16 @@ def test_import_on_an_empty_database(db):
     assert unit("103").valid_from == D(2012, 8, 25)
     assert Reorganisation.objects.filter(kind="split", predecessors=unit("096")).exists()
     assert AdministrativeUnit.objects.within(unit("11"), D(2019, 6, 30)).filter(level=Level.COMMUNE).count() == 130
+
+
+def test_import_where_new_communes_pass_codes_round_in_a_circle(db):
+    """Cao Bằng (04): three communes of 2025 each take the code of an old commune that went elsewhere."""
+    out = io.StringIO()
+    call_command("import_units", "--province", "04", stdout=out, stderr=io.StringIO())
+    assert "Units created: 172" in out.getvalue()
+    old, new = sorted(AdministrativeUnit.objects.filter(code="01537"), key=lambda u: u.valid_from or D.min)
+    assert (old.valid_to, new.valid_from) == (REFORM_DAY, REFORM_DAY)
+    assert new.path_on(REFORM_DAY) == "/04/01537@20250701/"
+    again = io.StringIO()
+    call_command("import_units", "--province", "04", stdout=again, stderr=io.StringIO())
+    assert "Units created: 0, already there: 172, differing from the official list: 0" in again.getvalue()

@@ -207,6 +207,14 @@ class AdministrativeUnit(Sourced, Dated):
         if errors:
             raise ValidationError(errors)
 
+    def path_segment(self) -> str:
+        """This unit's step in placement paths: its code, or, for a later unit that reuses a code
+        (a commune of 2025 taking a predecessor's code), the code and its start day."""
+        reused = AdministrativeUnit.objects.filter(code=self.code).exclude(pk=self.pk)
+        if self.valid_from and reused.filter(models.Q(valid_from__isnull=True) | models.Q(valid_from__lt=self.valid_from)).exists():
+            return f"{self.code}@{self.valid_from:%Y%m%d}"
+        return self.code
+
     def placement_on(self, day: datetime.date) -> UnitPlacement | None:
         return self.placements.active_on(day).select_related("parent").first()
 

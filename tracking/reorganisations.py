@@ -121,7 +121,7 @@ def _transfer(unit: AdministrativeUnit, parent: AdministrativeUnit, on: datetime
         raise ValidationError({"parent": _("%(unit)s already sits under %(parent)s.") % {"unit": unit, "parent": parent}})
     if not parent.covers_range(on, unit.valid_to):
         raise ValidationError({"parent": _("%(parent)s ends before %(unit)s does.") % {"parent": parent, "unit": unit}})
-    new_path = parent_path + f"{unit.code}/"
+    new_path = parent_path + f"{unit.path_segment()}/"
     moved = _repath(placement.path, new_path, on)
     UnitPlacement.objects.filter(unit=unit, valid_from=on).update(parent=parent)
     return moved

@@ -104,12 +104,12 @@ def unit_create(
     if parent is None:
         if level != Level.PROVINCE:
             raise ValidationError({"parent": _("Only a province has no parent unit.")})
-        path = f"/{code}/"
+        path = f"/{unit.path_segment()}/"
     else:
         if parent.level >= level:
             raise ValidationError({"parent": _("The parent must be a unit of a higher level.")})
         try:
-            path = _placement_covering(parent, valid_from, valid_to).path + f"{code}/"
+            path = _placement_covering(parent, valid_from, valid_to).path + f"{unit.path_segment()}/"
         except ValidationError as error:
             raise ValidationError({"parent": error.messages}) from error
     unit.save()

@@ -96,7 +96,7 @@ class Command(BaseCommand):
                 note: str = "") -> AdministrativeUnit:
         """The unit of ``record``: the one already there (left as it is), or a new one."""
         day = REFORM_DAY - datetime.timedelta(days=1)
-        existing = AdministrativeUnit.objects.with_code(record.code).filter(level=LEVELS[record.level]).first()
+        existing = self._unit(record.code, LEVELS[record.level])
         if existing is not None:
             # Note: the name and kind of a unit the 2025 reform kept (under its code) are those it
             # took then; only its place on 2025-06-30 can be compared.
@@ -194,7 +194,7 @@ class Command(BaseCommand):
                 deferred = []
                 for record in pending:
                     olds = [self._unit(old, Level.COMMUNE) for old in sorted(predecessors[record.code])]
-                    olds = [unit for unit in olds if unit.valid_to is None]
+                    olds = [unit for unit in olds if unit.placements.active_on(REFORM_DAY).exists()]
                     # A new commune may take the code of an old one that goes elsewhere: wait
                     # until that one is merged away.
                     holder = self._unit(record.code, Level.COMMUNE)
@@ -204,12 +204,17 @@ class Command(BaseCommand):
                     self._successor(olds, record, Level.COMMUNE, province, sources, counts)
                     bar.update()
                 if len(deferred) == len(pending):
-                    raise ValidationError(f"Codes {', '.join(r.code for r in deferred)} pass between communes in a circle.")
+                    # Codes passed round in a circle (A's code to B's successor, B's to A's): end the
+                    # holders' validity first, so each code is free on the day; their merges follow.
+                    holders = [self._unit(record.code, Level.COMMUNE) for record in deferred]
+                    AdministrativeUnit.objects.filter(pk__in=[h.pk for h in holders]).update(valid_to=REFORM_DAY)
                 pending = deferred
 
     @staticmethod
-    def _unit(code: str, level: int) -> AdministrativeUnit:
-        return AdministrativeUnit.objects.with_code(code).filter(level=level).first()
+    def _unit(code: str, level: int, day: datetime.date = REFORM_DAY - datetime.timedelta(days=1)) -> AdministrativeUnit:
+        """The unit with ``code`` on ``day`` (default: the last day before the reform), else the latest."""
+        units = AdministrativeUnit.objects.with_code(code).filter(level=level)
+        return units.active_on(day).first() or units.first()
 
     def _successor(self, olds, record, level, parent, sources, counts) -> AdministrativeUnit:
         """The unit of 2025-07-01 for ``record``: one of ``olds`` keeping its code (the others merged
