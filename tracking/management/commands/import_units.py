@@ -58,7 +58,8 @@ class Command(BaseCommand):
                 self._atomic(new, self._reform, new, group, counts)
         self.stdout.write(self.style.SUCCESS(
             "Units created: {created}, already there: {unchanged}, differing from the official list: {differs}; "
-            "events recorded: {events}, already recorded: {events_unchanged}.".format_map(defaultdict(int, counts))
+            "events recorded: {events}, already recorded: {events_unchanged}; "
+            "communes closed without a successor in the mapping: {closed}.".format_map(defaultdict(int, counts))
         ))
 
     def _atomic(self, code, step, *args) -> None:
@@ -172,12 +173,14 @@ class Command(BaseCommand):
         sources = {"source_url": REFORM_SOURCE, "note": "The 2025 reform: districts abolished, provinces and communes merged (old→new mapping of vietnamadminunits 1.0.4)."}
         mapped = {link.old_code for code in old_codes for link in admin_data.reform_mapping(code)}
         for province in olds:
-            reorganisations.level_abolish(province=province, level=Level.DISTRICT, on=REFORM_DAY, villages_up=True, **sources)
-            counts["events"] += 1
-            # Note: a commune the mapping does not know (merged earlier in 2025) has no successor.
-            for commune in AdministrativeUnit.objects.children_of(province, REFORM_DAY).exclude(code__in=mapped):
+            # Note: a commune the mapping does not know (merged earlier in 2025) has no successor:
+            # it ends with its district, before the districts go.
+            communes = AdministrativeUnit.objects.within(province, REFORM_DAY).filter(level=Level.COMMUNE)
+            for commune in communes.exclude(code__in=mapped):
                 services.unit_update(unit=commune, valid_to=REFORM_DAY)
                 counts["closed"] += 1
+            reorganisations.level_abolish(province=province, level=Level.DISTRICT, on=REFORM_DAY, villages_up=True, **sources)
+            counts["events"] += 1
         province = self._successor([p for p in olds], new_code, Level.PROVINCE, None, sources, counts)
         predecessors: dict[str, list[str]] = defaultdict(list)
         for link in (link for code in old_codes for link in admin_data.reform_mapping(code)):
