@@ -126,43 +126,36 @@ class Command(BaseCommand):
     def _moved_later(unit: AdministrativeUnit, first_parent: AdministrativeUnit) -> bool:
         return UnitPlacement.objects.filter(unit=unit, parent=first_parent).exists()
 
-    def _split(self, split: dict, counts: Counter) -> None:
-        unit = AdministrativeUnit.objects.with_code(split["unit"]).first()
-        on = datetime.date.fromisoformat(split["on"])
-        if Reorganisation.objects.filter(kind=ReorganisationKind.SPLIT, predecessors=unit, effective_on=on).exists():
+    @staticmethod
+    def _once(counts: Counter, kind: str, on: datetime.date, recorded: models.Q, record) -> None:
+        """Record a history event unless an event of that kind and day already says it."""
+        if Reorganisation.objects.filter(recorded, kind=kind, effective_on=on).exists():
             counts["events_unchanged"] += 1
             return
-        after = [AdministrativeUnit.objects.with_code(code).first() for code in split["into"]]
-        reorganisations.lineage_record(
-            kind=ReorganisationKind.SPLIT, on=on, before=[unit], after=after, description=split["description"],
-            source_url=split.get("source_url", ""), source_location=split.get("source_location", ""), note=split.get("note", ""),
-        )
+        record()
         counts["events"] += 1
+
+    @staticmethod
+    def _sources(entry: dict) -> dict:
+        return {name: entry.get(name, "") for name in ("source_url", "source_location", "note")}
+
+    def _split(self, split: dict, counts: Counter) -> None:
+        unit, on = self._unit(split["unit"], Level.DISTRICT), datetime.date.fromisoformat(split["on"])
+        after = [AdministrativeUnit.objects.with_code(code).first() for code in split["into"]]
+        self._once(counts, ReorganisationKind.SPLIT, on, models.Q(predecessors=unit), lambda: reorganisations.lineage_record(
+            kind=ReorganisationKind.SPLIT, on=on, before=[unit], after=after, description=split["description"],
+            **self._sources(split)))
 
     def _merge(self, merge: dict, counts: Counter) -> None:
-        units = [self._unit(code, Level.COMMUNE) for code in merge["units"]]
-        on = datetime.date.fromisoformat(merge["on"])
-        if Reorganisation.objects.filter(kind=ReorganisationKind.MERGE, predecessors=units[0], effective_on=on).exists():
-            counts["events_unchanged"] += 1
-            return
-        reorganisations.units_merge(
-            units=units, on=on, into=self._unit(merge["into"], Level.COMMUNE),
-            source_url=merge.get("source_url", ""), source_location=merge.get("source_location", ""), note=merge.get("note", ""),
-        )
-        counts["events"] += 1
+        units, on = [self._unit(code, Level.COMMUNE) for code in merge["units"]], datetime.date.fromisoformat(merge["on"])
+        self._once(counts, ReorganisationKind.MERGE, on, models.Q(predecessors=units[0]), lambda: reorganisations.units_merge(
+            units=units, on=on, into=self._unit(merge["into"], Level.COMMUNE), **self._sources(merge)))
 
     def _transfer(self, transfer: dict, counts: Counter) -> None:
-        unit = AdministrativeUnit.objects.with_code(transfer["unit"]).first()
-        on = datetime.date.fromisoformat(transfer["on"])
-        if Reorganisation.objects.filter(kind=ReorganisationKind.TRANSFER, subject=unit, effective_on=on).exists():
-            counts["events_unchanged"] += 1
-            return
-        reorganisations.unit_transfer(
-            unit=unit, parent=AdministrativeUnit.objects.with_code(transfer["to"]).first(), on=on,
-            source_url=transfer.get("source_url", ""), source_location=transfer.get("source_location", ""),
-            note=transfer.get("note", ""),
-        )
-        counts["events"] += 1
+        unit, on = AdministrativeUnit.objects.with_code(transfer["unit"]).first(), datetime.date.fromisoformat(transfer["on"])
+        parent = AdministrativeUnit.objects.with_code(transfer["to"]).first()
+        self._once(counts, ReorganisationKind.TRANSFER, on, models.Q(subject=unit), lambda: reorganisations.unit_transfer(
+            unit=unit, parent=parent, on=on, **self._sources(transfer)))
 
     def _reform(self, new_code: str, old_codes: list[str], counts: Counter) -> None:
         """The reform for one province of 2025-07-01 and the provinces of 2025-06-30 that formed it."""
