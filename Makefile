@@ -31,7 +31,8 @@ fixtures: install
 	DATABASE_URL=sqlite:///build/fixtures.sqlite3 $(BIN)/python manage.py migrate --noinput --verbosity 0
 	DATABASE_URL=sqlite:///build/fixtures.sqlite3 $(BIN)/python manage.py loaddata dien_bien_article --verbosity 0
 	DATABASE_URL=sqlite:///build/fixtures.sqlite3 $(BIN)/python manage.py import_units --province 11
-	DATABASE_URL=sqlite:///build/fixtures.sqlite3 $(BIN)/python manage.py dumpdata tracking --indent 1 --output fixtures/dien_bien.json
+	DATABASE_URL=sqlite:///build/fixtures.sqlite3 $(BIN)/python manage.py dumpdata tracking --indent 1 --output fixtures/dien_bien.json \
+		$(foreach m,AdministrativeUnit Village GrassrootsOrganisation PartyCell QuarterReport ReportedFigure Goal,--exclude tracking.Historical$(m))
 
 superuser: install
 	$(BIN)/python manage.py createsuperuser

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from . import progress, reorganisations, services
 from .models import (
@@ -723,7 +724,7 @@ class QuarterReportInline(admin.TabularInline):
 
 
 @admin.register(AdministrativeUnit)
-class AdministrativeUnitAdmin(ServiceAdmin):
+class AdministrativeUnitAdmin(ServiceAdmin, SimpleHistoryAdmin):
     form = UnitChangeForm
     add_form = UnitCreateForm
     list_display = ("code", "name", "kind", "level", "valid_from", "valid_to")
@@ -839,7 +840,7 @@ class ReorganisationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Village)
-class VillageAdmin(PageFiguresMixin, ServiceAdmin):
+class VillageAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
     form = VillageChangeForm
     add_form = VillageCreateForm
     list_display = ("name", "unit_today", "latest_quarter", "latest_state", "valid_from", "valid_to")
@@ -895,7 +896,7 @@ class VillagePlacementAdmin(ReadOnlyAdmin):
 
 
 @admin.register(GrassrootsOrganisation)
-class GrassrootsOrganisationAdmin(ServiceAdmin):
+class GrassrootsOrganisationAdmin(ServiceAdmin, SimpleHistoryAdmin):
     add_form = OrganisationCreateForm
     changeable = False
     list_display = ("name", "unit", "founded_on", "dissolved_on")
@@ -905,7 +906,7 @@ class GrassrootsOrganisationAdmin(ServiceAdmin):
 
 
 @admin.register(PartyCell)
-class PartyCellAdmin(ServiceAdmin):
+class PartyCellAdmin(ServiceAdmin, SimpleHistoryAdmin):
     add_form = PartyCellCreateForm
     changeable = False
     list_display = ("name", "organisation", "founded_on", "dissolved_on")
@@ -928,7 +929,7 @@ class CellCoverageAdmin(ServiceAdmin):
 
 
 @admin.register(QuarterReport)
-class QuarterReportAdmin(ServiceAdmin):
+class QuarterReportAdmin(ServiceAdmin, SimpleHistoryAdmin):
     form = QuarterReportForm
     deletable = True
     list_display = (
@@ -952,7 +953,7 @@ class QuarterReportAdmin(ServiceAdmin):
 
 
 @admin.register(ReportedFigure)
-class ReportedFigureAdmin(ServiceAdmin):
+class ReportedFigureAdmin(ServiceAdmin, SimpleHistoryAdmin):
     form = ReportedFigureForm
     list_display = ("unit", "period", "metric", "value", "since", "source_location")
     list_select_related = ("unit",)
@@ -962,7 +963,7 @@ class ReportedFigureAdmin(ServiceAdmin):
 
 
 @admin.register(Goal)
-class GoalAdmin(PageFiguresMixin, ServiceAdmin):
+class GoalAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
     form = GoalForm
     list_display = (
         "title", "unit", "metric", "baseline_period", "deadline",

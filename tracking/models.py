@@ -19,6 +19,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from simple_history.models import HistoricalRecords
+
 from . import querysets
 from .fields import PeriodField, QuarterField
 from .periods import Period
@@ -103,6 +105,27 @@ unit_code_validator = RegexValidator(
 )
 
 
+class AuditPath(models.TextChoices):
+    ADMIN = "admin", _("admin")
+    API = "api", _("API")
+    COMMAND = "command", _("command")
+    WEB = "web", _("other web request")
+
+
+class Audited(models.Model):
+    """Base of the audit trail's rows: through which path the change came."""
+
+    history_path = models.CharField(_("through"), max_length=10, choices=AuditPath.choices, default=AuditPath.COMMAND)
+
+    class Meta:
+        abstract = True
+
+
+def audit_trail() -> HistoricalRecords:
+    """Who changed a row, when, through which path, and its values after the change."""
+    return HistoricalRecords(bases=[Audited], cascade_delete_history=False)
+
+
 class Sourced(models.Model):
     """Where a record's facts come from."""
 
@@ -180,6 +203,7 @@ class AdministrativeUnit(Sourced, Dated):
     kind = models.CharField(_("kind"), max_length=10, choices=UnitKind.choices)
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
 
+    history = audit_trail()
     objects = querysets.UnitQuerySet.as_manager()
 
     class Meta:
@@ -263,6 +287,7 @@ class Village(Sourced, Dated):
 
     name = models.CharField(_("name"), max_length=200)
 
+    history = audit_trail()
     objects = querysets.VillageQuerySet.as_manager()
 
     class Meta:
@@ -311,6 +336,7 @@ class GrassrootsOrganisation(Sourced, Founded):
         AdministrativeUnit, models.PROTECT, related_name="organisations", verbose_name=_("unit")
     )
 
+    history = audit_trail()
     class Meta:
         verbose_name = _("grassroots party organisation")
         verbose_name_plural = _("grassroots party organisations")
@@ -340,6 +366,7 @@ class PartyCell(Sourced, Founded):
         verbose_name=_("grassroots organisation"),
     )
 
+    history = audit_trail()
     class Meta:
         verbose_name = _("party cell")
         verbose_name_plural = _("party cells")
@@ -412,6 +439,7 @@ class QuarterReport(Sourced):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    history = audit_trail()
     objects = querysets.QuarterReportQuerySet.as_manager()
 
     class Meta:
@@ -579,6 +607,7 @@ class ReportedFigure(Sourced):
     metric = models.CharField(_("metric"), max_length=40, choices=ReportedMetric.choices)
     value = models.PositiveIntegerField(_("value"))
 
+    history = audit_trail()
     class Meta:
         verbose_name = _("reported figure")
         verbose_name_plural = _("reported figures")
@@ -618,6 +647,7 @@ class Goal(Sourced):
     )
     set_by = models.CharField(_("set by"), max_length=200, help_text=_("The committee that set the goal."))
 
+    history = audit_trail()
     objects = querysets.GoalQuerySet.as_manager()
 
     class Meta:

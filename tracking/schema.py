@@ -42,6 +42,14 @@ def _error(status_code: int) -> OpenApiResponse:
 class AutoSchema(SpectacularAutoSchema):
     """Adds the documented error responses every operation can return."""
 
+    def get_operation_id(self):
+        # Note: operations without an explicit id (the history of each resource) would be named
+        # after the URL prefix, "v1_units_history_list"; drop the version and the list suffix.
+        operation_id = super().get_operation_id()
+        if operation_id.startswith("v1_"):
+            operation_id = operation_id.removeprefix("v1_").removesuffix("_list")
+        return operation_id
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         method = self.method.upper()
@@ -216,3 +224,7 @@ REORGANISATION = OpenApiExample("Nà Nhạn moves to Điện Biên Phủ", respo
     "subject": "03317", "predecessors": ["100"], "successors": ["094"], "villages_moved": 1,
     "source_url": "", "source_location": "", "note": "", "created_at": "2026-11-26T10:00:00+07:00",
 })
+HISTORY = OpenApiExample("A corrected count", response_only=True, value=[{
+    "at": "2019-07-02T09:15:00+07:00", "user": "huyen-uy-dien-bien", "path": "api", "action": "changed",
+    "changes": {"admissions": {"before": 2, "after": 1}},
+}])

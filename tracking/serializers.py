@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from . import progress
 from .models import (
+    AuditPath,
     AdministrativeUnit,
     GoalMetric,
     Level,
@@ -501,3 +502,22 @@ class MergeSerializer(EventBaseSerializer):
 class AbolishLevelSerializer(EventBaseSerializer):
     province = UnitCodeField()
     level = serializers.ChoiceField(choices=Level.choices, help_text="The level abolished (2: districts).")
+
+
+# ---------------------------------------------------------------------------------------
+# Audit trail
+
+AUDIT_ACTIONS = ["created", "changed", "deleted"]
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    before = serializers.JSONField(allow_null=True)
+    after = serializers.JSONField(allow_null=True)
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField(help_text="When the change was saved.")
+    user = serializers.CharField(allow_null=True, help_text="Who saved it (empty for a command run without a user).")
+    path = serializers.ChoiceField(choices=AuditPath.choices, help_text="Through which path the change came.")
+    action = serializers.ChoiceField(choices=AUDIT_ACTIONS)
+    changes = serializers.DictField(child=FieldChangeSerializer(), help_text="Each field changed, before and after.")

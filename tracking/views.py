@@ -12,7 +12,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from . import progress, reorganisations, schema, services
+from . import audit, progress, reorganisations, schema, services
 from .api import Conflict
 from .filters import (
     GoalFilter,
@@ -38,6 +38,7 @@ from .models import (
 )
 from .periods import MIN_YEAR, Period, current_quarter, quarter_range
 from .serializers import (
+    HistoryEntrySerializer,
     AbolishLevelSerializer,
     EstablishSerializer,
     MergeSerializer,
@@ -126,7 +127,24 @@ def _paged(view, request, rows, serializer_class):
     return view.get_paginated_response(serializer_class(page, many=True, context={"request": request}).data)
 
 
-class ServiceViewSet(viewsets.GenericViewSet):
+class HistoryMixin:
+    """``GET …/{id}/history/``: the record's audit trail, newest first (two queries)."""
+
+    @extend_schema(
+        summary="The change history of this record", filters=False, responses=HistoryEntrySerializer(many=True),
+        description="Who changed it, when, through which path (admin, API, command), and each field before "
+        "and after. The history is append-only.",
+        parameters=[OpenApiParameter("page", OpenApiTypes.INT), OpenApiParameter("page_size", OpenApiTypes.INT)],
+        examples=[schema.HISTORY],
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, ordering=None)
+    def history(self, request, *args, **kwargs):
+        _only_params(request, "page", "page_size")
+        records = list(self.get_object().history.select_related("history_user").order_by("-history_date", "-history_id"))
+        return _paged(self, request, audit.changes(records), HistoryEntrySerializer)
+
+
+class ServiceViewSet(HistoryMixin, viewsets.GenericViewSet):
     """Create, update and delete through the services. PATCH updates; PUT is only the quarterly submission."""
 
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "simple_history",
     "tracking",
 ]
 
@@ -40,6 +41,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -92,6 +94,9 @@ STORAGES = {
 }
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+
+# The audit trail is append-only: nobody reverts a record from its history.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 REST_FRAMEWORK = {
     # JSON only: with form and multipart bodies in the schema, generated clients fail to import.
@@ -147,6 +152,8 @@ SPECTACULAR_SETTINGS = {
         "VillageSituationEnum": "tracking.serializers.SITUATIONS",
         "ReorganisationKindEnum": "tracking.models.ReorganisationKind",
         "BoundariesEnum": "tracking.serializers.BOUNDARY_CHOICES",
+        "AuditPathEnum": "tracking.models.AuditPath",
+        "AuditActionEnum": "tracking.serializers.AUDIT_ACTIONS",
     },
     "TAGS": [
         {"name": "units", "description": "Provinces, districts and communes, addressed by official code."},

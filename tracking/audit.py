@@ -1,0 +1,54 @@
+"""The audit trail: every change to units, villages, organisations, cells, reports, reported
+figures and goals is a history row (django-simple-history) saying who, when, the values after
+the change, and through which path it came (admin, API or a command)."""
+from __future__ import annotations
+
+from django.dispatch import receiver
+from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
+
+from .models import AuditPath
+
+
+def current_path() -> str:
+    """The path of the change being saved: the request's, or a command's when there is none."""
+    request = getattr(HistoricalRecords.context, "request", None)
+    if request is None:
+        return AuditPath.COMMAND
+    if request.path.startswith("/admin/"):
+        return AuditPath.ADMIN
+    if request.path.startswith("/api/"):
+        return AuditPath.API
+    return AuditPath.WEB
+
+
+@receiver(pre_create_historical_record)
+def record_path(sender, history_instance, **kwargs) -> None:
+    history_instance.history_path = current_path()
+
+
+def changes(records: list) -> list[dict]:
+    """Each history row, newest first, with the fields it changed (before → after)."""
+    entries = []
+    for position, record in enumerate(records):
+        previous = records[position + 1] if position + 1 < len(records) else None
+        if previous is not None:
+            changed = {change.field: {"before": _plain(change.old), "after": _plain(change.new)}
+                       for change in record.diff_against(previous).changes}
+        else:  # the first row: every value is new (or, for a deletion recorded alone, old)
+            deleted = record.history_type == "-"
+            changed = {field.attname: {"before": _plain(getattr(record, field.attname)) if deleted else None,
+                                       "after": None if deleted else _plain(getattr(record, field.attname))}
+                       for field in record.instance_type._meta.fields}
+        entries.append({
+            "at": record.history_date,
+            "user": record.history_user.get_username() if record.history_user else None,
+            "path": record.history_path,
+            "action": {"+": "created", "~": "changed", "-": "deleted"}[record.history_type],
+            "changes": changed,
+        })
+    return entries
+
+
+def _plain(value):
+    return value if value is None or isinstance(value, (int, float, bool)) else str(value)
