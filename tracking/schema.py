@@ -4,7 +4,8 @@ from django.db import models
 from django.utils.module_loading import import_string
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.settings import spectacular_settings
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 
 from .api import ErrorSerializer
 
@@ -15,6 +16,7 @@ _ERROR_EXAMPLES = {
     403: ("permission_denied", "You do not have permission to perform this action.", []),
     404: ("not_found", "No unit has the code 999.", []),
     405: ("method_not_allowed", 'Method "PATCH" not allowed.', []),
+    412: ("precondition_failed", "village “Huổi Chổn” changed since you read it (now \"village-6-14\"): read it again.", []),
     409: ("conflict", "Still referenced by quarterly village report “Hoa 2019Q4”: close it with an end date instead of deleting it.", []),
     415: ("unsupported_media_type", 'Unsupported media type "text/plain" in request.', []),
 }
@@ -25,6 +27,7 @@ _ERROR_TEXT = {
     404: "Not found (also a page number past the last page).",
     405: "Method not allowed.",
     409: "Conflict with the current state.",
+    412: "The record changed since the version named in If-Match.",
     415: "The body is not JSON.",
 }
 
@@ -41,6 +44,22 @@ def _error(status_code: int) -> OpenApiResponse:
 
 class AutoSchema(SpectacularAutoSchema):
     """Adds the documented error responses every operation can return."""
+
+    def _versioned(self) -> bool:
+        from .views import ServiceViewSet
+
+        return isinstance(self.view, ServiceViewSet)
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if self.method.upper() in ("PATCH", "DELETE") and "{" in self.path and self._versioned():
+            parameters = [*parameters, OpenApiParameter(
+                "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+                pattern=r'^(\*|"[^"]+"(\s*,\s*"[^"]+")*)$',
+                description="The ETag of the version you read (GET returns it): the change is refused with 412 "
+                "if the record changed since.",
+            )]
+        return parameters
 
     def get_operation_id(self):
         # Note: operations without an explicit id (the history of each resource) would be named

@@ -354,6 +354,9 @@ def quarter_submission_submit(*, unit: AdministrativeUnit, quarter: Period, entr
     (``reports.2.admissions``). Returns what was created, updated and unchanged; with
     ``dry_run`` the same summary and nothing saved.
     """
+    # Two committees submitting for the same unit at once: the second waits for the first, then
+    # applies its own whole submission (never a mix of the two).
+    AdministrativeUnit.objects.select_for_update().filter(pk=unit.pk).first()
     day = quarter.end
     allowed = set(Village.objects.within(unit, day).values_list("pk", flat=True))
     villages = Village.objects.in_bulk([entry["village"] for entry in entries])

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from . import audit, progress, reorganisations, schema, services
-from .api import Conflict
+from .api import Conflict, PreconditionFailed
 from .filters import (
     GoalFilter,
     PartyCellFilter,
@@ -144,10 +144,46 @@ class HistoryMixin:
         return _paged(self, request, audit.changes(records), HistoryEntrySerializer)
 
 
+def etag(record) -> str:
+    """A version tag of ``record`` that changes with every saved change (its audit trail's latest row)."""
+    latest = record.history.order_by("-history_id").values_list("history_id", flat=True).first()
+    return f'"{record._meta.model_name}-{record.pk}-{latest or 0}"'
+
+
 class ServiceViewSet(HistoryMixin, viewsets.GenericViewSet):
-    """Create, update and delete through the services. PATCH updates; PUT is only the quarterly submission."""
+    """Create, update and delete through the services. PATCH updates; PUT is only the quarterly submission.
+
+    A record read alone carries an ETag; a PATCH or DELETE that sends ``If-Match`` with another
+    tag is refused with 412, so nobody overwrites a change they have not seen.
+    """
 
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def get_object(self):
+        record = super().get_object()
+        if self.request.method in ("PATCH", "DELETE"):
+            expected = self.request.headers.get("If-Match")
+            if expected and expected.strip() != "*" and etag(record) not in [tag.strip() for tag in expected.split(",")]:
+                raise PreconditionFailed(
+                    f"{record._meta.verbose_name} “{record}” changed since you read it (now {etag(record)}): read it again."
+                )
+        return record
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.action in ("retrieve", "partial_update") and response.status_code == 200:
+            record = self.get_queryset().model.objects.filter(pk=self._record_pk()).first()
+            if record is not None:
+                response["ETag"] = etag(record)
+        return response
+
+    def _record_pk(self):
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        value = self.kwargs.get(lookup)
+        if lookup == "code":
+            unit = unit_for_code(value)
+            return unit.pk if unit else None
+        return value
 
     def perform_destroy(self, instance):
         services.record_delete(record=instance)
