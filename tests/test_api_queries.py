@@ -75,7 +75,7 @@ ENDPOINTS = [
     ("/api/v1/units/?within=11&active_on=2019-06-30&page_size=500", 5),
     ("/api/v1/units/?parent=11&page_size=500", 4),
     ("/api/v1/units/?search=X&level=3&ordering=-name", 3),
-    ("/api/v1/units/11/", 3),
+    ("/api/v1/units/11/", 4),  # with its ETag
     ("/api/v1/units/11/children/?page_size=500", 4),
     ("/api/v1/villages/?page_size=500", 3),
     ("/api/v1/villages/?within=11&period=2019Q2&blank=true&page_size=500", 5),
@@ -89,7 +89,7 @@ ENDPOINTS = [
     ("/api/v1/reported-figures/?unit=100&period=2008", 4),
     ("/api/v1/goals/?page_size=500", 8),
     ("/api/v1/goals/?unit=11&status=no_data&as_of=2019Q3", 8),
-    ("/api/v1/goals/GOAL/", 7),
+    ("/api/v1/goals/GOAL/", 8),  # with its ETag
     ("/api/v1/goals/GOAL/progress/?as_of=2019Q3", 7),
     ("/api/v1/units/11/progress/?period=2019Q2", 10),
     ("/api/v1/units/11/progress/", 14),  # the latest quarter with data first
