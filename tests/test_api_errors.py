@@ -363,3 +363,26 @@ def test_no_query_is_a_500(anonymous, staff, data, url, parameters):
             assert response.status_code < 500, (url, parameter, value, response.content[:300])
             if response.status_code >= 400:
                 assert set(response.json()) == {"status", "code", "detail", "errors"}, (url, parameter, value)
+
+
+def test_unknown_fields_are_refused_by_path_and_change_nothing(tree, staff_api, api_error):
+    from tests import factories
+    from tracking.models import QuarterReport
+
+    village = factories.village(tree["north"], name="Huổi Chổn")
+    body = api_error(staff_api.post("/api/v1/reports/", {"village": village.pk, "quarter": "2019Q2", "full_members": 1,
+                                                          "probationary_members": 0, "admisions": 1}, format="json"),
+                     400, "validation_error", "admisions")
+    assert "Unknown field" in body["detail"]
+    api_error(staff_api.put("/api/v1/units/03317/reports/2019Q2/", {"reports": [
+        {"village": village.pk, "full_members": 1, "probationary_members": 0, "cel": 3}]}, format="json"),
+        400, "validation_error", "reports.0.cel")
+    assert not QuarterReport.objects.exists()
+
+
+def test_an_oversized_body_is_refused(tree, staff_api, api_error, settings):
+    settings.API_MAX_BODY_BYTES = 1000
+    body = api_error(staff_api.put("/api/v1/units/03317/reports/2019Q2/", {"reports": [
+        {"village": 1, "full_members": 1, "probationary_members": 0, "note": "x" * 2000}]}, format="json"),
+        413, "request_too_large")
+    assert "at most 1000" in body["detail"]

@@ -17,6 +17,7 @@ _ERROR_EXAMPLES = {
     404: ("not_found", "No unit has the code 999.", []),
     405: ("method_not_allowed", 'Method "PATCH" not allowed.', []),
     412: ("precondition_failed", "village “Huổi Chổn” changed since you read it (now \"village-6-14\"): read it again.", []),
+    413: ("request_too_large", "The body has 2000000 bytes; at most 1000000 are accepted.", []),
     409: ("conflict", "Still referenced by quarterly village report “Hoa 2019Q4”: close it with an end date instead of deleting it.", []),
     415: ("unsupported_media_type", 'Unsupported media type "text/plain" in request.', []),
 }
@@ -28,6 +29,7 @@ _ERROR_TEXT = {
     405: "Method not allowed.",
     409: "Conflict with the current state.",
     412: "The record changed since the version named in If-Match.",
+    413: "The body is larger than the server accepts.",
     415: "The body is not JSON.",
 }
 
@@ -77,7 +79,7 @@ class AutoSchema(SpectacularAutoSchema):
         if method not in ("GET", "HEAD", "OPTIONS"):
             codes += [403, 409]
         if method in ("POST", "PUT", "PATCH"):
-            codes.append(415)
+            codes += [413, 415]
         if "{" in self.path or (method == "GET" and self._is_list_view() and self._get_paginator()):
             codes.append(404)
         for code in sorted(set(codes)):

@@ -116,9 +116,37 @@ def _only_params(request, *allowed: str) -> None:
         )
 
 
-def _validated(serializer_class, data, **kwargs):
+def _unknown_fields(serializer, data, path: str = "") -> dict:
+    """Keys of ``data`` that ``serializer`` does not take, at any depth, by their path."""
+    if isinstance(serializer, drf_serializers.ListSerializer):
+        if not isinstance(data, list):
+            return {}
+        unknown = {}
+        for index, item in enumerate(data):
+            unknown.update(_unknown_fields(serializer.child, item, f"{path}.{index}" if path else str(index)))
+        return unknown
+    if not isinstance(serializer, drf_serializers.Serializer) or not isinstance(data, dict):
+        return {}
+    unknown = {}
+    for key, value in data.items():
+        where = f"{path}.{key}" if path else str(key)
+        field = serializer.fields.get(key)
+        if field is None or field.read_only:
+            unknown[where] = ["Unknown field: this request does not take it."]
+        else:
+            unknown.update(_unknown_fields(field, value, where))
+    return unknown
+
+
+def _validated(serializer_class, data, *, strict: bool = True, **kwargs):
+    """``data`` checked by ``serializer_class``. For a request body (``strict``), a field the
+    serializer does not take is an error, not silently dropped: a misspelt field name would
+    otherwise change nothing, unnoticed. Query strings are checked by ``_only_params``."""
     serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
+    unknown = _unknown_fields(serializer, data) if strict else {}
+    serializer.is_valid(raise_exception=not unknown)
+    if unknown:
+        raise ValidationError({**serializer.errors, **unknown}, code="unknown_field")
     return serializer.validated_data
 
 
@@ -242,7 +270,7 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
     @action(detail=True, methods=["get"], filterset_class=None, ordering=None)
     def children(self, request, code=None):
         _only_params(request, "active_on", "page", "page_size")
-        day = _validated(_DaySerializer, request.query_params).get("active_on") or timezone.localdate()
+        day = _validated(_DaySerializer, request.query_params, strict=False).get("active_on") or timezone.localdate()
         children = self.get_queryset().filter(pk__in=AdministrativeUnit.objects.children_of(self.get_object(), day).values("pk"))
         return _paged(self, request, children.order_by("code"), UnitSerializer)
 
@@ -335,7 +363,7 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
         quarter = _parse_period("period", period)
         if quarter.kind != "quarter":
             raise ValidationError({"period": [f"“{period}” is not a quarter: write it as 2019Q2."]}, code="invalid_period")
-        dry_run = _validated(_DryRunSerializer, request.query_params)["dry_run"]
+        dry_run = _validated(_DryRunSerializer, request.query_params, strict=False)["dry_run"]
         entries = _validated(SubmissionSerializer, request.data)["reports"]
         outcome = services.quarter_submission_submit(unit=unit, quarter=quarter, entries=[dict(e) for e in entries], dry_run=dry_run)
         return Response({"unit": progress.unit_ref(unit), "quarter": str(quarter), "dry_run": dry_run, **outcome})

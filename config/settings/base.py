@@ -100,7 +100,7 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 
 REST_FRAMEWORK = {
     # JSON only: with form and multipart bodies in the schema, generated clients fail to import.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["tracking.api.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -121,6 +121,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "tracking.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# A whole commune's quarter is a few hundred kilobytes at most.
+API_MAX_BODY_BYTES = 1_000_000
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Village party-member coverage API",
