@@ -41,7 +41,10 @@ class JSONParser(parsers.JSONParser):
         length = int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
         if length > limit:
             raise RequestTooLarge(f"The body has {length} bytes; at most {limit} are accepted.")
-        return super().parse(stream, media_type, parser_context)
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as error:
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from error
 
 
 class PageNumberPagination(pagination.PageNumberPagination):

@@ -32,6 +32,7 @@ from .models import (
 
 
 def _placement(unit: AdministrativeUnit, on: datetime.date, field: str = "unit") -> UnitPlacement:
+    services.check_day("on", on)
     placement = unit.placements.active_on(on).first()
     if placement is None:
         raise ValidationError({field: _("%(unit)s is not on the map on %(day)s.") % {"unit": unit, "day": on}})
@@ -178,7 +179,13 @@ def unit_establish(*, on: datetime.date, code: str, name: str, kind: str, level:
 
 @transaction.atomic
 def unit_rename(*, unit: AdministrativeUnit, name: str, on: datetime.date, **sources) -> Reorganisation:
-    """Rename a unit from ``on``; the event keeps the former name."""
+    """Rename a unit from ``on``; the event keeps the former name.
+
+    Note: a unit has one name, today's, so a rename dated before another one is refused."""
+    services.check_day("on", on)
+    later = Reorganisation.objects.filter(kind=ReorganisationKind.RENAME, subject=unit, effective_on__gt=on).first()
+    if later is not None:
+        raise ValidationError({"on": _("%(event)s comes later: record changes in date order.") % {"event": later}})
     former = str(unit)
     services.unit_update(unit=unit, name=name)
     return _record(ReorganisationKind.RENAME, on, lambda: _("%(former)s renamed %(name)s") % {"former": former, "name": name},
@@ -237,6 +244,8 @@ def units_merge(*, units: list[AdministrativeUnit], on: datetime.date, into: Adm
         raise ValidationError(_("Merge into an existing unit or a new one, not both or neither."))
     if not units:
         raise ValidationError({"units": _("Name the units to merge.")})
+    if len(set(units)) != len(units) or (into is not None and set(units) == {into}):
+        raise ValidationError({"units": _("Name each unit once, and at least one besides the unit they merge into.")})
     levels = {unit.level for unit in units}
     if len(levels) != 1:
         raise ValidationError({"units": _("Only units of one level merge.")})

@@ -65,6 +65,23 @@ def _check_closing_day(field: str, day: datetime.date, starts) -> None:
         )
 
 
+def check_day(field: str, day: datetime.date | None) -> None:
+    """Dates the tracker can place in a quarter: years 1945 to 2100, as periods."""
+    from .periods import MAX_YEAR, MIN_YEAR
+
+    if day is not None and not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ValidationError({field: _("Give a date between %(min)s and %(max)s.") % {"min": MIN_YEAR, "max": MAX_YEAR}})
+
+
+def _check_not_reopened(field: str, current: datetime.date | None, new: datetime.date) -> None:
+    """A closing date, once set, is history: moving it would leave placements behind."""
+    if current is not None and new != current:
+        raise ValidationError(
+            {field: _("Already closed on %(day)s: a closing date is not moved; record a change of the map instead.")
+             % {"day": current}}
+        )
+
+
 def _check_code_free(code: str, start: datetime.date | None, end: datetime.date | None, exclude_pk=None) -> None:
     clashes = AdministrativeUnit.objects.with_code(code).overlapping(start, end).exclude(pk=exclude_pk)
     if clashes.exists():
@@ -88,6 +105,8 @@ def unit_create(
     note: str = "",
 ) -> AdministrativeUnit:
     """Create a unit and place it under ``parent`` for its whole validity range."""
+    check_day("valid_from", valid_from)
+    check_day("valid_to", valid_to)
     unit = AdministrativeUnit(
         code=code,
         name=name,
@@ -127,6 +146,8 @@ def unit_update(*, unit: AdministrativeUnit, name: str | None = None, kind: str 
         unit.kind = kind
     _set_sources(unit, sources)
     if valid_to is not None and valid_to != unit.valid_to:
+        check_day("valid_to", valid_to)
+        _check_not_reopened("valid_to", unit.valid_to, valid_to)
         unit.valid_to = valid_to
         _check_code_free(unit.code, unit.valid_from, valid_to, exclude_pk=unit.pk)
         still_open = Village.objects.within(unit, valid_to)
@@ -161,6 +182,8 @@ def village_create(
     note: str = "",
 ) -> Village:
     """Create a village and place it in ``unit`` for its whole validity range."""
+    check_day("valid_from", valid_from)
+    check_day("valid_to", valid_to)
     village = Village(
         name=name, valid_from=valid_from, valid_to=valid_to,
         source_url=source_url, source_location=source_location, note=note,
@@ -188,6 +211,8 @@ def village_update(*, village: Village, name: str | None = None, valid_to: datet
         village.name = name
     _set_sources(village, sources)
     if valid_to is not None and valid_to != village.valid_to:
+        check_day("valid_to", valid_to)
+        _check_not_reopened("valid_to", village.valid_to, valid_to)
         later = village.reports.filter(quarter__gte=Period.quarter_of(valid_to))
         if later.exists() and any(report.quarter.end >= valid_to for report in later):
             raise ValidationError({"valid_to": _("The village has reports after this date.")})
@@ -318,6 +343,8 @@ def cell_update(*, cell: PartyCell, name: str | None = None, dissolved_on: datet
     if name is not None:
         cell.name = name
     if dissolved_on is not None and dissolved_on != cell.dissolved_on:
+        check_day("dissolved_on", dissolved_on)
+        _check_not_reopened("dissolved_on", cell.dissolved_on, dissolved_on)
         # A report describes the last day of its quarter: the cell must still exist then.
         later = cell.reports.filter(quarter__gte=Period.quarter_of(dissolved_on)).order_by("quarter").first()
         if later and later.quarter.end >= dissolved_on:

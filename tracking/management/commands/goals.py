@@ -21,7 +21,8 @@ class Command(BaseCommand):
         goals = Goal.objects.select_related("unit")
         if unit_code:
             goals = goals.for_unit(unit_by_code(unit_code))
-        rows = progress.goals_progress(list(goals), as_of=period_or_error(as_of))
+        as_of = period_or_error(as_of)
+        rows = progress.goals_progress(list(goals), as_of=as_of.last_quarter if as_of else None)
         if json:
             self.stdout.write(_dumps(rows))
             return

@@ -39,7 +39,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, province=None, no_reform=False, **options):
         new_of_old = {link.old_province_code: link.new_province_codes[0] for link in admin_data.reform_mapping()}
-        if province:
+        if province is not None:
+            if not province.isdigit():
+                raise CommandError(f"{province!r} is not a province code: write its official code, e.g. 11.")
             code = admin_data.province_key(province)
             if code not in new_of_old:
                 raise CommandError(f"No province has the code {province!r} in the official list.")
