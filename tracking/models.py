@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -702,3 +703,88 @@ class Reorganisation(Sourced):
 
     def __str__(self) -> str:
         return f"{self.effective_on} {self.get_kind_display()}: {self.description}"
+
+
+# ---------------------------------------------------------------------------------------
+# Who may see and change what
+
+
+class Role(models.TextChoices):
+    """What a user may do in the area of a unit. Each role includes the ones before it."""
+
+    VIEWER = "viewer", _("viewer")
+    EDITOR = "editor", _("editor")
+    APPROVER = "approver", _("approver")
+
+
+ROLE_RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.APPROVER: 3}
+
+
+class RoleGrant(models.Model):
+    """A role of one user on one unit, covering everything placed under that unit.
+
+    The area is computed from the unit's placements when it is used, never copied: a unit moved
+    to another parent is then in the area of its new parent's users, and a role on a unit that
+    moved keeps covering it.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="role_grants", verbose_name=_("user")
+    )
+    unit = models.ForeignKey(AdministrativeUnit, models.PROTECT, related_name="role_grants", verbose_name=_("unit"))
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+
+    history = audit_trail()
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        ordering = ["user", "unit", "role"]
+        constraints = [models.UniqueConstraint(fields=["user", "unit", "role"], name="one_grant_per_user_unit_role")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_role_display()} — {self.unit}"
+
+
+class ApprovalState(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted")
+    APPROVED = "approved", _("approved")
+
+
+class QuarterApproval(models.Model):
+    """Where one unit's quarter stands: draft → submitted → approved.
+
+    No row means draft. While approved, the reports of the villages under the unit for that
+    quarter cannot change; an approver of a unit above may reopen it, with a reason.
+    """
+
+    unit = models.ForeignKey(AdministrativeUnit, models.PROTECT, related_name="approvals", verbose_name=_("unit"))
+    quarter = QuarterField(_("quarter"))
+    state = models.CharField(_("state"), max_length=10, choices=ApprovalState.choices, default=ApprovalState.DRAFT)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("submitted by")
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("approved by")
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    reason = models.CharField(
+        _("reason"), max_length=500, blank=True,
+        help_text=_("Why the quarter was last reopened or sent back."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = audit_trail()
+
+    class Meta:
+        verbose_name = _("quarter approval")
+        verbose_name_plural = _("quarter approvals")
+        ordering = ["-quarter", "unit"]
+        constraints = [models.UniqueConstraint(fields=["unit", "quarter"], name="one_approval_per_unit_and_quarter")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.quarter}: {self.get_state_display()}"

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -105,13 +106,16 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    # Basic first: an anonymous write then gets 401 with a WWW-Authenticate challenge, not 403.
+    # Tokens for API clients (401 with a `WWW-Authenticate: Token` challenge), the session of an
+    # admin login for the browsable pages.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.BasicAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    # Reads are open; writes need the model's add/change/delete permission (staff accounts).
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
+    # Signed in, and then only the area of the user's roles (tracking.access).
+    "DEFAULT_PERMISSION_CLASSES": ["tracking.access.InScope"],
+    # Password guessing: the token endpoint (and the admin login, tracking.admin) by client address.
+    "DEFAULT_THROTTLE_RATES": {"login": "10/min"},
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
