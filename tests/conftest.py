@@ -38,12 +38,32 @@ def english_after_each_test():
 # ----- API clients ---------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttles():
+    """Sign-in throttles count in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
-def api():
-    """An anonymous API client: reads are open, writes answer 401."""
+def anonymous():
+    """An API client nobody signed in to: everything but the schema and docs answers 401."""
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+@pytest.fixture
+def api(db, django_user_model):
+    """An API client signed in as a superuser, who reads everything (the tests of what a role
+    reaches use ``role_api``)."""
+    from rest_framework.test import APIClient
+
+    user = django_user_model.objects.create_superuser(username="reader", email="reader@example.org", password="pw")
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
 
 
 @pytest.fixture
@@ -59,13 +79,33 @@ def staff_api(db, django_user_model):
 
 @pytest.fixture
 def viewer_api(db, django_user_model):
-    """An API client logged in as a staff user without any permission: reads only, writes 403."""
+    """An API client signed in as a staff user without any role: sees nothing, changes nothing (403)."""
     from rest_framework.test import APIClient
 
     user = django_user_model.objects.create_user(username="viewer", password="pw", is_staff=True)
     client = APIClient()
     client.force_authenticate(user)
     return client
+
+
+@pytest.fixture
+def role_api(db, django_user_model):
+    """``role_api("editor", unit, ...)``: an API client of a new user holding that role on each unit."""
+    from rest_framework.test import APIClient
+
+    from tracking.models import RoleGrant
+
+    def make(role: str, *units, username: str | None = None):
+        user = django_user_model.objects.create_user(username=username or f"{role}-{'-'.join(u.code for u in units)}",
+                                                     password="pw")
+        for unit in units:
+            RoleGrant.objects.create(user=user, unit=unit, role=role)
+        client = APIClient()
+        client.force_authenticate(user)
+        client.user = user
+        return client
+
+    return make
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests import factories
+from tracking.periods import Period
 from tracking import reorganisations, services
 from tracking.models import (
     AdministrativeUnit,
@@ -130,7 +131,7 @@ def map_snapshot() -> tuple:
 def test_every_model_is_registered(admin_client):
     assert {model.__name__ for model in TRACKING_MODELS} == {
         "AdministrativeUnit", "UnitPlacement", "Village", "VillagePlacement", "GrassrootsOrganisation",
-        "PartyCell", "CellCoverage", "QuarterReport", "ReportedFigure", "Goal", "Reorganisation",
+        "PartyCell", "CellCoverage", "QuarterReport", "ReportedFigure", "Goal", "Reorganisation", "RoleGrant", "QuarterApproval",
     }
     index = admin_client.get(reverse("admin:app_list", args=["tracking"])).content.decode()
     for model in TRACKING_MODELS:
@@ -149,8 +150,16 @@ def test_add_page_renders_except_for_read_only_models(admin_client, model):
 
 
 @pytest.mark.parametrize("model", TRACKING_MODELS, ids=lambda model: model.__name__)
-def test_change_page_renders(admin_client, model):
-    obj = hand_built_transfer() if model is Reorganisation else model.objects.order_by("pk").first()
+def test_change_page_renders(admin_client, admin_user, model):
+    from tracking.models import QuarterApproval, RoleGrant
+
+    unit = AdministrativeUnit.objects.get(code="11")
+    made = {
+        Reorganisation: hand_built_transfer,
+        RoleGrant: lambda: RoleGrant.objects.create(user=admin_user, unit=unit, role="viewer"),
+        QuarterApproval: lambda: QuarterApproval.objects.create(unit=unit, quarter=Period.parse("2019Q2")),
+    }
+    obj = made[model]() if model in made else model.objects.order_by("pk").first()
     assert admin_client.get(url(model, "change", obj.pk)).status_code == 200
 
 

@@ -96,8 +96,8 @@ def test_found_a_cell_serving_a_village_twice_is_refused(staff_api, villages, ap
     assert not PartyCell.objects.exists()
 
 
-def test_found_needs_a_permission(api, viewer_api, villages, api_error):
-    api_error(api.post(CELLS, {"name": "Chi bộ"}, format="json"), 401, "not_authenticated")
+def test_found_needs_a_permission(anonymous, api, viewer_api, villages, api_error):
+    api_error(anonymous.post(CELLS, {"name": "Chi bộ"}, format="json"), 401, "not_authenticated")
     api_error(viewer_api.post(CELLS, {"name": "Chi bộ"}, format="json"), 403, "permission_denied")
     assert not PartyCell.objects.exists()
 

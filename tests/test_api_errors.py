@@ -68,8 +68,8 @@ def test_nested_validation_paths(staff, data, api_error):
         "/api/v1/villages/1.5/",
     ],
 )
-def test_not_found(anonymous, tree, api_error, url):
-    response = anonymous.get(url)
+def test_not_found(staff, tree, api_error, url):
+    response = staff.get(url)
     assert response["Content-Type"].startswith("application/json")
     api_error(response, 404, "not_found")
 
@@ -110,8 +110,8 @@ def test_method_not_allowed(staff, data, api_error, method, url):
     assert method.upper() in body["detail"] and "Allow" in response
 
 
-def test_method_not_allowed_for_reads_too(anonymous, tree, api_error):
-    api_error(anonymous.get("/api/v1/units/03317/reports/2019Q2/"), 405, "method_not_allowed")
+def test_method_not_allowed_for_reads_too(staff, tree, api_error):
+    api_error(staff.get("/api/v1/units/03317/reports/2019Q2/"), 405, "method_not_allowed")
 
 
 @pytest.mark.parametrize(
@@ -154,7 +154,7 @@ def test_not_authenticated_and_permission_denied(anonymous, django_user_model, t
     body = api_error(anonymous.post("/api/v1/villages/", {"name": "X", "unit": "03317"}, format="json"), 401, "not_authenticated")
     assert body["errors"] == []
     wrong = APIClient(raise_request_exception=False)
-    wrong.credentials(HTTP_AUTHORIZATION="Basic bm9ib2R5Om5vdGhpbmc=")  # nobody:nothing
+    wrong.credentials(HTTP_AUTHORIZATION="Token 0000000000000000000000000000000000000000")  # no such token
     api_error(wrong.get("/api/v1/units/"), 401, "authentication_failed")
     reader = APIClient(raise_request_exception=False)
     reader.force_authenticate(django_user_model.objects.create_user(username="reader", password="pw"))
@@ -263,8 +263,8 @@ def test_integers_beyond_the_database(staff, data, api_error, method, url, body,
         "/api/v1/cells/?village=Infinity",
     ],
 )
-def test_query_integers_beyond_the_database(anonymous, data, api_error, url):
-    api_error(anonymous.get(url), 400, "validation_error", "village")
+def test_query_integers_beyond_the_database(staff, data, api_error, url):
+    api_error(staff.get(url), 400, "validation_error", "village")
 
 
 # ----- no input is a 500 -----------------------------------------------------------------
@@ -353,13 +353,13 @@ QUERY_VALUES = ["", "x", "-1", "0", str(HUGE), "1e400", "NaN", "1.5", "2019Q5", 
 
 
 @pytest.mark.parametrize(("url", "parameters"), READS, ids=[url for url, _ in READS])
-def test_no_query_is_a_500(anonymous, staff, data, url, parameters):
+def test_no_query_is_a_500(staff, data, url, parameters):
     goal = staff.post("/api/v1/goals/", {"unit": "03317", "title": "T", "metric": "blank_villages", "baseline_period": "2019Q2",
                                          "set_by": "S"}, format="json").json()
     url = url.replace("GOAL", str(goal["id"]))
     for parameter in parameters + COMMON:
         for value in QUERY_VALUES:
-            response = anonymous.get(url, {parameter: value})
+            response = staff.get(url, {parameter: value})
             assert response.status_code < 500, (url, parameter, value, response.content[:300])
             if response.status_code >= 400:
                 assert set(response.json()) == {"status", "code", "detail", "errors"}, (url, parameter, value)

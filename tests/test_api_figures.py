@@ -295,8 +295,8 @@ def test_the_same_figure_from_the_same_source_twice_is_refused(staff_api, report
     assert "already gives this figure" in body["detail"]
 
 
-def test_cited_figures_need_a_permission(api, viewer_api, reports, api_error):
-    api_error(api.post(FIGURES, CITED, format="json"), 401, "not_authenticated")
+def test_cited_figures_need_a_permission(anonymous, api, viewer_api, reports, api_error):
+    api_error(anonymous.post(FIGURES, CITED, format="json"), 401, "not_authenticated")
     api_error(viewer_api.post(FIGURES, CITED, format="json"), 403, "permission_denied")
 
 

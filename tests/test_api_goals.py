@@ -181,9 +181,9 @@ def test_change_errors_change_nothing(staff_api, goals, api_error):
     assert str(goals["on_track"].deadline) == "2020"
 
 
-def test_writes_need_a_permission(api, viewer_api, goals, api_error):
+def test_writes_need_a_permission(anonymous, api, viewer_api, goals, api_error):
     url = f"{GOALS}{goals['on_track'].pk}/"
-    for client, status, code in ((api, 401, "not_authenticated"), (viewer_api, 403, "permission_denied")):
+    for client, status, code in ((anonymous, 401, "not_authenticated"), (viewer_api, 403, "permission_denied")):
         api_error(client.post(GOALS, NEW_GOAL, format="json"), status, code)
         api_error(client.patch(url, {"deadline": "2030"}, format="json"), status, code)
         api_error(client.delete(url), status, code)

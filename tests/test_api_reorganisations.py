@@ -58,8 +58,8 @@ def test_split_and_merge(staff_api, api):
     assert api.get("/api/v1/units/03334/progress/?period=2019Q4").status_code == 400  # not on that map
 
 
-def test_writes_need_rights_and_unknown_boundaries_are_refused(api, viewer_api, staff_api, api_error):
-    api_error(transfer(api, "03317", "094"), 401, "not_authenticated")
+def test_writes_need_rights_and_unknown_boundaries_are_refused(anonymous, api, viewer_api, staff_api, api_error):
+    api_error(transfer(anonymous, "03317", "094"), 401, "not_authenticated")
     api_error(transfer(viewer_api, "03317", "094"), 403, "permission_denied")
     api_error(api.get("/api/v1/units/11/progress/?boundaries=today"), 400, "validation_error", "boundaries")
     api_error(staff_api.post(f"{URL}", {}, format="json"), 405, "method_not_allowed")

@@ -114,9 +114,9 @@ def test_a_village_that_does_not_exist_in_the_quarter(staff_api, villages, api_e
     assert not QuarterReport.objects.exists()
 
 
-def test_create_needs_a_permission(api, viewer_api, villages, api_error):
+def test_create_needs_a_permission(anonymous, api, viewer_api, villages, api_error):
     body = {"village": villages["a"].pk, "quarter": "2019Q2", "full_members": 3, "probationary_members": 1}
-    api_error(api.post(REPORTS, body, format="json"), 401, "not_authenticated")
+    api_error(anonymous.post(REPORTS, body, format="json"), 401, "not_authenticated")
     api_error(viewer_api.post(REPORTS, body, format="json"), 403, "permission_denied")
     assert not QuarterReport.objects.exists()
 
@@ -161,9 +161,9 @@ def test_delete_a_report(staff_api, villages, api_error):
     assert staff_api.delete(f"/api/v1/villages/{villages['a'].pk}/").status_code == 204
 
 
-def test_delete_needs_a_permission(api, viewer_api, villages, api_error):
+def test_delete_needs_a_permission(anonymous, api, viewer_api, villages, api_error):
     report = factories.report(villages["a"], "2019Q2", full=3)
-    api_error(api.delete(f"{REPORTS}{report.pk}/"), 401, "not_authenticated")
+    api_error(anonymous.delete(f"{REPORTS}{report.pk}/"), 401, "not_authenticated")
     api_error(viewer_api.delete(f"{REPORTS}{report.pk}/"), 403, "permission_denied")
     assert QuarterReport.objects.filter(pk=report.pk).exists()
 
@@ -367,17 +367,15 @@ def test_malformed_bodies(staff_api, villages, api_error, body, path):
     assert not QuarterReport.objects.exists()
 
 
-def test_submission_needs_the_right_to_report(api, viewer_api, django_user_model, villages, quarter_body, api_error):
-    api_error(api.put(submit_url(), quarter_body, format="json"), 401, "not_authenticated")
+def test_submission_needs_an_editor_of_the_unit(anonymous, viewer_api, role_api, tree, villages, quarter_body, api_error):
+    api_error(anonymous.put(submit_url(), quarter_body, format="json"), 401, "not_authenticated")
     api_error(viewer_api.put(submit_url(), quarter_body, format="json"), 403, "permission_denied")
+    # A viewer of the commune sees it but may not report; an editor of the other commune does not see it.
+    api_error(role_api("viewer", tree["north"]).put(submit_url(), quarter_body, format="json"), 403, "permission_denied")
+    api_error(role_api("editor", tree["south"]).put(submit_url(), quarter_body, format="json"), 404, "not_found")
     assert not QuarterReport.objects.exists()
-    # A commune clerk with the rights on reports (and none on units) may submit.
-    from django.contrib.auth.models import Permission
-    from rest_framework.test import APIClient
-
-    clerk = django_user_model.objects.create_user(username="clerk", password="pw")
-    clerk.user_permissions.set(Permission.objects.filter(codename__in=["add_quarterreport", "change_quarterreport"]))
-    client = APIClient()
-    client.force_authenticate(clerk)
-    assert client.put(submit_url(), quarter_body, format="json").status_code == 200
+    # The commune's editor may submit, and so may the district's.
+    assert role_api("editor", tree["north"]).put(submit_url(), quarter_body, format="json").status_code == 200
+    assert role_api("editor", tree["district"]).put(submit_url(), {**quarter_body, "reports": quarter_body["reports"][:1]},
+                                                     format="json").status_code == 200
     assert QuarterReport.objects.count() == 3

@@ -147,8 +147,8 @@ def test_children(api, tree, api_error):
 NEW_COMMUNE = {"code": "03320", "name": "Mường Phăng", "kind": "xa", "level": 3, "parent": "100"}
 
 
-def test_create_needs_a_login_and_a_permission(api, viewer_api, tree, api_error):
-    api_error(api.post(UNITS, NEW_COMMUNE, format="json"), 401, "not_authenticated")
+def test_create_needs_a_login_and_a_permission(anonymous, api, viewer_api, tree, api_error):
+    api_error(anonymous.post(UNITS, NEW_COMMUNE, format="json"), 401, "not_authenticated")
     api_error(viewer_api.post(UNITS, NEW_COMMUNE, format="json"), 403, "permission_denied")
     assert not AdministrativeUnit.objects.filter(code="03320").exists()
 
@@ -233,8 +233,8 @@ def test_update_errors(staff_api, tree, api_error, body, path):
     assert staff_api.get(f"{UNITS}03317/").json()["name"] == "Nà Nhạn"
 
 
-def test_update_needs_a_permission(api, viewer_api, tree, api_error):
-    api_error(api.patch(f"{UNITS}03317/", {"name": "X"}, format="json"), 401, "not_authenticated")
+def test_update_needs_a_permission(anonymous, api, viewer_api, tree, api_error):
+    api_error(anonymous.patch(f"{UNITS}03317/", {"name": "X"}, format="json"), 401, "not_authenticated")
     api_error(viewer_api.patch(f"{UNITS}03317/", {"name": "X"}, format="json"), 403, "permission_denied")
     assert AdministrativeUnit.objects.get(code="03317").name == "Nà Nhạn"
 
@@ -257,7 +257,7 @@ def test_delete_of_a_referenced_unit_is_a_conflict(staff_api, tree, api_error, c
     assert staff_api.get(f"{UNITS}{code}/").status_code == 200
 
 
-def test_delete_needs_a_permission(api, viewer_api, tree, api_error):
-    api_error(api.delete(f"{UNITS}101/"), 401, "not_authenticated")
+def test_delete_needs_a_permission(anonymous, api, viewer_api, tree, api_error):
+    api_error(anonymous.delete(f"{UNITS}101/"), 401, "not_authenticated")
     api_error(viewer_api.delete(f"{UNITS}101/"), 403, "permission_denied")
     assert AdministrativeUnit.objects.filter(code="101").exists()

@@ -160,8 +160,8 @@ def test_create_in_a_unit_that_does_not_cover_the_village_life(staff_api, tree, 
     assert response.status_code == 201, response.json()
 
 
-def test_create_needs_a_login(api, viewer_api, villages, api_error):
-    api_error(api.post(VILLAGES, {"name": "Nà Lốc", "unit": "03317"}, format="json"), 401, "not_authenticated")
+def test_create_needs_a_login(anonymous, api, viewer_api, villages, api_error):
+    api_error(anonymous.post(VILLAGES, {"name": "Nà Lốc", "unit": "03317"}, format="json"), 401, "not_authenticated")
     api_error(viewer_api.post(VILLAGES, {"name": "Nà Lốc", "unit": "03317"}, format="json"), 403, "permission_denied")
     assert not Village.objects.filter(name="Nà Lốc").exists()
 
@@ -220,9 +220,9 @@ def test_update_errors(staff_api, villages, api_error, body, path):
     assert Village.objects.get(pk=villages["hoa"].pk).name == "Hoa"
 
 
-def test_update_needs_a_permission(api, viewer_api, villages, api_error):
+def test_update_needs_a_permission(anonymous, api, viewer_api, villages, api_error):
     url = f"{VILLAGES}{villages['hoa'].pk}/"
-    api_error(api.patch(url, {"name": "X"}, format="json"), 401, "not_authenticated")
+    api_error(anonymous.patch(url, {"name": "X"}, format="json"), 401, "not_authenticated")
     api_error(viewer_api.patch(url, {"name": "X"}, format="json"), 403, "permission_denied")
 
 
@@ -243,8 +243,8 @@ def test_delete_a_village_with_reports_is_a_conflict(staff_api, villages, api_er
     assert Village.objects.filter(pk=village.pk).exists() and QuarterReport.objects.filter(village=village).count() == 1
 
 
-def test_delete_needs_a_permission(api, viewer_api, villages, api_error):
+def test_delete_needs_a_permission(anonymous, api, viewer_api, villages, api_error):
     url = f"{VILLAGES}{villages['tham_chau'].pk}/"
-    api_error(api.delete(url), 401, "not_authenticated")
+    api_error(anonymous.delete(url), 401, "not_authenticated")
     api_error(viewer_api.delete(url), 403, "permission_denied")
     assert Village.objects.filter(pk=villages["tham_chau"].pk).exists()

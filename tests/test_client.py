@@ -4,7 +4,6 @@ The client is generated once for this module with openapi-python-client (which f
 output with ruff); a warning or a module that fails to import fails the suite, since either
 means the schema is wrong.
 """
-import base64
 import datetime
 import importlib
 import os
@@ -52,12 +51,17 @@ def generated_client(tmp_path_factory):
 
 @pytest.fixture
 def api(generated_client, live_server, transactional_db, django_user_model):
-    """An authenticated client of a live server holding the Điện Biên fixtures."""
+    """A client of a live server holding the Điện Biên fixtures, signed in with a token it asked
+    for, as the README tells a user to."""
     call_command("loaddata", "dien_bien", verbosity=0)
     django_user_model.objects.create_superuser(username="committee", email="committee@example.org", password=PASSWORD)
-    token = base64.b64encode(f"committee:{PASSWORD}".encode()).decode()
+    auth_token_create = importlib.import_module(f"{PACKAGE}.api.auth.auth_token_create")
+    models = importlib.import_module(f"{PACKAGE}.models")
+    with generated_client.Client(base_url=live_server.url, raise_on_unexpected_status=True) as anonymous:
+        token = auth_token_create.sync(client=anonymous, body=models.SignInRequest(
+            username="committee", password=PASSWORD)).token
     client = generated_client.AuthenticatedClient(
-        base_url=live_server.url, token=token, prefix="Basic", raise_on_unexpected_status=True,
+        base_url=live_server.url, token=token, prefix="Token", raise_on_unexpected_status=True,
         headers={"Accept-Language": "en"},
     )
     with client as open_client:
@@ -148,3 +152,14 @@ def test_receives_a_validation_error_as_a_typed_object(api):
     assert (error.status, error.code) == (400, "validation_error")
     assert error.errors[0].path == "reports.0.admissions"
     assert "Admissions (2) cannot exceed the probationary members (1)" in error.errors[0].message
+
+
+def test_a_revoked_token_is_refused(api):
+    auth_token_delete = api_module("api.auth.auth_token_delete")
+    auth_me_retrieve = api_module("api.auth.auth_me_retrieve")
+
+    assert auth_me_retrieve.sync(client=api).username == "committee"
+    assert auth_token_delete.sync_detailed(client=api).status_code == 204
+
+    error = auth_me_retrieve.sync(client=api)
+    assert (error.status, error.code) == (401, "authentication_failed")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import permissions
 from rest_framework.exceptions import PermissionDenied
@@ -29,6 +30,7 @@ from .models import (
     AdministrativeUnit,
     CellCoverage,
     Goal,
+    GrassrootsOrganisation,
     PartyCell,
     QuarterApproval,
     QuarterReport,
@@ -122,8 +124,12 @@ class Scope:
         if model is PartyCell:
             covered = CellCoverage.objects.filter(village_id__in=villages).values("cell_id")
             return queryset.filter(Q(pk__in=covered) | Q(organisation__unit_id__in=units))
-        if model in (ReportedFigure, Goal, QuarterApproval, RoleGrant):
+        if model in (ReportedFigure, Goal, QuarterApproval, RoleGrant, GrassrootsOrganisation):
             return queryset.filter(unit_id__in=units)
+        if model in (UnitPlacement, VillagePlacement):
+            return queryset.filter(_paths_q(self.prefixes(role)))
+        if model is CellCoverage:
+            return queryset.filter(village_id__in=villages)
         if model is Reorganisation:
             return queryset.filter(
                 Q(subject_id__in=units) | Q(predecessors__in=units) | Q(successors__in=units)
@@ -167,6 +173,42 @@ class Scope:
                 % {"village": village, "role": Role(role).label, "where": where}
             )
 
+    def require_change(self, record) -> None:
+        """403 with the reason unless the user may change or delete ``record``, by its kind:
+
+        - a unit: a committee above it (a committee does not rename, close or delete its own unit);
+        - a village: an editor of the unit it sits in today (or, once closed, at any time);
+        - a report: an editor of the village's unit in the report's quarter;
+        - a cell: an editor of every village it serves or served (and of its organisation's unit);
+        - an organisation, a reported figure, a goal: an editor of its unit.
+        """
+        if self.everything:
+            return
+        if isinstance(record, AdministrativeUnit):
+            self.require_unit(record, _day_on_map(record), Role.EDITOR, strictly_below=True)
+        elif isinstance(record, Village):
+            self.require_village(record, _day_on_map(record))
+        elif isinstance(record, QuarterReport):
+            self.require_village(record.village, record.quarter.end)
+        elif isinstance(record, PartyCell):
+            for coverage in record.coverage.select_related("village"):
+                self.require_village(coverage.village, None)
+            if record.organisation_id:
+                self.require_unit(record.organisation.unit, None)
+        elif isinstance(record, CellCoverage):
+            self.require_village(record.village, None)
+        elif isinstance(record, (GrassrootsOrganisation, ReportedFigure, Goal)):
+            self.require_unit(record.unit, None)
+        else:
+            raise PermissionDenied(_("Only a superuser changes this."))
+
+    def may_change(self, record) -> bool:
+        try:
+            self.require_change(record)
+        except PermissionDenied:
+            return False
+        return True
+
     def refusal(self, unit, role: str, day=None, strictly_below: bool = False) -> str:
         where = _(" on %(day)s") % {"day": day} if day else ""
         if strictly_below:
@@ -174,6 +216,12 @@ class Scope:
                 "role": Role(role).label, "unit": unit, "where": where}
         return _("%(unit)s is not in the area of your %(role)s roles%(where)s.") % {
             "unit": unit, "role": Role(role).label, "where": where}
+
+
+def _day_on_map(record) -> datetime.date | None:
+    """Today if ``record`` (a unit or a village) is on today's map, else None (any day it was)."""
+    today = timezone.localdate()
+    return today if record.placements.active_on(today).exists() else None
 
 
 def scope_of(user) -> Scope:

@@ -11,19 +11,25 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import FORMFIELD_FOR_DBFIELD_DEFAULTS, IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminTextInputWidget, FilteredSelectMultiple
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_lazy as _
+from rest_framework.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import progress, reorganisations, services
+from .access import scope_of
 from .models import (
     KIND_WORDS,
     KINDS_BY_LEVEL,
@@ -37,6 +43,8 @@ from .models import (
     QuarterReport,
     Reorganisation,
     ReportedFigure,
+    Role,
+    RoleGrant,
     UnitKind,
     UnitPlacement,
     Village,
@@ -112,10 +120,16 @@ class ServiceForm(ServiceErrorsMixin, forms.ModelForm):
         pk, adding = self.instance.pk, self.instance._state.adding
         try:
             with transaction.atomic():
-                self.submit()
+                saved = self.submit()
+                scope = getattr(self, "scope", None)
+                if scope is not None and saved is not None:
+                    # What the service wrote must lie in the user's editor area (on its day).
+                    scope.require_change(saved)
                 transaction.set_rollback(True)
         except ValidationError as error:
             self._add_service_error(error)
+        except PermissionDenied as error:
+            self.add_error(None, str(error.detail))
         finally:
             # Note: a service given this form's instance saves it; the rollback undoes the row
             # but not the primary key the save gave the instance.
@@ -613,7 +627,71 @@ class QuarterFilter(admin.SimpleListFilter):
 # Admin classes
 
 
-class ServiceAdmin(admin.ModelAdmin):
+def _narrow_choices(form, scope) -> None:
+    """Every list of records a form offers holds only those of the user's editor area."""
+    for field in form.fields.values():
+        queryset = getattr(field, "queryset", None)
+        if queryset is not None and queryset.model in AREA_MODELS:
+            field.queryset = scope.visible(queryset, Role.EDITOR)
+
+
+AREA_MODELS = {AdministrativeUnit, Village, PartyCell, GrassrootsOrganisation}
+
+
+class AreaAdmin(admin.ModelAdmin):
+    """Roles decide, not Django's per-model permissions: a staff user sees the records of the
+    areas of their roles (tracking.access) and changes those of their editor areas; anything
+    else is not found (404), as in the API. Superusers see everything."""
+
+    def get_queryset(self, request):
+        return scope_of(request.user).visible(super().get_queryset(request))
+
+    def _staff(self, request, role: str) -> bool:
+        user = request.user
+        return bool(user.is_active and user.is_staff and scope_of(user).has_role(role))
+
+    def has_module_permission(self, request):
+        return self._staff(request, Role.VIEWER)
+
+    def has_view_permission(self, request, obj=None):
+        return self._staff(request, Role.VIEWER)
+
+    def has_add_permission(self, request):
+        return self._staff(request, Role.EDITOR)
+
+    def has_change_permission(self, request, obj=None):
+        return self._staff(request, Role.EDITOR) and (obj is None or scope_of(request.user).may_change(obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+    def _in_area_or_404(self, request, object_id) -> None:
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._in_area_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._in_area_or_404(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        scope = scope_of(request.user)
+
+        class AreaForm(form_class):
+            def __init__(self, *args, **form_kwargs):
+                super().__init__(*args, **form_kwargs)
+                self.scope = scope
+                _narrow_choices(self, scope)
+
+        AreaForm.__name__ = form_class.__name__
+        return AreaForm
+
+
+class ServiceAdmin(AreaAdmin):
     """Saves through the form's service. Deleting is offered only where a service deletes."""
 
     add_form = None  # the form of the add page, when it differs from ``form``
@@ -644,7 +722,7 @@ class ServiceAdmin(admin.ModelAdmin):
             self.save_formset(request, form, formset, change=change)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AreaAdmin):
     """Rows only services write: viewable, never edited by hand."""
 
     def has_add_permission(self, request):
@@ -659,6 +737,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
+
+    def has_view_permission(self, request, obj=None):
+        return scope_of(request.user).has_role(Role.VIEWER)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -722,6 +803,28 @@ class QuarterReportInline(admin.TabularInline):
     autocomplete_fields = ("cell",)
     extra = 1
 
+    # The village's page decides: its editors report for it (each report is checked for its quarter).
+    def has_view_permission(self, request, obj=None):
+        return scope_of(request.user).has_role(Role.VIEWER)
+
+    def has_add_permission(self, request, obj=None):
+        return obj is not None and scope_of(request.user).may_change(obj)
+
+    has_change_permission = has_delete_permission = has_add_permission
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        scope = scope_of(request.user)
+
+        class AreaForm(formset.form):
+            def __init__(self, *args, **form_kwargs):
+                super().__init__(*args, **form_kwargs)
+                self.scope = scope
+                _narrow_choices(self, scope)
+
+        formset.form = AreaForm
+        return formset
+
 
 @admin.register(AdministrativeUnit)
 class AdministrativeUnitAdmin(ServiceAdmin, SimpleHistoryAdmin):
@@ -764,12 +867,17 @@ class AdministrativeUnitAdmin(ServiceAdmin, SimpleHistoryAdmin):
     def _map_change(self, request, queryset, form_class: type[EventForm], action: str):
         """The action's form; once applied and recorded, back to the list (by returning None)."""
         units = list(queryset)
-        refused = form_class.selection_refused(units)
+        scope = scope_of(request.user)
+        # A change of the map is made by a committee above every unit it changes.
+        refused = form_class.selection_refused(units) or next(
+            (scope.refusal(unit, Role.EDITOR, strictly_below=True) for unit in units
+             if not scope.may_change_unit_area(unit, None, Role.EDITOR, strictly_below=True)), None)
         if refused:
             self.message_user(request, refused, messages.WARNING)
             return None
         if "apply" in request.POST:
             form = form_class(request.POST, units=units)
+            _narrow_choices(form, scope)
             events = form.record() if form.is_valid() else None
             if events is not None:
                 for event in events:
@@ -782,6 +890,7 @@ class AdministrativeUnitAdmin(ServiceAdmin, SimpleHistoryAdmin):
                 return None
         else:
             form = form_class(units=units)
+            _narrow_choices(form, scope)
         context = {
             **self.admin_site.each_context(request),
             "title": form.title,
@@ -1012,3 +1121,45 @@ class GoalAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
     @admin.display(description=_("explanation"))
     def explanation(self, goal):
         return self._progress(goal)["explanation"]
+
+
+# ---------------------------------------------------------------------------------------
+# Roles
+
+
+@admin.register(RoleGrant)
+class RoleGrantAdmin(SimpleHistoryAdmin):
+    """Who holds which role where. Only superusers grant roles; every grant is in the audit trail."""
+
+    list_display = ("user", "role", "unit", "granted_at", "note")
+    list_select_related = ("user", "unit")
+    list_filter = ("role",)
+    search_fields = ("user__username", "unit__name", "unit__code")
+    autocomplete_fields = ("user", "unit")
+    readonly_fields = ("granted_at",)
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    has_view_permission = has_add_permission = has_change_permission = has_delete_permission = (
+        lambda self, request, obj=None: self.has_module_permission(request)
+    )
+
+
+class RoleGrantInline(admin.TabularInline):
+    model = RoleGrant
+    fields = ("role", "unit", "note")
+    autocomplete_fields = ("unit",)
+    extra = 1
+
+
+User = get_user_model()
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserWithRolesAdmin(UserAdmin):
+    """Django's user page, with the user's roles below it."""
+
+    inlines = (RoleGrantInline,)

@@ -20,17 +20,19 @@ _ERROR_EXAMPLES = {
     413: ("request_too_large", "The body has 2000000 bytes; at most 1000000 are accepted.", []),
     409: ("conflict", "Still referenced by quarterly village report “Hoa 2019Q4”: close it with an end date instead of deleting it.", []),
     415: ("unsupported_media_type", 'Unsupported media type "text/plain" in request.', []),
+    429: ("throttled", "Request was throttled. Expected available in 42 seconds.", []),
 }
 _ERROR_TEXT = {
     400: "Invalid input: each field in error is listed with its path.",
-    401: "Not authenticated: a write without credentials, or wrong credentials on any request.",
-    403: "Not allowed.",
-    404: "Not found (also a page number past the last page).",
+    401: "Not signed in: no token (or session), or a wrong one.",
+    403: "Your roles do not allow this change here (the reason says which area).",
+    404: "Not found, or outside the area of your roles (also a page number past the last page).",
     405: "Method not allowed.",
     409: "Conflict with the current state.",
     412: "The record changed since the version named in If-Match.",
     413: "The body is larger than the server accepts.",
     415: "The body is not JSON.",
+    429: "Too many attempts from this address: wait the seconds `Retry-After` gives.",
 }
 
 
@@ -74,7 +76,7 @@ class AutoSchema(SpectacularAutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         method = self.method.upper()
-        # Note: Basic authentication answers 401 to wrong credentials on any request, reads included.
+        # Note: every operation but getting a token needs a signed-in user (401).
         codes = [400, 401, 405]
         if method not in ("GET", "HEAD", "OPTIONS"):
             codes += [403, 409]
@@ -82,6 +84,8 @@ class AutoSchema(SpectacularAutoSchema):
             codes += [413, 415]
         if "{" in self.path or (method == "GET" and self._is_list_view() and self._get_paginator()):
             codes.append(404)
+        if method == "POST" and getattr(self.view, "throttle_scope", None):
+            codes.append(429)
         for code in sorted(set(codes)):
             if str(code) not in responses:
                 responses[str(code)] = self._get_response_for_code(_error(code), str(code), direction=direction)

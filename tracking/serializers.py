@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from . import progress
+from .access import scope_of
 from .models import (
     AuditPath,
     AdministrativeUnit,
@@ -21,6 +22,7 @@ from .models import (
     ReorganisationKind,
     ReportedFigure,
     ReportedMetric,
+    Role,
     UnitKind,
     VillageStatus,
 )
@@ -93,7 +95,9 @@ class UnitCodeField(serializers.SlugRelatedField):
         if not isinstance(data, str) or not data.isdigit():
             self.fail("invalid")
         unit = unit_for_code(data)
-        if unit is None:
+        request = self.context.get("request")
+        # Note: a unit outside the user's area is answered like a code that does not exist.
+        if unit is None or (request is not None and not scope_of(request.user).sees(unit)):
             self.fail("does_not_exist", slug_name="code", value=data)
         return unit
 
@@ -521,3 +525,28 @@ class HistoryEntrySerializer(serializers.Serializer):
     path = serializers.ChoiceField(choices=AuditPath.choices, help_text="Through which path the change came.")
     action = serializers.ChoiceField(choices=AUDIT_ACTIONS)
     changes = serializers.DictField(child=FieldChangeSerializer(), help_text="Each field changed, before and after.")
+
+
+# ---------------------------------------------------------------------------------------
+# Sign-in
+
+
+class SignInSerializer(serializers.Serializer):
+    username = non_empty(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send it as `Authorization: Token <token>`.")
+    created = serializers.DateTimeField()
+
+
+class RoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+    unit = UnitRefSerializer()
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    superuser = serializers.BooleanField(help_text="Sees and changes everything.")
+    roles = RoleSerializer(many=True, help_text="Each role covers the unit and everything under it.")

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from . import views
@@ -11,4 +12,8 @@ router.register("reported-figures", views.ReportedFigureViewSet, basename="repor
 router.register("goals", views.GoalViewSet, basename="goal")
 router.register("reorganisations", views.ReorganisationViewSet, basename="reorganisation")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="auth-token"),
+    path("auth/me/", views.MeView.as_view(), name="auth-me"),
+    *router.urls,
+]

@@ -1,6 +1,7 @@
 """API views: thin. Reads call querysets and ``progress``; writes call ``services``."""
 from __future__ import annotations
 
+from django.contrib.auth import authenticate
 from django.db.models import Prefetch
 from django.views.decorators.csrf import csrf_exempt
 from django.utils import timezone
@@ -9,11 +10,15 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed, NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
 from rest_framework.settings import api_settings
 
 from . import audit, progress, reorganisations, schema, services
+from .access import scope_of
 from .api import Conflict, PreconditionFailed
 from .filters import (
     GoalFilter,
@@ -33,6 +38,8 @@ from .models import (
     QuarterReport,
     Reorganisation,
     ReportedFigure,
+    Role,
+    RoleGrant,
     UnitPlacement,
     Village,
     VillagePlacement,
@@ -42,10 +49,13 @@ from .serializers import (
     HistoryEntrySerializer,
     AbolishLevelSerializer,
     EstablishSerializer,
+    MeSerializer,
     MergeSerializer,
     RenameSerializer,
     ReorganisationSerializer,
     SplitSerializer,
+    SignInSerializer,
+    TokenSerializer,
     TransferSerializer,
     BlankVillageSerializer,
     GoalProgressSerializer,
@@ -188,6 +198,18 @@ class ServiceViewSet(HistoryMixin, viewsets.GenericViewSet):
 
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
+    @property
+    def scope(self):
+        return scope_of(self.request.user)
+
+    def get_queryset(self):
+        """Only the records of the user's area: anything else answers 404, like a wrong id."""
+        return self.scope.visible(super().get_queryset())
+
+    def check_change(self, record) -> None:
+        """403 with the reason unless the user may change or delete ``record`` (tracking.access)."""
+        self.scope.require_change(record)
+
     def find_object(self):
         """The record the URL names (a viewset that looks records up otherwise overrides this)."""
         return super().get_object()
@@ -195,6 +217,7 @@ class ServiceViewSet(HistoryMixin, viewsets.GenericViewSet):
     def get_object(self):
         record = self._record = self.find_object()
         if self.request.method in ("PATCH", "DELETE"):
+            self.check_change(record)
             expected = self.request.headers.get("If-Match")
             if expected and expected.strip() != "*" and etag(record) not in [tag.strip() for tag in expected.split(",")]:
                 raise PreconditionFailed(
@@ -252,17 +275,23 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
 
     def find_object(self):
         unit = unit_for_code(self.kwargs["code"])
-        if unit is None:
+        if unit is None or not self.scope.sees(unit):
             raise NotFound(f"No unit has the code {self.kwargs['code']}.")
         self.check_object_permissions(self.request, unit)
         return unit
 
     def create(self, request):
-        unit = services.unit_create(**_validated(UnitCreateSerializer, request.data))
+        data = _validated(UnitCreateSerializer, request.data, context={"request": request})
+        if data["parent"] is None:
+            if not self.scope.everything:
+                raise PermissionDenied("Only a superuser adds a province.")
+        else:
+            self.scope.require_unit(data["parent"], data.get("valid_from") or timezone.localdate())
+        unit = services.unit_create(**data)
         return Response(UnitSerializer(self.get_queryset().get(pk=unit.pk)).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, code=None):
-        unit = services.unit_update(unit=self.get_object(), **_validated(UnitUpdateSerializer, request.data))
+        unit = services.unit_update(unit=self.get_object(), **_validated(UnitUpdateSerializer, request.data, context={"request": request}))
         return Response(UnitSerializer(self.get_queryset().get(pk=unit.pk)).data)
 
     @extend_schema(summary="List a unit's direct children", operation_id="units_children_list", parameters=[
@@ -365,15 +394,11 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
         if quarter.kind != "quarter":
             raise ValidationError({"period": [f"“{period}” is not a quarter: write it as 2019Q2."]}, code="invalid_period")
         dry_run = _validated(_DryRunSerializer, request.query_params, strict=False)["dry_run"]
-        entries = _validated(SubmissionSerializer, request.data)["reports"]
+        entries = _validated(SubmissionSerializer, request.data, context={"request": request})["reports"]
+        self.scope.require_unit(unit, quarter.end)
         outcome = services.quarter_submission_submit(unit=unit, quarter=quarter, entries=[dict(e) for e in entries], dry_run=dry_run)
         return Response({"unit": progress.unit_ref(unit), "quarter": str(quarter), "dry_run": dry_run, **outcome})
 
-    def get_permissions(self):
-        if self.action == "submit_reports":
-            # Submitting reports needs the right to add and change reports, not units.
-            return [_ReportPermission()]
-        return super().get_permissions()
 
 
 def _unit_of(village, day):
@@ -388,16 +413,6 @@ class _DaySerializer(drf_serializers.Serializer):
 
 class _DryRunSerializer(drf_serializers.Serializer):
     dry_run = drf_serializers.BooleanField(required=False, default=False)
-
-
-class _ReportPermission(permissions.DjangoModelPermissions):
-    perms_map = {**permissions.DjangoModelPermissions.perms_map,
-                 "PUT": ["%(app_label)s.add_%(model_name)s", "%(app_label)s.change_%(model_name)s"]}
-
-    def has_permission(self, request, view):
-        if not request.user or not request.user.is_authenticated:
-            return False
-        return request.user.has_perms(self.get_required_permissions(request.method, QuarterReport))
 
 
 # ---------------------------------------------------------------------------------------
@@ -426,11 +441,13 @@ class VillageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceVi
     queryset = Village.objects.prefetch_related(Prefetch("placements", queryset=VillagePlacement.objects.select_related("unit")))
 
     def create(self, request):
-        village = services.village_create(**_validated(VillageCreateSerializer, request.data))
+        data = _validated(VillageCreateSerializer, request.data, context={"request": request})
+        self.scope.require_unit(data["unit"], data.get("valid_from") or timezone.localdate())
+        village = services.village_create(**data)
         return Response(VillageSerializer(self.get_queryset().get(pk=village.pk)).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
-        village = services.village_update(village=self.get_object(), **_validated(VillageUpdateSerializer, request.data))
+        village = services.village_update(village=self.get_object(), **_validated(VillageUpdateSerializer, request.data, context={"request": request}))
         return Response(VillageSerializer(self.get_queryset().get(pk=village.pk)).data)
 
 
@@ -461,16 +478,20 @@ class PartyCellViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Service
     queryset = PartyCell.objects.prefetch_related(Prefetch("coverage", queryset=CellCoverage.objects.all()))
 
     def create(self, request):
-        data = _validated(PartyCellCreateSerializer, request.data)
+        data = _validated(PartyCellCreateSerializer, request.data, context={"request": request})
         organisation = None
         if data["organisation"] is not None:
-            organisation = GrassrootsOrganisation.objects.filter(pk=data["organisation"]).first()
-            if organisation is None:
+            organisation = GrassrootsOrganisation.objects.filter(pk=data["organisation"]).select_related("unit").first()
+            if organisation is None or not self.scope.sees(organisation.unit):
                 raise ValidationError({"organisation": [f"No organisation has the id {data['organisation']}."]}, code="does_not_exist")
-        villages = Village.objects.in_bulk(data["villages"])
+        villages = self.scope.visible(Village.objects.all()).in_bulk(data["villages"])
         missing = [pk for pk in data["villages"] if pk not in villages]
         if missing:
             raise ValidationError({"villages": [f"No village has the id {pk}." for pk in missing]}, code="does_not_exist")
+        if organisation is not None:
+            self.scope.require_unit(organisation.unit, data["founded_on"])
+        for village in villages.values():
+            self.scope.require_village(village, data["founded_on"] or timezone.localdate())
         cell = services.cell_create(
             name=data["name"], organisation=organisation, founded_on=data["founded_on"],
             villages=[villages[pk] for pk in data["villages"]],
@@ -479,7 +500,7 @@ class PartyCellViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Service
         return Response(PartyCellSerializer(self.get_queryset().get(pk=cell.pk)).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
-        cell = services.cell_update(cell=self.get_object(), **_validated(PartyCellUpdateSerializer, request.data))
+        cell = services.cell_update(cell=self.get_object(), **_validated(PartyCellUpdateSerializer, request.data, context={"request": request}))
         return Response(PartyCellSerializer(self.get_queryset().get(pk=cell.pk)).data)
 
 
@@ -487,10 +508,10 @@ class PartyCellViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Service
 # Reports
 
 
-def _report_values(data: dict) -> dict:
+def _report_values(data: dict, cells) -> dict:
     values = {name: value for name, value in data.items() if name not in ("village", "quarter")}
     if values.get("cell"):
-        cell = PartyCell.objects.filter(pk=values["cell"]).first()
+        cell = cells.filter(pk=values["cell"]).first()
         if cell is None:
             raise ValidationError({"cell": [f"No party cell has the id {values['cell']}."]}, code="does_not_exist")
         values["cell"] = cell
@@ -525,23 +546,24 @@ class QuarterReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ser
     queryset = QuarterReport.objects.all()
 
     def create(self, request):
-        data = _validated(QuarterReportCreateSerializer, request.data)
-        village = Village.objects.filter(pk=data["village"]).first()
+        data = _validated(QuarterReportCreateSerializer, request.data, context={"request": request})
+        village = self.scope.visible(Village.objects.all()).filter(pk=data["village"]).first()
         if village is None:
             raise ValidationError({"village": [f"No village has the id {data['village']}."]}, code="does_not_exist")
+        self.scope.require_village(village, data["quarter"].end)
         existing = QuarterReport.objects.filter(village=village, quarter=data["quarter"]).first()
         if existing:
             raise Conflict(f"{village} already has a report for {data['quarter']} (id {existing.pk}): change that one.")
-        result = services.quarter_report_submit(village=village, quarter=data["quarter"], **_report_values(data))
+        result = services.quarter_report_submit(village=village, quarter=data["quarter"], **_report_values(data, self.scope.visible(PartyCell.objects.all())))
         return Response(QuarterReportSerializer(result.report).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
         report = self.get_object()
         given = set(request.data) if isinstance(request.data, dict) else set()
-        data = _validated(ReportValuesSerializer, request.data, partial=True)
+        data = _validated(ReportValuesSerializer, request.data, context={"request": request}, partial=True)
         current = {name: getattr(report, name if name != "cell" else "cell_id") for name in services.REPORT_FIELDS}
         merged = {**current, **{name: data[name] for name in given if name in data}}
-        result = services.quarter_report_submit(village=report.village, quarter=report.quarter, **_report_values(merged))
+        result = services.quarter_report_submit(village=report.village, quarter=report.quarter, **_report_values(merged, self.scope.visible(PartyCell.objects.all())))
         return Response(QuarterReportSerializer(result.report).data)
 
 
@@ -573,6 +595,8 @@ class ReportedFigureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Se
     queryset = ReportedFigure.objects.select_related("unit").prefetch_related("combined_with")
 
     def _save(self, figure, data):
+        if "unit" in data:
+            self.scope.require_unit(data["unit"], None)
         for name in ("unit", "period", "since", "metric", "value", "source_url", "source_location", "note"):
             if name in data:
                 setattr(figure, name, data[name])
@@ -581,17 +605,17 @@ class ReportedFigureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Se
             combined = []
             for code in data["combined_with"]:
                 unit = unit_for_code(code)
-                if unit is None:
+                if unit is None or not self.scope.sees(unit):
                     raise ValidationError({"combined_with": [f"No unit has the code {code}."]}, code="does_not_exist")
                 combined.append(unit)
         figure = services.reported_figure_save(figure=figure, combined_with=combined)
         return ReportedFigureSerializer(self.get_queryset().get(pk=figure.pk)).data
 
     def create(self, request):
-        return Response(self._save(ReportedFigure(), _validated(ReportedFigureWriteSerializer, request.data)), status=status.HTTP_201_CREATED)
+        return Response(self._save(ReportedFigure(), _validated(ReportedFigureWriteSerializer, request.data, context={"request": request})), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
-        return Response(self._save(self.get_object(), _validated(ReportedFigureWriteSerializer, request.data, partial=True)))
+        return Response(self._save(self.get_object(), _validated(ReportedFigureWriteSerializer, request.data, context={"request": request}, partial=True)))
 
 
 # ---------------------------------------------------------------------------------------
@@ -646,16 +670,18 @@ class GoalViewSet(mixins.RetrieveModelMixin, ServiceViewSet):
         return Response(progress.goal_progress(self.get_object(), as_of=as_of.last_quarter if as_of else None))
 
     def _save(self, goal, data):
+        if "unit" in data:
+            self.scope.require_unit(data["unit"], None)
         for name, value in data.items():
             setattr(goal, name, value)
         goal = services.goal_save(goal=goal)
         return progress.goal_progress(self.get_queryset().get(pk=goal.pk))
 
     def create(self, request):
-        return Response(self._save(Goal(), _validated(GoalWriteSerializer, request.data)), status=status.HTTP_201_CREATED)
+        return Response(self._save(Goal(), _validated(GoalWriteSerializer, request.data, context={"request": request})), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
-        return Response(self._save(self.get_object(), _validated(GoalWriteSerializer, request.data, partial=True)))
+        return Response(self._save(self.get_object(), _validated(GoalWriteSerializer, request.data, context={"request": request}, partial=True)))
 
 
 @csrf_exempt
@@ -672,10 +698,11 @@ def api_not_found(request, *args, **kwargs):
 # Reorganisations
 
 
-def _units(codes: list[str], field: str) -> list[AdministrativeUnit]:
+def _units(codes: list[str], field: str, scope) -> list[AdministrativeUnit]:
     units, missing = [], []
     for code in codes:
         unit = unit_for_code(code)
+        unit = unit if unit is not None and scope.sees(unit) else None
         (units if unit else missing).append(unit or code)
     if missing:
         raise ValidationError({field: [f"No unit has the code {code}." for code in missing]}, code="does_not_exist")
@@ -709,10 +736,20 @@ class ReorganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     ordering = ["effective_on", "id"]
     queryset = Reorganisation.objects.select_related("subject").prefetch_related("predecessors", "successors")
 
-    def get_permissions(self):
-        if self.action in ("list", "retrieve"):
-            return super().get_permissions()
-        return [_UnitChangePermission()]
+    @property
+    def scope(self):
+        return scope_of(self.request.user)
+
+    def get_queryset(self):
+        return self.scope.visible(super().get_queryset())
+
+    def _may_reshape(self, on, *units, parent=None) -> None:
+        """A change of the map is made by a committee above every unit it changes (and, for a
+        unit placed under ``parent``, one whose area holds that parent)."""
+        for unit in units:
+            self.scope.require_unit(unit, on, Role.EDITOR, strictly_below=True)
+        if parent is not None:
+            self.scope.require_unit(parent, on)
 
     def _created(self, event):
         return Response(ReorganisationSerializer(self.get_queryset().get(pk=event.pk)).data, status=status.HTTP_201_CREATED)
@@ -721,7 +758,10 @@ class ReorganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
                    {"on": "2012-08-25", "code": "103", "name": "Nậm Pồ", "kind": "huyen", "level": 2, "parent": "11"})
     @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
     def establish(self, request):
-        data = _validated(EstablishSerializer, request.data)
+        data = _validated(EstablishSerializer, request.data, context={"request": request})
+        if data["parent"] is None and not self.scope.everything:
+            raise PermissionDenied("Only a superuser establishes a province.")
+        self._may_reshape(data["on"], parent=data["parent"])
         unit = reorganisations.unit_establish(on=data["on"], code=data["code"], name=data["name"], kind=data["kind"],
                                               level=data["level"], parent=data["parent"], **_sources(data))
         return self._created(unit.reorganisations_as_subject.latest("id"))
@@ -730,28 +770,35 @@ class ReorganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
                    {"on": "2020-01-01", "unit": "03317", "name": "Nà Nhạn"})
     @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
     def rename(self, request):
-        data = _validated(RenameSerializer, request.data)
+        data = _validated(RenameSerializer, request.data, context={"request": request})
+        self._may_reshape(data["on"], data["unit"])
         return self._created(reorganisations.unit_rename(unit=data["unit"], name=data["name"], on=data["on"], **_sources(data)))
 
     @_event_schema("Move a unit to another parent", "reorganisations_transfer", TransferSerializer,
                    {"on": "2020-01-01", "unit": "03317", "parent": "094"})
     @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
     def transfer(self, request):
-        data = _validated(TransferSerializer, request.data)
+        data = _validated(TransferSerializer, request.data, context={"request": request})
+        self._may_reshape(data["on"], data["unit"], parent=data["parent"])
         return self._created(reorganisations.unit_transfer(unit=data["unit"], parent=data["parent"], on=data["on"], **_sources(data)))
 
     @_event_schema("Split a unit", "reorganisations_split", SplitSerializer,
                    {"on": "2012-08-25", "unit": "096", "parts": [{"code": "103", "name": "Nậm Pồ", "kind": "huyen", "units": ["03181"]}]})
     @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
     def split(self, request):
-        data = _validated(SplitSerializer, request.data)
+        data = _validated(SplitSerializer, request.data, context={"request": request})
+        self._may_reshape(data["on"], data["unit"])
         parts = []
         for index, part in enumerate(data["parts"]):
-            villages = Village.objects.in_bulk(part["villages"])
+            villages = self.scope.visible(Village.objects.all()).in_bulk(part["villages"])
             missing = [pk for pk in part["villages"] if pk not in villages]
             if missing:
                 raise ValidationError({f"parts.{index}.villages": [f"No village has the id {pk}." for pk in missing]}, code="does_not_exist")
-            parts.append({**part, "units": _units(part["units"], f"parts.{index}.units"),
+            units = _units(part["units"], f"parts.{index}.units", self.scope)
+            self._may_reshape(data["on"], *units)
+            for village in villages.values():
+                self.scope.require_village(village, data["on"])
+            parts.append({**part, "units": units,
                           "villages": [villages[pk] for pk in part["villages"]]})
         event = reorganisations.unit_split(unit=data["unit"], on=data["on"], parts=parts,
                                            close_original=data["close_original"], **_sources(data))
@@ -761,9 +808,11 @@ class ReorganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
                    {"on": "2025-07-01", "units": ["03316", "03317"], "new": {"code": "03316", "name": "Nà Tấu", "kind": "xa"}})
     @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
     def merge(self, request):
-        data = _validated(MergeSerializer, request.data)
+        data = _validated(MergeSerializer, request.data, context={"request": request})
         new = dict(data["new"]) if data["new"] else None
-        event = reorganisations.units_merge(units=_units(data["units"], "units"), on=data["on"], into=data["into"], new=new,
+        units = _units(data["units"], "units", self.scope)
+        self._may_reshape(data["on"], *units, *([data["into"]] if data["into"] else []))
+        event = reorganisations.units_merge(units=units, on=data["on"], into=data["into"], new=new,
                                             **_sources(data))
         return self._created(event)
 
@@ -771,13 +820,70 @@ class ReorganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
                    {"on": "2025-07-01", "province": "11", "level": 2})
     @action(detail=False, methods=["post"], url_path="abolish-level", filterset_class=None, pagination_class=None)
     def abolish_level(self, request):
-        data = _validated(AbolishLevelSerializer, request.data)
+        data = _validated(AbolishLevelSerializer, request.data, context={"request": request})
+        self._may_reshape(data["on"], parent=data["province"])
         return self._created(reorganisations.level_abolish(province=data["province"], level=data["level"], on=data["on"], **_sources(data)))
 
 
-class _UnitChangePermission(permissions.BasePermission):
-    """A change of the map needs the rights to add and change units."""
+# ---------------------------------------------------------------------------------------
+# Sign-in
 
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated
-                    and request.user.has_perms(["tracking.add_administrativeunit", "tracking.change_administrativeunit"]))
+
+@extend_schema(tags=["auth"])
+class TokenView(APIView):
+    """An API token for a username and password; DELETE revokes the token in use."""
+
+    throttle_scope = "login"
+
+    def get_authenticators(self):
+        # Getting a token needs no authentication (a stale token in the header must not block it).
+        return [] if self._signing_in() else super().get_authenticators()
+
+    def _signing_in(self) -> bool:
+        return getattr(self.request, "method", None) == "POST"
+
+    def get_permissions(self):
+        return [permissions.AllowAny()] if self._signing_in() else [permissions.IsAuthenticated()]
+
+    def get_throttles(self):
+        return [ScopedRateThrottle()] if self._signing_in() else []
+
+    @extend_schema(
+        summary="Get an API token", operation_id="auth_token_create", auth=[], request=SignInSerializer,
+        responses={200: TokenSerializer},
+        description="The user's token (the same one until it is revoked). At most 10 attempts a minute "
+        "from one address (429 with `Retry-After`).",
+        examples=[OpenApiExample("Sign in", request_only=True, value={"username": "namp0", "password": "…"}),
+                  OpenApiExample("Token", response_only=True, value={
+                      "token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b", "created": "2026-11-26T08:00:00Z"})],
+    )
+    def post(self, request):
+        data = _validated(SignInSerializer, request.data)
+        user = authenticate(request._request, username=data["username"], password=data["password"])
+        if user is None or not user.is_active:
+            raise AuthenticationFailed("Wrong username or password.", code="invalid_credentials")
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key, "created": token.created})
+
+    @extend_schema(summary="Revoke the token in use", operation_id="auth_token_delete", request=None,
+                   responses={204: None},
+                   description="Deletes the caller's token: every client holding it is signed out. "
+                   "Get a new one with POST.")
+    def delete(self, request):
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["auth"])
+class MeView(APIView):
+    @extend_schema(summary="Who am I, and which areas are mine", operation_id="auth_me_retrieve",
+                   responses=MeSerializer, examples=[OpenApiExample("An editor", response_only=True, value={
+                       "username": "namp0", "superuser": False,
+                       "roles": [{"role": "editor", "unit": {"code": "103", "name": "Nậm Pồ", "level": "district"}}]})])
+    def get(self, request):
+        grants = RoleGrant.objects.filter(user=request.user).select_related("unit").order_by("unit__level", "unit__code", "role")
+        return Response({
+            "username": request.user.get_username(),
+            "superuser": request.user.is_superuser,
+            "roles": [{"role": grant.role, "unit": progress.unit_ref(grant.unit)} for grant in grants],
+        })

@@ -161,8 +161,11 @@ SPECTACULAR_SETTINGS = {
         "BoundariesEnum": "tracking.serializers.BOUNDARY_CHOICES",
         "AuditPathEnum": "tracking.models.AuditPath",
         "AuditActionEnum": "tracking.serializers.AUDIT_ACTIONS",
+        "RoleEnum": "tracking.models.Role",
     },
     "TAGS": [
+        {"name": "auth", "description": "API tokens, and the roles of the signed-in user. Every other operation "
+         "needs a signed-in user (401 otherwise) and reaches only the areas of their roles (404 elsewhere)."},
         {"name": "units", "description": "Provinces, districts and communes, addressed by official code."},
         {"name": "villages", "description": "Villages and where they sit on the map."},
         {"name": "cells", "description": "Party cells and the villages they serve."},
