@@ -30,9 +30,10 @@ fixtures: install
 	rm -f build/fixtures.sqlite3 && mkdir -p build
 	DATABASE_URL=sqlite:///build/fixtures.sqlite3 $(BIN)/python manage.py migrate --noinput --verbosity 0
 	DATABASE_URL=sqlite:///build/fixtures.sqlite3 $(BIN)/python manage.py loaddata dien_bien_article --verbosity 0
-	DATABASE_URL=sqlite:///build/fixtures.sqlite3 $(BIN)/python manage.py import_units --province 11
+	DATABASE_URL=sqlite:///build/fixtures.sqlite3 $(BIN)/python manage.py createsuperuser --noinput --username importer --email importer@example.org
+	DATABASE_URL=sqlite:///build/fixtures.sqlite3 $(BIN)/python manage.py import_units --province 11 --user importer
 	DATABASE_URL=sqlite:///build/fixtures.sqlite3 $(BIN)/python manage.py dumpdata tracking --indent 1 --output fixtures/dien_bien.json \
-		$(foreach m,AdministrativeUnit Village GrassrootsOrganisation PartyCell QuarterReport ReportedFigure Goal,--exclude tracking.Historical$(m))
+		$(foreach m,AdministrativeUnit Village GrassrootsOrganisation PartyCell QuarterReport ReportedFigure Goal RoleGrant QuarterApproval,--exclude tracking.Historical$(m))
 
 superuser: install
 	$(BIN)/python manage.py createsuperuser

@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
+from tracking.access import throttled_admin_login
 from tracking.views import api_not_found
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 urlpatterns = [
+    path("admin/login/", throttled_admin_login),
     path("admin/", admin.site.urls),
     path("api/v1/", include("tracking.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

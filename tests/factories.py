@@ -44,3 +44,12 @@ def report(village, quarter, *, full=0, probationary=0, **values):
 
 
 D = datetime.date
+
+
+def clerk(username: str = "clerk") -> str:
+    """The username of a superuser that management commands act for (``--user``)."""
+    from django.contrib.auth import get_user_model
+
+    if not get_user_model().objects.filter(username=username).exists():
+        get_user_model().objects.create_superuser(username=username, email=f"{username}@example.org", password="pw")
+    return username

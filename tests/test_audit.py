@@ -28,10 +28,10 @@ def test_an_api_change_is_recorded_with_its_user_path_and_values(village, staff_
 
 
 def test_a_command_change_is_recorded_as_such(article_only):
-    call_command("reorganise", "rename", "--unit", "03317", "--name", "Nà Nhạn mới", "--on", "2020-01-01", stdout=io.StringIO())
+    call_command("reorganise", "rename", "--user", factories.clerk(), "--unit", "03317", "--name", "Nà Nhạn mới", "--on", "2020-01-01", stdout=io.StringIO())
     unit = AdministrativeUnit.objects.get(code="03317")
     record = unit.history.latest()
-    assert (record.history_path, record.history_user, record.name) == ("command", None, "Nà Nhạn mới")
+    assert (record.history_path, record.history_user.username, record.name) == ("command", "clerk", "Nà Nhạn mới")
 
 
 def test_an_admin_change_is_recorded_and_readable_in_the_admin(village, admin_client):

@@ -3,6 +3,8 @@ import datetime
 import io
 
 import pytest
+
+from tests import factories
 from django.core.management import call_command
 
 from tracking import progress
@@ -86,7 +88,7 @@ def test_villages_without_a_known_commune_go_up_to_the_province():
 def test_importing_again_changes_nothing():
     before = (AdministrativeUnit.objects.count(), Reorganisation.objects.count())
     out = io.StringIO()
-    call_command("import_units", "--province", "11", stdout=out, stderr=io.StringIO())
+    call_command("import_units", "--user", factories.clerk(), "--province", "11", stdout=out, stderr=io.StringIO())
     assert "Units created: 0" in out.getvalue() and "events recorded: 0" in out.getvalue()
     assert (AdministrativeUnit.objects.count(), Reorganisation.objects.count()) == before
 

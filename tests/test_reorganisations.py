@@ -243,24 +243,24 @@ def run(*args) -> str:
 
 
 def test_reorganise_command_and_progress_boundaries(article_only):
-    assert "Recorded" in run("reorganise", "transfer", "--unit", "03317", "--to", "094", "--on", "2020-01-01")
+    assert "Recorded" in run("reorganise", "transfer", "--user", factories.clerk(), "--unit", "03317", "--to", "094", "--on", "2020-01-01")
     now = json.loads(run("progress", "094", "--period", "2019Q2", "--boundaries", "current", "--json"))
     assert (now["villages_total"], now["boundaries"]) == (1, "current")
     then = json.loads(run("progress", "094", "--period", "2019Q2", "--json"))
     assert then["villages_total"] == 0
     with pytest.raises(CommandError, match="already sits under"):
-        run("reorganise", "transfer", "--unit", "03317", "--to", "094", "--on", "2020-01-01")
+        run("reorganise", "transfer", "--user", factories.clerk(), "--unit", "03317", "--to", "094", "--on", "2020-01-01")
     with pytest.raises(CommandError, match="not a date"):
-        run("reorganise", "transfer", "--unit", "03317", "--to", "100", "--on", "2020-13-01")
+        run("reorganise", "transfer", "--user", factories.clerk(), "--unit", "03317", "--to", "100", "--on", "2020-13-01")
 
 
 def test_import_builds_the_map_of_the_fixtures_from_the_official_lists(article_only):
     out = io.StringIO()
-    call_command("import_units", "--province", "11", stdout=out, stderr=io.StringIO())
+    call_command("import_units", "--user", factories.clerk(), "--province", "11", stdout=out, stderr=io.StringIO())
     assert "Units created: 128, already there: 13, differing from the official list: 0" in out.getvalue()
     assert AdministrativeUnit.objects.within(unit("11"), D(2025, 7, 1)).count() == 45
     with pytest.raises(CommandError, match="No province has the code"):
-        call_command("import_units", "--province", "99", stdout=io.StringIO())
+        call_command("import_units", "--user", factories.clerk(), "--province", "99", stdout=io.StringIO())
 
 
 def test_a_transfer_dated_before_a_later_move_below_it_is_refused(article_only):
@@ -274,7 +274,7 @@ def test_a_transfer_dated_before_a_later_move_below_it_is_refused(article_only):
 
 def test_import_of_a_province_merged_in_2025_brings_its_partner(db):
     out = io.StringIO()
-    call_command("import_units", "--province", "96", stdout=out, stderr=io.StringIO())
+    call_command("import_units", "--user", factories.clerk(), "--province", "96", stdout=out, stderr=io.StringIO())
     assert "merged with 95" in out.getvalue()
     ca_mau, bac_lieu = unit("96"), unit("95")
     assert bac_lieu.valid_to == REFORM_DAY and ca_mau.valid_to is None
@@ -292,7 +292,7 @@ def test_every_kind_of_event_from_the_command_line(article_only):
         ("establish", "--code", "105", "--name", "X", "--kind", "huyen", "--level", "2", "--parent", "11", "--on", "2023-01-01"),
         ("abolish-level", "--province", "11", "--villages-up", "--on", "2025-07-01"),
     ):
-        assert "Recorded" in run("reorganise", *args)
+        assert "Recorded" in run("reorganise", *args, "--user", factories.clerk())
     assert [e.kind for e in Reorganisation.objects.order_by("effective_on")] == ["merge", "split", "rename", "create", "abolish_level"]
     assert Village.objects.get(name="Huổi Chổn").unit_on(D(2021, 6, 30)).code == "03316"
     assert unit("03316").parent_on(D(2021, 6, 30)).code == "104"
@@ -301,7 +301,7 @@ def test_every_kind_of_event_from_the_command_line(article_only):
 
 def test_import_on_an_empty_database(db):
     out = io.StringIO()
-    call_command("import_units", "--province", "11", stdout=out, stderr=io.StringIO())
+    call_command("import_units", "--user", factories.clerk(), "--province", "11", stdout=out, stderr=io.StringIO())
     assert "Units created: 141" in out.getvalue()
     assert unit("103").valid_from == D(2012, 8, 25)
     assert Reorganisation.objects.filter(kind="split", predecessors=unit("096")).exists()
@@ -311,11 +311,11 @@ def test_import_on_an_empty_database(db):
 def test_import_where_new_communes_pass_codes_round_in_a_circle(db):
     """Cao Bằng (04): three communes of 2025 each take the code of an old commune that went elsewhere."""
     out = io.StringIO()
-    call_command("import_units", "--province", "04", stdout=out, stderr=io.StringIO())
+    call_command("import_units", "--user", factories.clerk(), "--province", "04", stdout=out, stderr=io.StringIO())
     assert "Units created: 172" in out.getvalue()
     old, new = sorted(AdministrativeUnit.objects.filter(code="01537"), key=lambda u: u.valid_from or D.min)
     assert (old.valid_to, new.valid_from) == (REFORM_DAY, REFORM_DAY)
     assert new.path_on(REFORM_DAY) == "/04/01537@20250701/"
     again = io.StringIO()
-    call_command("import_units", "--province", "04", stdout=again, stderr=io.StringIO())
+    call_command("import_units", "--user", factories.clerk(), "--province", "04", stdout=again, stderr=io.StringIO())
     assert "Units created: 0, already there: 172, differing from the official list: 0" in again.getvalue()

@@ -3,6 +3,8 @@ import io
 import json
 
 import pytest
+
+from tests import factories
 from django.core.management import CommandError, call_command
 
 from tracking.models import AdministrativeUnit, PartyCell, Reorganisation, Village
@@ -44,7 +46,7 @@ def test_goals_as_of_a_year_and_import_of_a_bad_province_code():
     assert {row["as_of"] for row in rows} == {"2019Q4"}
     for code in ("abc", ""):
         with pytest.raises(CommandError, match="not a province code"):
-            _run("import_units", "--province", code)
+            _run("import_units", "--user", factories.clerk(), "--province", code)
 
 
 def _run(*args) -> str:

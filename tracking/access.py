@@ -22,7 +22,7 @@ import datetime
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework import permissions
+from rest_framework import permissions, throttling
 from rest_framework.exceptions import PermissionDenied
 
 from .models import (
@@ -136,11 +136,12 @@ class Scope:
             ).distinct()
         raise TypeError(f"No area rule for {model.__name__}.")
 
-    def sees(self, record) -> bool:
-        """Whether one record is visible (one query; none for a superuser)."""
+    def sees(self, record, role: str = Role.VIEWER) -> bool:
+        """Whether one record lies in the area of the user's ``role`` at some time (one query;
+        none for a superuser)."""
         if self.everything:
             return True
-        return self.visible(type(record).objects.filter(pk=record.pk)).exists()
+        return self.visible(type(record).objects.filter(pk=record.pk), role).exists()
 
     # ----- what the user may change ----------------------------------------------------------
 
@@ -172,6 +173,14 @@ class Scope:
                 _("Village “%(village)s” is not in the area of your %(role)s roles%(where)s.")
                 % {"village": village, "role": Role(role).label, "where": where}
             )
+
+    def require_reshape(self, on: datetime.date, *units: AdministrativeUnit, parent: AdministrativeUnit | None = None) -> None:
+        """A change of the map is made by a committee above every unit it changes (and, for a unit
+        placed under ``parent``, one whose editor area holds that parent): 403 otherwise."""
+        for unit in units:
+            self.require_unit(unit, on, Role.EDITOR, strictly_below=True)
+        if parent is not None:
+            self.require_unit(parent, on)
 
     def require_change(self, record) -> None:
         """403 with the reason unless the user may change or delete ``record``, by its kind:
@@ -252,3 +261,29 @@ class InScope(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return True
         return scope_of(user).has_role(Role.EDITOR) or getattr(view, "approver_action", False)
+
+
+class SignInThrottle(throttling.SimpleRateThrottle):
+    """Sign-in attempts (API token and admin login) by client address: rate ``login`` of the
+    settings, counted in the default cache."""
+
+    scope = "login"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def throttled_admin_login(request, extra_context=None):
+    """The admin's login page, with the API's limit on attempts (429 and ``Retry-After``)."""
+    from django.contrib import admin
+    from django.http import HttpResponse
+
+    if request.method == "POST":
+        throttle = SignInThrottle()
+        if not throttle.allow_request(request, None):
+            seconds = int(throttle.wait() or 60) + 1
+            return HttpResponse(
+                _("Too many sign-in attempts from this address: try again in %(seconds)s seconds.") % {"seconds": seconds},
+                status=429, content_type="text/plain; charset=utf-8", headers={"Retry-After": str(seconds)},
+            )
+    return admin.site.login(request, extra_context)

@@ -115,13 +115,18 @@ class ServiceForm(ServiceErrorsMixin, forms.ModelForm):
 
     def full_clean(self) -> None:
         super().full_clean()
+        scope = getattr(self, "scope", None)
+        if self.is_bound and not self._errors and self.cleaned_data.get("DELETE") and scope and self.instance.pk:
+            try:  # an inline row marked for deletion: the user's area on the record's day
+                scope.require_change(self.instance)
+            except PermissionDenied as error:
+                self.add_error(None, str(error.detail))
         if not self.is_bound or self._errors or not self.has_changed() or self.cleaned_data.get("DELETE"):
             return
         pk, adding = self.instance.pk, self.instance._state.adding
         try:
             with transaction.atomic():
                 saved = self.submit()
-                scope = getattr(self, "scope", None)
                 if scope is not None and saved is not None:
                     # What the service wrote must lie in the user's editor area (on its day).
                     scope.require_change(saved)
@@ -660,10 +665,13 @@ class AreaAdmin(admin.ModelAdmin):
         return self._staff(request, Role.EDITOR)
 
     def has_change_permission(self, request, obj=None):
-        return self._staff(request, Role.EDITOR) and (obj is None or scope_of(request.user).may_change(obj))
+        # The page opens for a record of the user's editor area at some time; what the form
+        # saves is then checked for its day (ServiceForm.full_clean).
+        return self._staff(request, Role.EDITOR) and (obj is None or scope_of(request.user).sees(obj, Role.EDITOR))
 
     def has_delete_permission(self, request, obj=None):
-        return self.has_change_permission(request, obj)
+        # No form checks a deletion afterwards: the rule for the record's day, now.
+        return self._staff(request, Role.EDITOR) and (obj is None or scope_of(request.user).may_change(obj))
 
     def _in_area_or_404(self, request, object_id) -> None:
         if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
@@ -808,7 +816,7 @@ class QuarterReportInline(admin.TabularInline):
         return scope_of(request.user).has_role(Role.VIEWER)
 
     def has_add_permission(self, request, obj=None):
-        return obj is not None and scope_of(request.user).may_change(obj)
+        return obj is not None and scope_of(request.user).sees(obj, Role.EDITOR)
 
     has_change_permission = has_delete_permission = has_add_permission
 

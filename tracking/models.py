@@ -11,6 +11,7 @@ before our records begin", an empty ``valid_to`` means "still valid".
 """
 from __future__ import annotations
 
+import contextvars
 import datetime
 
 from django.conf import settings
@@ -122,9 +123,20 @@ class Audited(models.Model):
         abstract = True
 
 
+# The user a management command acts for (``--user``), when there is no request.
+acting_user: contextvars.ContextVar = contextvars.ContextVar("tracking_acting_user", default=None)
+
+
+def _history_user(request=None, **kwargs):
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return user
+    return acting_user.get()
+
+
 def audit_trail() -> HistoricalRecords:
     """Who changed a row, when, through which path, and its values after the change."""
-    return HistoricalRecords(bases=[Audited], cascade_delete_history=False)
+    return HistoricalRecords(bases=[Audited], cascade_delete_history=False, get_user=_history_user)
 
 
 class Sourced(models.Model):

@@ -13,12 +13,11 @@ from rest_framework.decorators import action
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed, NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework.settings import api_settings
 
 from . import audit, progress, reorganisations, schema, services
-from .access import scope_of
+from .access import SignInThrottle, scope_of
 from .api import Conflict, PreconditionFailed
 from .filters import (
     GoalFilter,
@@ -38,7 +37,6 @@ from .models import (
     QuarterReport,
     Reorganisation,
     ReportedFigure,
-    Role,
     RoleGrant,
     UnitPlacement,
     Village,
@@ -743,14 +741,6 @@ class ReorganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     def get_queryset(self):
         return self.scope.visible(super().get_queryset())
 
-    def _may_reshape(self, on, *units, parent=None) -> None:
-        """A change of the map is made by a committee above every unit it changes (and, for a
-        unit placed under ``parent``, one whose area holds that parent)."""
-        for unit in units:
-            self.scope.require_unit(unit, on, Role.EDITOR, strictly_below=True)
-        if parent is not None:
-            self.scope.require_unit(parent, on)
-
     def _created(self, event):
         return Response(ReorganisationSerializer(self.get_queryset().get(pk=event.pk)).data, status=status.HTTP_201_CREATED)
 
@@ -761,7 +751,7 @@ class ReorganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         data = _validated(EstablishSerializer, request.data, context={"request": request})
         if data["parent"] is None and not self.scope.everything:
             raise PermissionDenied("Only a superuser establishes a province.")
-        self._may_reshape(data["on"], parent=data["parent"])
+        self.scope.require_reshape(data["on"], parent=data["parent"])
         unit = reorganisations.unit_establish(on=data["on"], code=data["code"], name=data["name"], kind=data["kind"],
                                               level=data["level"], parent=data["parent"], **_sources(data))
         return self._created(unit.reorganisations_as_subject.latest("id"))
@@ -771,7 +761,7 @@ class ReorganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
     def rename(self, request):
         data = _validated(RenameSerializer, request.data, context={"request": request})
-        self._may_reshape(data["on"], data["unit"])
+        self.scope.require_reshape(data["on"], data["unit"])
         return self._created(reorganisations.unit_rename(unit=data["unit"], name=data["name"], on=data["on"], **_sources(data)))
 
     @_event_schema("Move a unit to another parent", "reorganisations_transfer", TransferSerializer,
@@ -779,7 +769,7 @@ class ReorganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
     def transfer(self, request):
         data = _validated(TransferSerializer, request.data, context={"request": request})
-        self._may_reshape(data["on"], data["unit"], parent=data["parent"])
+        self.scope.require_reshape(data["on"], data["unit"], parent=data["parent"])
         return self._created(reorganisations.unit_transfer(unit=data["unit"], parent=data["parent"], on=data["on"], **_sources(data)))
 
     @_event_schema("Split a unit", "reorganisations_split", SplitSerializer,
@@ -787,7 +777,7 @@ class ReorganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
     def split(self, request):
         data = _validated(SplitSerializer, request.data, context={"request": request})
-        self._may_reshape(data["on"], data["unit"])
+        self.scope.require_reshape(data["on"], data["unit"])
         parts = []
         for index, part in enumerate(data["parts"]):
             villages = self.scope.visible(Village.objects.all()).in_bulk(part["villages"])
@@ -795,7 +785,7 @@ class ReorganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
             if missing:
                 raise ValidationError({f"parts.{index}.villages": [f"No village has the id {pk}." for pk in missing]}, code="does_not_exist")
             units = _units(part["units"], f"parts.{index}.units", self.scope)
-            self._may_reshape(data["on"], *units)
+            self.scope.require_reshape(data["on"], *units)
             for village in villages.values():
                 self.scope.require_village(village, data["on"])
             parts.append({**part, "units": units,
@@ -811,7 +801,7 @@ class ReorganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         data = _validated(MergeSerializer, request.data, context={"request": request})
         new = dict(data["new"]) if data["new"] else None
         units = _units(data["units"], "units", self.scope)
-        self._may_reshape(data["on"], *units, *([data["into"]] if data["into"] else []))
+        self.scope.require_reshape(data["on"], *units, *([data["into"]] if data["into"] else []))
         event = reorganisations.units_merge(units=units, on=data["on"], into=data["into"], new=new,
                                             **_sources(data))
         return self._created(event)
@@ -821,7 +811,7 @@ class ReorganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     @action(detail=False, methods=["post"], url_path="abolish-level", filterset_class=None, pagination_class=None)
     def abolish_level(self, request):
         data = _validated(AbolishLevelSerializer, request.data, context={"request": request})
-        self._may_reshape(data["on"], parent=data["province"])
+        self.scope.require_reshape(data["on"], parent=data["province"])
         return self._created(reorganisations.level_abolish(province=data["province"], level=data["level"], on=data["on"], **_sources(data)))
 
 
@@ -839,6 +829,9 @@ class TokenView(APIView):
         # Getting a token needs no authentication (a stale token in the header must not block it).
         return [] if self._signing_in() else super().get_authenticators()
 
+    def get_authenticate_header(self, request):
+        return "Token"  # a refused sign-in is 401, with the scheme to use
+
     def _signing_in(self) -> bool:
         return getattr(self.request, "method", None) == "POST"
 
@@ -846,7 +839,7 @@ class TokenView(APIView):
         return [permissions.AllowAny()] if self._signing_in() else [permissions.IsAuthenticated()]
 
     def get_throttles(self):
-        return [ScopedRateThrottle()] if self._signing_in() else []
+        return [SignInThrottle()] if self._signing_in() else []
 
     @extend_schema(
         summary="Get an API token", operation_id="auth_token_create", auth=[], request=SignInSerializer,

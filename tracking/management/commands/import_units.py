@@ -12,6 +12,9 @@ from tqdm import tqdm
 
 from tracking import admin_data, reorganisations, services
 from tracking.models import AdministrativeUnit, Level, Reorganisation, ReorganisationKind, UnitPlacement
+from tracking.models import acting_user as acting_user_var
+
+from ._common import acting_user, add_user_argument
 
 REFORM_DAY = datetime.date(2025, 7, 1)
 LEVELS = {"province": Level.PROVINCE, "district": Level.DISTRICT, "commune": Level.COMMUNE}
@@ -36,8 +39,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--province", help="Official code of one province, e.g. 11 (default: all).")
         parser.add_argument("--no-reform", action="store_true", help="Stop at the map of 2025-06-30.")
+        add_user_argument(parser)
 
-    def handle(self, *args, province=None, no_reform=False, **options):
+    def handle(self, *args, province=None, no_reform=False, user=None, **options):
+        user = acting_user(user)
+        # Note: the official lists add, change and close provinces themselves: superusers only.
+        if not user.is_superuser:
+            raise CommandError(f"{user.get_username()} is not a superuser: only a superuser imports the official units.")
+        token = acting_user_var.set(user)
+        try:
+            self._import(province, no_reform)
+        finally:
+            acting_user_var.reset(token)
+
+    def _import(self, province, no_reform):
         new_of_old = {link.old_province_code: link.new_province_codes[0] for link in admin_data.reform_mapping()}
         if province is not None:
             if not province.isdigit():

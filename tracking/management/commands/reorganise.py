@@ -4,10 +4,14 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from tracking import reorganisations
-from tracking.models import Level, UnitKind, Village
+from rest_framework.exceptions import PermissionDenied
 
-from ._common import unit_by_code
+from tracking import reorganisations
+from tracking.access import scope_of
+from tracking.models import Level, UnitKind, Village
+from tracking.models import acting_user as acting_user_var
+
+from ._common import acting_user, add_user_argument, unit_by_code
 
 
 def _day(text: str) -> datetime.date:
@@ -28,6 +32,7 @@ class Command(BaseCommand):
             command.add_argument("--source-url", default="")
             command.add_argument("--source-location", default="")
             command.add_argument("--note", default="")
+            add_user_argument(command)
             if name in ("rename", "transfer", "split"):
                 command.add_argument("--unit", required=True, help="Official code of the unit concerned.")
         sub.choices["establish"].add_argument("--code", required=True)
@@ -57,40 +62,59 @@ class Command(BaseCommand):
             help="Place villages directly in an abolished unit (their commune unknown) in its parent.",
         )
 
-    def handle(self, *args, event, on, source_url, source_location, note, **options):
+    def handle(self, *args, event, on, source_url, source_location, note, user, **options):
         sources = {"source_url": source_url, "source_location": source_location, "note": note}
         on = _day(on)
+        user = acting_user(user)
+        self.scope = scope_of(user)
+        token = acting_user_var.set(user)
         try:
             event = self._record(event, on, sources, options)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
+        except PermissionDenied as error:
+            raise CommandError(str(error.detail)) from error
+        finally:
+            acting_user_var.reset(token)
         self.stdout.write(self.style.SUCCESS(f"Recorded: {event}"))
 
     def _record(self, event, on, sources, options):
         if event == "establish":
             parent = unit_by_code(options["parent"]) if options.get("parent") else None
+            if parent is None and not self.scope.everything:
+                raise CommandError("Only a superuser establishes a province.")
+            self.scope.require_reshape(on, parent=parent)
             unit = reorganisations.unit_establish(on=on, code=options["code"], name=options["name"], kind=options["kind"],
                                                   level=options["level"], parent=parent, **sources)
             return unit.reorganisations_as_subject.latest("id")
         if event == "rename":
-            return reorganisations.unit_rename(unit=unit_by_code(options["unit"]), name=options["name"], on=on, **sources)
+            unit = unit_by_code(options["unit"])
+            self.scope.require_reshape(on, unit)
+            return reorganisations.unit_rename(unit=unit, name=options["name"], on=on, **sources)
         if event == "transfer":
-            return reorganisations.unit_transfer(unit=unit_by_code(options["unit"]), parent=unit_by_code(options["to"]),
-                                                 on=on, **sources)
+            unit, parent = unit_by_code(options["unit"]), unit_by_code(options["to"])
+            self.scope.require_reshape(on, unit, parent=parent)
+            return reorganisations.unit_transfer(unit=unit, parent=parent, on=on, **sources)
         if event == "split":
             villages = list(Village.objects.filter(pk__in=options["villages"]))
             if len(villages) != len(set(options["villages"])):
                 raise CommandError("Some of the villages do not exist.")
             part = {"code": options["code"], "name": options["name"], "kind": options["kind"],
                     "units": [unit_by_code(code) for code in options["units"]], "villages": villages}
+            self.scope.require_reshape(on, unit_by_code(options["unit"]), *part["units"])
+            for village in villages:
+                self.scope.require_village(village, on)
             return reorganisations.unit_split(unit=unit_by_code(options["unit"]), on=on, parts=[part],
                                               close_original=options["close_original"], **sources)
         if event == "merge":
             units = [unit_by_code(code) for code in options["units"]]
             into = unit_by_code(options["into"]) if options.get("into") else None
+            self.scope.require_reshape(on, *units, *([into] if into else []))
             new = None
             if options.get("code"):
                 new = {"code": options["code"], "name": options["name"], "kind": options["kind"]}
             return reorganisations.units_merge(units=units, on=on, into=into, new=new, **sources)
-        return reorganisations.level_abolish(province=unit_by_code(options["province"]), level=options["level"], on=on,
+        province = unit_by_code(options["province"])
+        self.scope.require_reshape(on, parent=province)
+        return reorganisations.level_abolish(province=province, level=options["level"], on=on,
                                              villages_up=options["villages_up"], **sources)
