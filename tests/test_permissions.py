@@ -159,3 +159,8 @@ def test_an_outsider_learns_nothing_of_the_area(world, api_error):
     body = api_error(outsider.post("/api/v1/villages/", {"name": "X", "unit": "03317"}, format="json"),
                      400, "validation_error", "unit")
     assert "03317" in body["detail"] and "not exist" in body["detail"]
+    # Nor through a filter: a unit out of the area is as unknown as a code that does not exist.
+    for query in ("units/?within=", "villages/?within=", "reports/?within=", "goals/?unit=", "reported-figures/?unit="):
+        hidden = api_error(outsider.get(f"/api/v1/{query}03317"), 400, "validation_error")
+        unknown = api_error(outsider.get(f"/api/v1/{query}03399"), 400, "validation_error")
+        assert hidden["detail"].replace("03317", "X") == unknown["detail"].replace("03399", "X")

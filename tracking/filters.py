@@ -30,6 +30,7 @@ from .models import (
 )
 from .querysets import active_on_q
 from .periods import PATTERN, Period, current_quarter
+from .access import scope_of
 from .serializers import CODE_PATTERN, MAX_ID, unit_for_code
 
 
@@ -37,10 +38,12 @@ def _day(filterset) -> datetime.date:
     return filterset.form.cleaned_data.get("active_on") or timezone.localdate()
 
 
-def _unit(code: str, name: str) -> AdministrativeUnit:
-    """The unit with ``code``; else a validation error on the query parameter ``name``."""
+def _unit(filterset, code: str, name: str) -> AdministrativeUnit:
+    """The unit with ``code``; else (or when it lies outside the user's areas: the same answer)
+    a validation error on the query parameter ``name``."""
     unit = unit_for_code(code)
-    if unit is None:
+    request = getattr(filterset, "request", None)
+    if unit is None or (request is not None and not scope_of(request.user).sees(unit)):
         raise ValidationError({name: [f"No unit has the code {code}."]}, code="does_not_exist")
     return unit
 
@@ -107,10 +110,10 @@ class UnitFilter(filters.FilterSet):
         fields = ["level", "kind"]
 
     def filter_parent(self, queryset, name, value):
-        return queryset.filter(pk__in=AdministrativeUnit.objects.children_of(_unit(value, name), _day(self)).values("pk"))
+        return queryset.filter(pk__in=AdministrativeUnit.objects.children_of(_unit(self, value, name), _day(self)).values("pk"))
 
     def filter_within(self, queryset, name, value):
-        return queryset.filter(pk__in=AdministrativeUnit.objects.within(_unit(value, name), _day(self)).values("pk"))
+        return queryset.filter(pk__in=AdministrativeUnit.objects.within(_unit(self, value, name), _day(self)).values("pk"))
 
     def filter_active_on(self, queryset, name, value):
         return queryset.active_on(value)
@@ -135,7 +138,7 @@ class VillageFilter(filters.FilterSet):
         return queryset
 
     def filter_within(self, queryset, name, value):
-        return queryset.filter(pk__in=Village.objects.within(_unit(value, name), _day(self)).values("pk"))
+        return queryset.filter(pk__in=Village.objects.within(_unit(self, value, name), _day(self)).values("pk"))
 
     def filter_active_on(self, queryset, name, value):
         return queryset.active_on(value)
@@ -177,7 +180,7 @@ class QuarterReportFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_within(self, queryset, name, value):
-        unit = _unit(value, name)
+        unit = _unit(self, value, name)
         paths = list(unit.placements.values_list("path", flat=True))
         placed = VillagePlacement.objects.none()
         for path in paths:
@@ -199,7 +202,7 @@ class ReportedFigureFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_unit(self, queryset, name, value):
-        unit = _unit(value, name)
+        unit = _unit(self, value, name)
         return queryset.filter(Q(unit=unit) | Q(combined_with=unit)).distinct()
 
     def filter_period(self, queryset, name, value):
@@ -225,7 +228,7 @@ class GoalFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_unit(self, queryset, name, value):
-        return queryset.filter(unit=_unit(value, name))
+        return queryset.filter(unit=_unit(self, value, name))
 
     def filter_noop(self, queryset, name, value):
         # Note: a status is computed, not stored; the view filters the computed rows.
@@ -241,5 +244,5 @@ class ReorganisationFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_unit(self, queryset, name, value):
-        unit = _unit(value, name)
+        unit = _unit(self, value, name)
         return queryset.filter(Q(subject=unit) | Q(predecessors=unit) | Q(successors=unit)).distinct()
