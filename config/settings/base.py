@@ -161,6 +161,7 @@ SPECTACULAR_SETTINGS = {
         "BoundariesEnum": "tracking.serializers.BOUNDARY_CHOICES",
         "AuditPathEnum": "tracking.models.AuditPath",
         "AuditActionEnum": "tracking.serializers.AUDIT_ACTIONS",
+        "ApprovalStateEnum": "tracking.models.ApprovalState",
     },
     "TAGS": [
         {"name": "units", "description": "Provinces, districts and communes, addressed by official code."},
@@ -171,5 +172,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "reported-figures", "description": "Totals from cited documents."},
         {"name": "goals", "description": "Dated targets and their progress."},
         {"name": "reorganisations", "description": "Dated changes of the map: establish, rename, split, merge, transfer, abolish a level."},
+        {"name": "approvals", "description": "A unit's quarter: draft → submitted → approved. Approval locks the quarter's "
+                                             "reports until an approver of a unit above reopens it, with a reason."},
     ],
 }
