@@ -510,17 +510,21 @@ def test_approvals_admin_follows_the_users_roles(client, tree, people, django_us
     staff = django_user_model.objects.create_user(username="clerk", password="pw", is_staff=True)
     staff.user_permissions.set(Permission.objects.filter(codename__in=["view_quarterapproval", "add_quarterapproval"]))
     RoleGrant.objects.create(user=staff, unit=tree["south"], role=Role.APPROVER)
+    RoleGrant.objects.create(user=staff, unit=tree["north"], role=Role.VIEWER)
     client.force_login(staff)
     refused = client.post(admin_url(QuarterApproval, "add"), {"unit": tree["north"].pk, "quarter": "2019Q2"})
     assert refused.status_code == 200
     assert "xã Nà Nhạn (03317) is not in the area of your editor roles on 2019-06-30." in \
         refused.context["adminform"].form.non_field_errors()
     row = approvals.quarter_submit(unit=tree["north"], quarter=Q2, by=people["root"])
+    elsewhere = approvals.quarter_submit(unit=tree["other"], quarter=Q2, by=people["root"])
+    listed = client.get(admin_url(QuarterApproval, "changelist")).context["cl"].result_list
+    assert list(listed) == [row]  # district 101 is out of the clerk's area
     response = client.post(admin_url(QuarterApproval, "changelist"),
-                           {"action": "approve_quarters", "_selected_action": [row.pk]}, follow=True)
-    assert "xã Nà Nhạn (03317) is not in the area of your approver roles on 2019-06-30." in [
-        str(m) for m in response.context["messages"]]
-    assert QuarterApproval.objects.get().state == "submitted"
+                           {"action": "approve_quarters", "_selected_action": [row.pk, elsewhere.pk]}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "xã Nà Nhạn (03317) is not in the area of your approver roles on 2019-06-30."]
+    assert set(QuarterApproval.objects.values_list("state", flat=True)) == {"submitted"}
 
 
 def test_approvals_admin_in_vietnamese(admin_client, tree, people):

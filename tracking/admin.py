@@ -27,6 +27,7 @@ from rest_framework.exceptions import APIException
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import approvals, progress, reorganisations, services
+from .access import scope_of
 from .models import (
     KIND_WORDS,
     KINDS_BY_LEVEL,
@@ -1192,6 +1193,10 @@ class QuarterApprovalAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
     search_fields = ("unit__code", "unit__name")
     autocomplete_fields = ("unit",)
     actions = ("submit_quarters", "approve_quarters", "return_quarters", "reopen_quarters")
+
+    def get_queryset(self, request):
+        # The quarters of the units in the user's area, as the API lists them.
+        return scope_of(request.user).visible(super().get_queryset(request))
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)

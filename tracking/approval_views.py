@@ -109,14 +109,14 @@ class UnitApprovalViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, code=None, quarter=None):
         _only_params(request)
         unit, quarter = self._target()
-        return Response(approvals.overview(unit, quarter))
+        return Response(ApprovalDetailSerializer(approvals.overview(unit, quarter)).data)
 
     def _transition(self, request, name: str, body_serializer):
         _only_params(request)
         unit, quarter = self._target()
         data = _validated(body_serializer, request.data)
         approvals.TRANSITIONS[name](unit=unit, quarter=quarter, by=request.user, **data)
-        return Response(approvals.overview(unit, quarter))
+        return Response(ApprovalDetailSerializer(approvals.overview(unit, quarter)).data)
 
     @_transition_schema(
         "Submit a unit's quarter for approval", "units_approvals_submit",
