@@ -533,3 +533,16 @@ def test_approvals_admin_in_vietnamese(admin_client, tree, people):
     assert "Duyệt (khóa các báo cáo)" in content
     assert "Mở lại…" in content
     assert "đã duyệt" in content
+
+
+def test_approvals_admin_filters_by_state_and_quarter_and_searches_units(admin_client, tree, people):
+    north = approve(tree["north"], people)
+    south = approvals.quarter_submit(unit=tree["south"], quarter="2019Q3", by=people["root"])
+    changelist = admin_url(QuarterApproval, "changelist")
+    for query, expected in [({"state": "approved"}, [north]), ({"state": "submitted"}, [south]),
+                            ({"quarter": "2019Q3"}, [south]), ({"q": "03317"}, [north]), ({"q": "Tấu"}, [south])]:
+        assert list(admin_client.get(changelist, query).context["cl"].result_list) == expected, query
+    quarters = next(spec for spec in admin_client.get(changelist).context["cl"].filter_specs
+                    if getattr(spec, "parameter_name", None) == "quarter")
+    assert [value for value, _label in quarters.lookup_choices] == ["2019Q3", "2019Q2"]
+    assert admin_client.get(changelist, {"quarter": "2019Q9"}).status_code == 302  # refused, not a 500

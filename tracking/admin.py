@@ -650,14 +650,14 @@ class ReportCommuneFilter(CommuneFilter):
 
 
 class QuarterFilter(admin.SimpleListFilter):
-    """The quarters that have reports (approvals), latest first."""
+    """The quarters of the list's rows (reports, approvals), latest first."""
 
     title = _("quarter")
     parameter_name = "quarter"
-    model = QuarterReport
 
     def lookups(self, request, model_admin):
-        quarters = self.model.objects.order_by("-quarter").values_list("quarter", flat=True).distinct()
+        rows = model_admin.get_queryset(request)
+        quarters = rows.order_by("-quarter").values_list("quarter", flat=True).distinct()
         return [(str(quarter), str(quarter)) for quarter in quarters]
 
     def queryset(self, request, queryset):
@@ -667,10 +667,6 @@ class QuarterFilter(admin.SimpleListFilter):
             return queryset.filter(quarter=Period.parse(self.value()))
         except ValidationError as error:
             raise IncorrectLookupParameters(error) from error
-
-
-class ApprovalQuarterFilter(QuarterFilter):
-    model = QuarterApproval
 
 
 # ---------------------------------------------------------------------------------------
@@ -1189,7 +1185,7 @@ class QuarterApprovalAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
         "unit", "quarter", "state", "locked", "submitted_by", "submitted_at", "approved_by", "approved_at", "reason",
     )
     list_select_related = ("unit", "submitted_by", "approved_by")
-    list_filter = ("state", ApprovalQuarterFilter)
+    list_filter = ("state", QuarterFilter)
     search_fields = ("unit__code", "unit__name")
     autocomplete_fields = ("unit",)
     actions = ("submit_quarters", "approve_quarters", "return_quarters", "reopen_quarters")
