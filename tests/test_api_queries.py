@@ -83,8 +83,8 @@ ENDPOINTS = [
     ("/api/v1/villages/?search=B&active_on=2019-06-30&page_size=500", 3),
     ("/api/v1/cells/?page_size=500", 3),
     ("/api/v1/cells/?village=VILLAGE", 3),
-    ("/api/v1/reports/?page_size=500", 2),
-    ("/api/v1/reports/?within=11&period=2019&page_size=500", 4),
+    ("/api/v1/reports/?page_size=500", 4),  # with the approval state of the page's reports: two queries
+    ("/api/v1/reports/?within=11&period=2019&page_size=500", 6),
     ("/api/v1/reported-figures/?page_size=500", 3),
     ("/api/v1/reported-figures/?unit=100&period=2008", 4),
     ("/api/v1/goals/?page_size=500", 8),

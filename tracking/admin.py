@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
+from django.contrib.admin import actions as admin_actions, helpers
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.options import FORMFIELD_FOR_DBFIELD_DEFAULTS, IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminTextInputWidget, FilteredSelectMultiple
@@ -18,17 +19,17 @@ from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_lazy as _
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import APIException, PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import progress, reorganisations, services
+from . import approvals, progress, reorganisations, services
 from .access import scope_of
 from .models import (
     KIND_WORDS,
@@ -40,6 +41,7 @@ from .models import (
     GrassrootsOrganisation,
     Level,
     PartyCell,
+    QuarterApproval,
     QuarterReport,
     Reorganisation,
     ReportedFigure,
@@ -88,8 +90,15 @@ def _formfield(db_field, **kwargs):
     return db_field.formfield(**kwargs)
 
 
+def refusal(error: APIException) -> str:
+    """The reason of a service's refusal that is not a ValidationError: a locked quarter
+    (``approvals.QuarterLocked``), a role the user lacks, a wrong transition."""
+    return str(error.detail)
+
+
 class ServiceErrorsMixin:
-    """Puts a service's ValidationError on the form: next to the field it names, else at the top."""
+    """Puts a service's ValidationError on the form: next to the field it names, else at the top.
+    Its other refusals (a locked quarter, a missing role, a wrong transition) go at the top."""
 
     service_field_names: dict[str, str] = {}  # a service's name for a field → this form's name
 
@@ -133,8 +142,8 @@ class ServiceForm(ServiceErrorsMixin, forms.ModelForm):
                 transaction.set_rollback(True)
         except ValidationError as error:
             self._add_service_error(error)
-        except PermissionDenied as error:
-            self.add_error(None, str(error.detail))
+        except APIException as error:
+            self.add_error(None, refusal(error))
         finally:
             # Note: a service given this form's instance saves it; the rollback undoes the row
             # but not the primary key the save gave the instance.
@@ -195,9 +204,27 @@ class VillageChangeForm(ServiceForm):
 
 
 class QuarterReportForm(ServiceForm):
+    lock = None  # the approval that locks this saved report, when the page knows it
+
     class Meta(ServiceForm.Meta):
         model = QuarterReport
         fields = ("village", "quarter", *COUNT_FIELDS, "status", "cell", *SOURCE_FIELDS)
+
+    def lock_fields(self, lock: QuarterApproval) -> None:
+        """Show the report of an approved quarter unchangeable: its fields (deletion included)
+        keep their saved values whatever is posted."""
+        self.lock = lock
+        for field in self.fields.values():
+            field.disabled = True
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        # Note: a row ticked for deletion is not validated by the service; refuse a locked one here
+        # rather than when the page saves.
+        if self.is_bound and self.instance.pk and self.cleaned_data.get("DELETE"):
+            lock = self.lock or approvals.lock_for(self.instance.village, self.instance.quarter)
+            if lock is not None:
+                self.add_error(None, approvals.locked_message(lock))
 
     def clean_quarter(self):
         quarter = self.cleaned_data["quarter"]
@@ -267,6 +294,33 @@ class GoalForm(ServiceForm):
 
     def submit(self):
         return services.goal_save(goal=self.instance)
+
+
+class QuarterSubmitForm(ServiceForm):
+    """The add page of quarter approvals: submit a unit's quarter (also one returned or reopened)."""
+
+    user = None  # who submits: set by the admin for the request
+
+    class Meta(ServiceForm.Meta):
+        model = QuarterApproval
+        fields = ("unit", "quarter")
+
+    def _get_validation_exclusions(self):
+        # Note: a returned or reopened quarter keeps its row; the service submits it again
+        # rather than the form refusing a second row for the unit and quarter.
+        return {*super()._get_validation_exclusions(), "quarter"}
+
+    def submit(self):
+        return approvals.quarter_submit(unit=self.cleaned_data["unit"], quarter=self.cleaned_data["quarter"], by=self.user)
+
+
+class ApprovalReasonForm(forms.Form):
+    """The intermediate page of returning or reopening quarters: the reason, required."""
+
+    reason = forms.CharField(
+        label=_("reason"), max_length=approvals.REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text=_("Kept in the history of each quarter."),
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -610,13 +664,14 @@ class ReportCommuneFilter(CommuneFilter):
 
 
 class QuarterFilter(admin.SimpleListFilter):
-    """The quarters that have reports, latest first."""
+    """The quarters of the list's rows (reports, approvals), latest first."""
 
     title = _("quarter")
     parameter_name = "quarter"
 
     def lookups(self, request, model_admin):
-        quarters = QuarterReport.objects.order_by("-quarter").values_list("quarter", flat=True).distinct()
+        rows = model_admin.get_queryset(request)
+        quarters = rows.order_by("-quarter").values_list("quarter", flat=True).distinct()
         return [(str(quarter), str(quarter)) for quarter in quarters]
 
     def queryset(self, request, queryset):
@@ -804,10 +859,30 @@ class CellCoverageInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("village")
 
 
+class QuarterReportFormSet(forms.BaseInlineFormSet):
+    """A village's reports: those of an approved quarter are shown locked (two queries for all)."""
+
+    def _locks(self) -> dict:
+        if not hasattr(self, "_report_locks"):
+            standings = approvals.standings_for_reports(self.get_queryset())
+            self._report_locks = {pk: standing.lock for pk, standing in standings.items() if standing.locked}
+        return self._report_locks
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        lock = self._locks().get(form.instance.pk) if form.instance.pk else None
+        form.instance.approval_lock = lock
+        if lock is not None:
+            form.lock_fields(lock)
+        return form
+
+
 class QuarterReportInline(admin.TabularInline):
     model = QuarterReport
     form = QuarterReportForm
-    fields = ("quarter", *COUNT_FIELDS, "status", "cell")
+    formset = QuarterReportFormSet
+    fields = ("quarter", *COUNT_FIELDS, "status", "cell", "locked")
+    readonly_fields = ("locked",)
     autocomplete_fields = ("cell",)
     extra = 1
 
@@ -832,6 +907,10 @@ class QuarterReportInline(admin.TabularInline):
 
         formset.form = AreaForm
         return formset
+
+    @admin.display(description=_("locked"), boolean=True)
+    def locked(self, report):
+        return getattr(report, "approval_lock", None) is not None
 
 
 @admin.register(AdministrativeUnit)
@@ -1046,20 +1125,86 @@ class CellCoverageAdmin(ServiceAdmin):
 
 
 @admin.register(QuarterReport)
-class QuarterReportAdmin(ServiceAdmin, SimpleHistoryAdmin):
+class QuarterReportAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
+    """Reports. Those of an approved quarter are locked: shown read-only with who approved them
+    and how to reopen, never saved or deleted (``services`` refuses them anyway)."""
+
     form = QuarterReportForm
     deletable = True
     list_display = (
         "village", "quarter", "full_members", "probationary_members", "admissions", "candidates", "status", "cell",
+        "locked",
     )
     list_select_related = ("village", "cell")
     list_filter = (ReportProvinceFilter, ReportDistrictFilter, ReportCommuneFilter, QuarterFilter)
     search_fields = ("village__name",)
     autocomplete_fields = ("village", "cell")
+    actions = ("delete_selected",)
+
+    def annotate_page(self, reports):
+        standings = approvals.standings_for_reports(reports)
+        for report in reports:
+            report.approval_lock = standings[report.pk].lock
+
+    @staticmethod
+    def _lock(request, report) -> QuarterApproval | None:
+        """The approval that locks ``report``, read once per request."""
+        locks = request.__dict__.setdefault("_report_locks", {})
+        if report.pk not in locks:
+            locks[report.pk] = approvals.lock_for(report.village, report.quarter)
+        return locks[report.pk]
+
+    @admin.display(description=_("locked"), boolean=True)
+    def locked(self, report):
+        return getattr(report, "approval_lock", None) is not None
 
     def get_readonly_fields(self, request, obj=None):
+        if obj is not None and self._lock(request, obj):
+            return (*self.form._meta.fields, "created_at", "updated_at")
         # A report is filed under its village and quarter; another quarter is another report.
         return ("village", "quarter", "created_at", "updated_at") if obj else ()
+
+    @staticmethod
+    def notice(lock: QuarterApproval) -> str:
+        return gettext(
+            "This report is locked. %(reason)s To change it, an approver of a unit above reopens the quarter in "
+            "“Quarter approvals” (action “Reopen…”), giving the reason."
+        ) % {"reason": approvals.locked_message(lock)}
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        report = self.get_object(request, unquote(object_id)) if object_id else None
+        lock = self._lock(request, report) if report is not None else None
+        if lock is not None:
+            if request.method == "POST":
+                self.message_user(request, gettext("Nothing was saved: %(reason)s") % {
+                    "reason": approvals.locked_message(lock)}, messages.ERROR)
+                return HttpResponseRedirect(request.path)
+            self.message_user(request, self.notice(lock), messages.WARNING)
+            extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False,
+                             "show_save_and_add_another": False, "show_delete": False}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        report = self.get_object(request, unquote(object_id))
+        lock = self._lock(request, report) if report is not None else None
+        if lock is not None:
+            self.message_user(request, gettext("Nothing was deleted: %(reason)s") % {
+                "reason": approvals.locked_message(lock)}, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:tracking_quarterreport_change", args=[report.pk]))
+        return super().delete_view(request, object_id, extra_context)
+
+    @admin.action(permissions=["delete"], description=admin_actions.delete_selected.short_description)
+    def delete_selected(self, request, queryset):
+        """Django's bulk deletion, refused as a whole when a selected report is locked."""
+        reports = list(queryset.select_related("village"))
+        standings = approvals.standings_for_reports(reports)
+        locked = [report for report in reports if standings[report.pk].locked]
+        if locked:
+            self.message_user(request, gettext("Nothing was deleted: %(reports)s locked. %(reason)s") % {
+                "reports": ", ".join(str(report) for report in locked),
+                "reason": approvals.locked_message(standings[locked[0].pk].lock)}, messages.ERROR)
+            return None
+        return admin_actions.delete_selected(self, request, queryset)
 
     def delete_model(self, request, obj):
         services.quarter_report_delete(report=obj)
@@ -1171,3 +1316,112 @@ class UserWithRolesAdmin(UserAdmin):
     """Django's user page, with the user's roles below it."""
 
     inlines = (RoleGrantInline,)
+
+APPROVAL_DONE = {
+    "submit": _("%(what)s: submitted."),
+    "approve": _("%(what)s: approved; its reports are locked."),
+    "return": _("%(what)s: returned to draft."),
+    "reopen": _("%(what)s: reopened; its reports can change again."),
+}
+
+
+@admin.register(QuarterApproval)
+class QuarterApprovalAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
+    """Where each unit's quarter stands. Rows change only by the transitions of
+    ``tracking.approvals``: the add page submits a quarter, the list's actions submit, approve,
+    return and reopen the selected ones (returning and reopening ask for the reason). Who may do
+    what follows the user's roles; what a service refuses is shown as a message."""
+
+    add_form = QuarterSubmitForm
+    changeable = False
+    list_display = (
+        "unit", "quarter", "state", "locked", "submitted_by", "submitted_at", "approved_by", "approved_at", "reason",
+    )
+    list_select_related = ("unit", "submitted_by", "approved_by")
+    list_filter = ("state", QuarterFilter)
+    search_fields = ("unit__code", "unit__name")
+    autocomplete_fields = ("unit",)
+    actions = ("submit_quarters", "approve_quarters", "return_quarters", "reopen_quarters")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.user = request.user  # a class made for this request by modelform_factory
+        return form
+
+    def add_view(self, request, form_url="", extra_context=None):
+        extra_context = {"title": gettext("Submit a unit's quarter"), **(extra_context or {})}
+        return super().add_view(request, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        saved = form.submit()
+        obj.pk, obj.state, obj._state.adding = saved.pk, saved.state, False
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self.message_user(request, APPROVAL_DONE["submit"] % {"what": approvals.unit_quarter(obj.unit, obj.quarter)},
+                          messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:tracking_quarterapproval_changelist"))
+
+    def annotate_page(self, rows):
+        for row, standing in zip(rows, approvals.standings_of_rows(rows)):
+            row.standing = standing
+
+    @admin.display(description=_("reports locked"), boolean=True)
+    def locked(self, row):
+        if not hasattr(row, "standing"):
+            row.standing = approvals.standings_of_rows([row])[0]
+        return row.standing.locked
+
+    # Each action runs one transition per selected quarter, each in its own transaction.
+
+    @admin.action(description=_("Submit for approval"), permissions=["view"])
+    def submit_quarters(self, request, queryset):
+        self._transition(request, queryset, "submit")
+
+    @admin.action(description=_("Approve (locks the reports)"), permissions=["view"])
+    def approve_quarters(self, request, queryset):
+        self._transition(request, queryset, "approve")
+
+    @admin.action(description=_("Return to draft…"), permissions=["view"])
+    def return_quarters(self, request, queryset):
+        return self._with_reason(request, queryset, "return", "return_quarters", _("Return to draft"))
+
+    @admin.action(description=_("Reopen…"), permissions=["view"])
+    def reopen_quarters(self, request, queryset):
+        return self._with_reason(request, queryset, "reopen", "reopen_quarters", _("Reopen approved quarters"))
+
+    def _transition(self, request, queryset, name: str, **values) -> None:
+        for row in queryset.select_related("unit"):
+            what = approvals.unit_quarter(row.unit, row.quarter)
+            try:
+                approvals.TRANSITIONS[name](unit=row.unit, quarter=row.quarter, by=request.user, **values)
+            except ValidationError as error:
+                self.message_user(request, f"{what}: {' '.join(error.messages)}", messages.ERROR)
+            except APIException as error:
+                self.message_user(request, refusal(error), messages.ERROR)
+            else:
+                self.message_user(request, APPROVAL_DONE[name] % {"what": what}, messages.SUCCESS)
+
+    def _with_reason(self, request, queryset, name: str, action: str, title):
+        """The reason's page (like Django's delete confirmation), then the transition for each
+        selected quarter; back to the list (by returning None) once applied."""
+        if "apply" in request.POST:
+            form = ApprovalReasonForm(request.POST)
+            if form.is_valid():
+                self._transition(request, queryset, name, reason=form.cleaned_data["reason"])
+                return None
+        else:
+            form = ApprovalReasonForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "subtitle": None,
+            "opts": self.opts,
+            "form": form,
+            "adminform": helpers.AdminForm(form, [(None, {"fields": ["reason"]})], {}, model_admin=self),
+            "errors": helpers.AdminErrorList(form, []),
+            "media": self.media + form.media,
+            "rows": queryset.select_related("unit"),
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/tracking/approval_reason.html", context)

@@ -7,7 +7,6 @@ from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from rest_framework import exceptions, pagination, parsers, serializers, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 MAX_PAGE_SIZE = 500
 
@@ -78,7 +77,7 @@ class ErrorSerializer(serializers.Serializer):
     status = serializers.IntegerField(help_text="The HTTP status code.")
     code = serializers.CharField(
         help_text="Machine-readable kind of error: `validation_error`, `parse_error`, `not_found`, "
-        "`conflict`, `method_not_allowed`, `unsupported_media_type`, `not_acceptable`, "
+        "`conflict`, `locked` (the reports of an approved quarter), `method_not_allowed`, `unsupported_media_type`, `not_acceptable`, "
         "`not_authenticated`, `authentication_failed`, `permission_denied`, `throttled`."
     )
     detail = serializers.CharField(help_text="A summary for a person.")
@@ -119,6 +118,9 @@ def _from_django(error: DjangoValidationError) -> exceptions.ValidationError:
 
 def exception_handler(exc, context):
     """Every error as ``{status, code, detail, errors}``; nothing a client sends becomes a 500."""
+    # Note: imported here: DRF's views read the API settings, which name this module's parser,
+    # so importing them above fails whenever this module is the first to load them.
+    from rest_framework.views import exception_handler as drf_exception_handler
     if isinstance(exc, DjangoValidationError):
         exc = _from_django(exc)
     elif isinstance(exc, (ProtectedError, RestrictedError)):
@@ -140,7 +142,13 @@ def exception_handler(exc, context):
         codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
         code = codes if isinstance(codes, str) else "error"
         detail = str(exc.detail) if isinstance(exc, exceptions.APIException) else str(exc)
+        # A write to an approved quarter (tracking.approvals.QuarterLocked): 409 `locked`, and
+        # for a submission each entry locked, by its path. Imported here: approvals uses this module.
+        from .approvals import QuarterLocked
+
         errors = []
+        if isinstance(exc, QuarterLocked):
+            errors = [{"path": path, "code": "locked", "message": message} for path, message in exc.entries]
     response.data = {"status": response.status_code, "code": code, "detail": detail, "errors": errors}
     return response
 

@@ -13,23 +13,26 @@ from rest_framework.exceptions import ValidationError
 
 from .models import (
     AdministrativeUnit,
+    ApprovalState,
     CellCoverage,
     Goal,
     GoalMetric,
     Level,
     PartyCell,
+    QuarterApproval,
     QuarterReport,
     Reorganisation,
     ReorganisationKind,
     ReportedFigure,
     ReportedMetric,
     UnitKind,
+    UnitPlacement,
     Village,
     VillagePlacement,
     VillageStatus,
 )
 from .querysets import active_on_q
-from .periods import PATTERN, Period, current_quarter
+from .periods import PATTERN, QUARTER, QUARTER_PATTERN, Period, current_quarter
 from .access import scope_of
 from .serializers import CODE_PATTERN, MAX_ID, unit_for_code
 
@@ -246,3 +249,32 @@ class ReorganisationFilter(filters.FilterSet):
     def filter_unit(self, queryset, name, value):
         unit = _unit(self, value, name)
         return queryset.filter(Q(subject=unit) | Q(predecessors=unit) | Q(successors=unit)).distinct()
+
+
+class QuarterApprovalFilter(filters.FilterSet):
+    unit = _text_filter("filter_unit", CODE_PATTERN, "The quarters of this unit (every unit that held the code). " + CODE_HELP)
+    within = _text_filter("filter_within", CODE_PATTERN, "The quarters of this unit and the units placed below it at any time. " + CODE_HELP)
+    quarter = _text_filter("filter_quarter", QUARTER_PATTERN, "One quarter, e.g. 2019Q2.")
+    state = filters.ChoiceFilter(choices=ApprovalState.choices)
+
+    class Meta:
+        model = QuarterApproval
+        fields: list[str] = []
+
+    def filter_unit(self, queryset, name, value):
+        if not AdministrativeUnit.objects.with_code(value).exists():
+            raise ValidationError({name: [f"No unit has the code {value}."]}, code="does_not_exist")
+        return queryset.filter(unit__code=value)
+
+    def filter_within(self, queryset, name, value):
+        paths = list(_unit(value, name).placements.values_list("path", flat=True))
+        condition = Q(pk__in=[])
+        for path in paths:
+            condition |= Q(path__startswith=path)
+        return queryset.filter(unit_id__in=UnitPlacement.objects.filter(condition).values("unit_id"))
+
+    def filter_quarter(self, queryset, name, value):
+        quarter = _period(name, value)
+        if quarter.kind != QUARTER:
+            raise ValidationError({name: [f"“{value}” is not a quarter: write it as 2019Q2."]}, code="invalid_period")
+        return queryset.filter(quarter=quarter)

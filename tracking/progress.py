@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from . import approvals
 from .models import (
     AdministrativeUnit,
     CellCoverage,
@@ -451,7 +452,7 @@ def latest_period(unit: AdministrativeUnit, today: datetime.date | None = None) 
 
 
 def _figures_row(data: UnitData, figures: list[ReportedFigure], unit: AdministrativeUnit, period: Period,
-                 map_day: datetime.date | None, history: list[dict]) -> dict:
+                 map_day: datetime.date | None, history: list[dict], standing: approvals.Standing) -> dict:
     computed = data.computed(unit, period, map_day)
     if computed is None:
         raise _not_on_map(unit, period)
@@ -463,7 +464,14 @@ def _figures_row(data: UnitData, figures: list[ReportedFigure], unit: Administra
         **computed,
         "reported": reported_entries(figures, period),
         "lineage": history,
+        "approval": standing.as_dict(),
     }
+
+
+def _standings(data: UnitData, unit: AdministrativeUnit, quarters: list[Period]) -> dict:
+    """Whether each quarter is approved for ``unit`` (its place on the quarter's last day, as the
+    approvals know it) or a unit above it: one query for all the quarters."""
+    return approvals.standings_of_paths({quarter: (data.unit_path(unit, quarter.end), quarter) for quarter in quarters})
 
 
 def unit_progress(unit: AdministrativeUnit, period: Period | None = None, *, boundaries: str = HISTORICAL,
@@ -473,7 +481,8 @@ def unit_progress(unit: AdministrativeUnit, period: Period | None = None, *, bou
     map_day = _map_day(unit, boundaries, today)
     period = period or latest_period(unit, today)
     data = UnitData.load([unit], period.last_quarter)
-    return _figures_row(data, reported_figures_for([unit]).get(unit.pk, []), unit, period, map_day, lineage(unit))
+    standing = _standings(data, unit, [period.last_quarter])[period.last_quarter]
+    return _figures_row(data, reported_figures_for([unit]).get(unit.pk, []), unit, period, map_day, lineage(unit), standing)
 
 
 def unit_timeline(unit: AdministrativeUnit, first: Period, last: Period, *, boundaries: str = HISTORICAL,
@@ -484,11 +493,9 @@ def unit_timeline(unit: AdministrativeUnit, first: Period, last: Period, *, boun
     data = UnitData.load([unit], last.last_quarter)
     figures = reported_figures_for([unit]).get(unit.pk, [])
     history = lineage(unit)
-    rows = []
-    for quarter in quarter_range(first, last):
-        if data.unit_path(unit, map_day or quarter.end) is not None:
-            rows.append(_figures_row(data, figures, unit, quarter, map_day, history))
-    return rows
+    quarters = [quarter for quarter in quarter_range(first, last) if data.unit_path(unit, map_day or quarter.end) is not None]
+    standings = _standings(data, unit, quarters)
+    return [_figures_row(data, figures, unit, quarter, map_day, history, standings[quarter]) for quarter in quarters]
 
 
 # ---------------------------------------------------------------------------------------

@@ -36,14 +36,19 @@ _ERROR_TEXT = {
 }
 
 
-def _error(status_code: int) -> OpenApiResponse:
+def _error(status_code: int, more=()) -> OpenApiResponse:
     code, detail, errors = _ERROR_EXAMPLES[status_code]
     return OpenApiResponse(
         response=ErrorSerializer,
         description=_ERROR_TEXT[status_code],
         examples=[OpenApiExample(code, value={"status": status_code, "code": code, "detail": detail, "errors": errors},
-                                 status_codes=[str(status_code)], response_only=True)],
+                                 status_codes=[str(status_code)], response_only=True), *more],
     )
+
+
+def _writes_reports(path: str) -> bool:
+    """The operations that write reports, which an approved quarter locks (409 ``locked``)."""
+    return path.startswith("/api/v1/reports/") or path.endswith("/reports/{period}/")
 
 
 class AutoSchema(SpectacularAutoSchema):
@@ -88,7 +93,8 @@ class AutoSchema(SpectacularAutoSchema):
             codes.append(429)
         for code in sorted(set(codes)):
             if str(code) not in responses:
-                responses[str(code)] = self._get_response_for_code(_error(code), str(code), direction=direction)
+                more = [LOCKED] if code == 409 and _writes_reports(self.path) else []
+                responses[str(code)] = self._get_response_for_code(_error(code, more), str(code), direction=direction)
         return responses
 
 
@@ -169,6 +175,8 @@ UNIT_PROGRESS = OpenApiExample("Điện Biên province in 2008", response_only=T
          "combined_with": [], "source": "reported_figure", "source_url": ARTICLE, "source_location": "paragraph 3",
          "note": "Villages of the province in 2008."},
     ],
+    "lineage": [],
+    "approval": {"quarter": "2008Q4", "state": "draft", "approved_by_unit": None},
 })
 UNIT_TIMELINE = OpenApiExample("Huyện Điện Biên, 2019Q2", response_only=True, value={
     "unit": _DISTRICT, "period": "2019Q2", "as_of_quarter": "2019Q2",
@@ -183,6 +191,8 @@ UNIT_TIMELINE = OpenApiExample("Huyện Điện Biên, 2019Q2", response_only=Tr
          "derivation": "11 blank villages in 2008 − 11 of them with members by 2019", "derived_from": [5, 12],
          "source_url": ARTICLE, "source_location": "paragraph 3, paragraph 8", "note": ""},
     ],
+    "lineage": [],
+    "approval": {"quarter": "2019Q2", "state": "approved", "approved_by_unit": "100"},
 })
 BLANK_VILLAGE = OpenApiExample("Huổi Chổn in 2008", response_only=True, value={
     "id": 6, "name": "Huổi Chổn", "unit": _COMMUNE, "latest_quarter": "2008Q4",
@@ -209,6 +219,7 @@ REPORT = OpenApiExample("Huổi Chổn, 2019Q4", response_only=True, value={
     "status": "has_own_cell", "cell": 1, "source_url": ARTICLE, "source_location": "paragraph 7",
     "note": "Has members and its own cell at the article's date (2019); status only, no count.",
     "created_at": "2019-06-30T09:00:00+07:00", "updated_at": "2019-06-30T09:00:00+07:00",
+    "locked": False, "approval": "submitted",
 })
 REPORTED_FIGURE = OpenApiExample("134 blank villages in 2008", response_only=True, value={
     "id": 2, "unit": "11", "combined_with": [], "period": "2008", "since": None, "metric": "blank_villages",
@@ -253,3 +264,30 @@ HISTORY = OpenApiExample("A corrected count", response_only=True, value=[{
     "at": "2019-07-02T09:15:00+07:00", "user": "huyen-uy-dien-bien", "path": "api", "action": "changed",
     "changes": {"admissions": {"before": 2, "after": 1}},
 }])
+_APPROVED = {
+    "unit": _COMMUNE, "quarter": "2019Q2", "state": "approved",
+    "submitted_by": "xa-na-nhan", "submitted_at": "2019-07-05T08:30:00+07:00",
+    "approved_by": "huyen-uy-dien-bien", "approved_at": "2019-07-10T14:00:00+07:00",
+    "reason": "", "updated_at": "2019-07-10T14:00:00+07:00", "locked": True, "approved_by_unit": "03317",
+}
+APPROVAL = OpenApiExample("Nà Nhạn's 2019Q2, approved", response_only=True, value=_APPROVED)
+APPROVAL_DETAIL = OpenApiExample("Nà Nhạn's 2019Q2, approved", response_only=True, value={
+    **_APPROVED, "reports": {"villages": 1, "reported": 1},
+})
+APPROVAL_REOPENED = OpenApiExample("Reopened by the district", response_only=True, value={
+    "unit": _COMMUNE, "quarter": "2019Q2", "state": "draft", "submitted_by": None, "submitted_at": None,
+    "approved_by": None, "approved_at": None, "reason": "Huổi Chổn's admissions were counted twice.",
+    "updated_at": "2019-08-01T10:00:00+07:00", "locked": False, "approved_by_unit": None,
+    "reports": {"villages": 1, "reported": 1},
+})
+APPROVAL_HISTORY = OpenApiExample("Approved", response_only=True, value=[{
+    "at": "2019-07-10T14:00:00+07:00", "user": "huyen-uy-dien-bien", "path": "api", "action": "changed",
+    "changes": {"state": {"before": "submitted", "after": "approved"}, "approved_by": {"before": None, "after": 4},
+                "approved_at": {"before": None, "after": "2019-07-10 07:00:00+00:00"}},
+}])
+LOCKED = OpenApiExample("locked", status_codes=["409"], response_only=True, value={
+    "status": 409, "code": "locked",
+    "detail": "2019Q2 of xã Nà Nhạn (03317) was approved by huyen-uy-dien-bien on 2019-07-10: an approver of a unit "
+    "above must reopen it before its reports change.",
+    "errors": [],
+})

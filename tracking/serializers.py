@@ -9,9 +9,10 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from . import progress
+from . import approvals, progress
 from .access import scope_of
 from .models import (
+    ApprovalState,
     AuditPath,
     AdministrativeUnit,
     GoalMetric,
@@ -241,6 +242,15 @@ class PartyCellUpdateSerializer(serializers.Serializer):
 # Reports
 
 
+class QuarterReportListSerializer(serializers.ListSerializer):
+    """A page of reports: the approval state of all of them is read at once (two queries)."""
+
+    def to_representation(self, data):
+        reports = list(data.all() if hasattr(data, "all") else data)
+        self._context["approvals"] = approvals.standings_for_reports(reports)
+        return super().to_representation(reports)
+
+
 class QuarterReportSerializer(serializers.ModelSerializer):
     # Note: declared rather than derived from the model, whose integer range depends on the
     # database (the committed schema must be the same on SQLite and PostgreSQL).
@@ -252,14 +262,40 @@ class QuarterReportSerializer(serializers.ModelSerializer):
     quarter = QuarterSerializerField()
     members = serializers.IntegerField(read_only=True, allow_null=True, help_text="Full plus probationary members; empty for a status-only report.")
     status = serializers.ChoiceField(choices=VillageStatus.choices, allow_blank=True)
+    locked = serializers.SerializerMethodField(
+        help_text="The quarter is approved for the village's unit (or a unit above it): the report cannot change "
+        "until an approver of a unit above reopens it."
+    )
+    approval = serializers.SerializerMethodField(
+        help_text="How the quarter stands for the village: approved (locked), submitted or draft, the furthest state "
+        "of its unit and the units above it."
+    )
 
     class Meta:
         model = QuarterReport
+        list_serializer_class = QuarterReportListSerializer
         fields = [
             "id", "village", "quarter", "full_members", "probationary_members", "members", "admissions",
             "ethnic_minority_members", "candidates", "status", "cell", "source_url", "source_location", "note",
-            "created_at", "updated_at",
+            "created_at", "updated_at", "locked", "approval",
         ]
+
+    def _standing(self, report) -> approvals.Standing:
+        standings = self.context.get("approvals") or {}
+        if report.pk in standings:
+            return standings[report.pk]
+        # One report read alone: its own two queries, once.
+        cache = self.__dict__.setdefault("_standings", {})
+        if report.pk not in cache:
+            cache.update(approvals.standings_for_reports([report]))
+        return cache[report.pk]
+
+    def get_locked(self, report) -> bool:
+        return self._standing(report).locked
+
+    @extend_schema_field(serializers.ChoiceField(choices=ApprovalState.choices))
+    def get_approval(self, report) -> str:
+        return self._standing(report).state
 
 
 def count_field(help_text: str) -> serializers.IntegerField:
@@ -411,6 +447,18 @@ class ReportedEntrySerializer(serializers.Serializer):
     derived_from = serializers.ListField(child=serializers.IntegerField(), required=False)
 
 
+class ApprovalStandingSerializer(serializers.Serializer):
+    quarter = serializers.CharField(help_text="The quarter the figures show (the period's last quarter).")
+    state = serializers.ChoiceField(
+        choices=ApprovalState.choices,
+        help_text="approved: the unit's quarter (or that of a unit above it) is approved and its reports locked; "
+        "submitted: submitted for approval; draft: neither.",
+    )
+    approved_by_unit = serializers.CharField(
+        allow_null=True, help_text="Code of the unit whose approval covers the figures (the unit or one above it)."
+    )
+
+
 class UnitFiguresSerializer(serializers.Serializer):
     unit = UnitRefSerializer()
     period = serializers.CharField()
@@ -433,6 +481,7 @@ class UnitFiguresSerializer(serializers.Serializer):
     notes = serializers.ListField(child=serializers.CharField())
     reported = ReportedEntrySerializer(many=True)
     lineage = LineageEventSerializer(many=True, help_text="The reorganisations that made, changed or ended this unit.")
+    approval = ApprovalStandingSerializer(help_text="Whether the quarter the figures show is approved.")
 
 
 class BlankVillageSerializer(serializers.Serializer):
@@ -550,3 +599,41 @@ class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
     superuser = serializers.BooleanField(help_text="Sees and changes everything.")
     roles = RoleSerializer(many=True, help_text="Each role covers the unit and everything under it.")
+
+
+# ---------------------------------------------------------------------------------------
+# Approvals
+
+
+class ApprovalSerializer(serializers.Serializer):
+    unit = UnitRefSerializer()
+    quarter = serializers.CharField()
+    state = serializers.ChoiceField(choices=ApprovalState.choices, help_text="draft → submitted → approved.")
+    submitted_by = serializers.CharField(allow_null=True, help_text="Who submitted it (empty in a draft).")
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    approved_by = serializers.CharField(allow_null=True, help_text="Who approved it (empty unless approved).")
+    approved_at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField(help_text="Why the quarter was last returned or reopened.")
+    updated_at = serializers.DateTimeField(allow_null=True, help_text="The last transition; empty if there was none.")
+    locked = serializers.BooleanField(
+        help_text="The reports of the unit's villages for the quarter cannot change: the quarter is approved, "
+        "for the unit or for a unit above it."
+    )
+    approved_by_unit = serializers.CharField(allow_null=True, help_text="Code of the unit whose approval locks them.")
+
+
+class ReportCoverageSerializer(serializers.Serializer):
+    villages = serializers.IntegerField(help_text="Villages under the unit on the quarter's last day.")
+    reported = serializers.IntegerField(help_text="How many of them have a report for the quarter.")
+
+
+class ApprovalDetailSerializer(ApprovalSerializer):
+    reports = ReportCoverageSerializer()
+
+
+class ApprovalReasonSerializer(serializers.Serializer):
+    reason = non_empty(max_length=approvals.REASON_MAX_LENGTH, help_text="Why: kept in the quarter's history.")
+
+
+class NoBodySerializer(serializers.Serializer):
+    """A request that takes no field (an empty JSON object, or no body)."""

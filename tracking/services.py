@@ -1,5 +1,9 @@
 """Every write. The admin, the API and the management commands call these functions, so each
 rule is enforced once: ``full_clean()`` (the model's rules and constraints) inside a transaction.
+
+The reports of an approved quarter are locked (``tracking.approvals``): every function here that
+creates, changes or deletes a report refuses with ``approvals.QuarterLocked`` first, for
+superusers too.
 """
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
+from . import approvals
 from .models import (
     COUNT_FIELDS,
     AdministrativeUnit,
@@ -290,12 +295,19 @@ def quarter_report_submit(*, village: Village, quarter: Period | str, **values) 
     """Create or replace the report of ``village`` for ``quarter``.
 
     ``values`` are the report's fields (counts, status, cell, sources); a field left out is
-    empty. Submitting the same values again changes nothing and says so.
+    empty. Submitting the same values again changes nothing and says so. Refused with
+    ``QuarterLocked`` while the quarter is approved for a unit the village was under.
     """
+    quarter = QuarterReport._meta.get_field("quarter").to_python(quarter)
+    approvals.require_unlocked(village, quarter)
+    return _report_save(village, quarter, values)
+
+
+def _report_save(village: Village, quarter: Period, values: dict) -> SubmitResult:
+    """``quarter_report_submit`` once the lock is checked (a submission checks all its villages at once)."""
     unknown = set(values) - set(REPORT_FIELDS)
     if unknown:
         raise ValidationError(_("Unknown report fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
-    quarter = QuarterReport._meta.get_field("quarter").to_python(quarter)
     report = QuarterReport.objects.select_for_update().filter(village=village, quarter=quarter).first()
     created = report is None
     if created:
@@ -314,6 +326,7 @@ def quarter_report_submit(*, village: Village, quarter: Period | str, **values) 
 
 @transaction.atomic
 def quarter_report_delete(*, report: QuarterReport) -> None:
+    approvals.require_unlocked(report.village, report.quarter)
     report.delete()
 
 
@@ -369,6 +382,8 @@ def record_delete(*, record) -> None:
         figures = set(record.combined_reported_figures.all())
         if figures:
             raise ProtectedError("reported together with other units", figures)
+    if isinstance(record, QuarterReport):
+        approvals.require_unlocked(record.village, record.quarter)
     record.delete()
 
 
@@ -379,7 +394,8 @@ def quarter_submission_submit(*, unit: AdministrativeUnit, quarter: Period, entr
     Each entry is a village id with the report's values. Villages outside the unit, or not on
     its map on the quarter's last day, are errors. Errors name the entry and the field
     (``reports.2.admissions``). Returns what was created, updated and unchanged; with
-    ``dry_run`` the same summary and nothing saved.
+    ``dry_run`` the same summary and nothing saved. Villages whose quarter is approved are
+    refused first, dry run or not, with ``QuarterLocked`` naming each entry.
     """
     # Two committees submitting for the same unit at once: the second waits for the first, then
     # applies its own whole submission (never a mix of the two).
@@ -388,6 +404,7 @@ def quarter_submission_submit(*, unit: AdministrativeUnit, quarter: Period, entr
     allowed = set(Village.objects.within(unit, day).values_list("pk", flat=True))
     villages = Village.objects.in_bulk([entry["village"] for entry in entries])
     cells = PartyCell.objects.in_bulk([entry["cell"] for entry in entries if entry.get("cell")])
+    _check_submission_unlocked(entries, villages, allowed, quarter)
     errors: dict[str, list[str]] = {}
     outcomes: dict[str, list[tuple[int, int | None]]] = {"created": [], "updated": [], "unchanged": []}
     seen: set[int] = set()
@@ -416,7 +433,7 @@ def quarter_submission_submit(*, unit: AdministrativeUnit, quarter: Period, entr
             values["cell"] = cells[values["cell"]]
         try:
             with transaction.atomic():
-                result = quarter_report_submit(village=village, quarter=quarter, **values)
+                result = _report_save(village, quarter, values)
         except ValidationError as error:
             for field, messages in getattr(error, "message_dict", {"": error.messages}).items():
                 path = f"{where}.{field}" if field and field != "__all__" else where
@@ -435,3 +452,18 @@ def quarter_submission_submit(*, unit: AdministrativeUnit, quarter: Period, entr
         }
         for name, rows in outcomes.items()
     }
+
+
+def _check_submission_unlocked(entries: list[dict], villages: dict, allowed: set, quarter: Period) -> None:
+    """QuarterLocked naming each entry whose village's quarter is approved (two queries)."""
+    wanted = [entry["village"] for entry in entries if entry["village"] in villages and entry["village"] in allowed]
+    locks = approvals.locks_for(wanted, quarter)
+    if not locks:
+        return
+    locked = [
+        (f"reports.{index}.village", f"{villages[entry['village']]}: {approvals.locked_message(locks[entry['village']])}")
+        for index, entry in enumerate(entries)
+        if entry["village"] in locks
+    ]
+    first = next(locks[entry["village"]] for entry in entries if entry["village"] in locks)
+    raise approvals.QuarterLocked(first, entries=locked)

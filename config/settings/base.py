@@ -162,6 +162,7 @@ SPECTACULAR_SETTINGS = {
         "AuditPathEnum": "tracking.models.AuditPath",
         "AuditActionEnum": "tracking.serializers.AUDIT_ACTIONS",
         "RoleEnum": "tracking.models.Role",
+        "ApprovalStateEnum": "tracking.models.ApprovalState",
     },
     "TAGS": [
         {"name": "auth", "description": "API tokens, and the roles of the signed-in user. Every other operation "
@@ -174,5 +175,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "reported-figures", "description": "Totals from cited documents."},
         {"name": "goals", "description": "Dated targets and their progress."},
         {"name": "reorganisations", "description": "Dated changes of the map: establish, rename, split, merge, transfer, abolish a level."},
+        {"name": "approvals", "description": "A unit's quarter: draft → submitted → approved. Approval locks the quarter's "
+                                             "reports until an approver of a unit above reopens it, with a reason."},
     ],
 }

@@ -44,6 +44,9 @@ class Command(BaseCommand):
             f"{unit} — {figures['period']} (as of {figures['as_of_quarter']}, "
             f"{figures['boundaries']} boundaries: the map of {figures['map_date']})"
         )
+        approval = figures["approval"]
+        by = f", approved for {approval['approved_by_unit']}" if approval["approved_by_unit"] else ""
+        self.stdout.write(f"Quarter {approval['quarter']}: {approval['state']}{by}")
         self.stdout.write("From village reports:")
         for key, label in LABELS:
             value = figures[key]
