@@ -8,6 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests import factories
+from tracking import approvals
 from tracking.models import Goal, QuarterReport, ReportedFigure, RoleGrant
 
 USERS = ("anonymous", "viewer", "editor", "outsider", "approver", "superuser")
@@ -19,7 +20,9 @@ WRITE = (401, 403, "ok", 404, "ok", "ok")    # a change to a record of district 
 CREATE = (401, 403, "ok", 400, "ok", "ok")   # a new record in district 100's area: out of it, the unit is unknown
 SUPER = (401, 403, 400, 400, 400, "ok")      # province-wide: superusers only (province 11 is outside every area)
 
-V, R, C, F, G = "VILLAGE", "REPORT", "CELL", "FIGURE", "GOAL"
+V, R, C, F, G, L = "VILLAGE", "REPORT", "CELL", "FIGURE", "GOAL", "LOCKED"
+APPROVE = (401, 403, 403, 404, "ok", "ok")  # an approver's step
+LOCKED = (401, 403, 409, 404, 409, 409)     # a write to an approved quarter: refused for everyone allowed to write
 
 OPERATIONS = [
     # (method, path, body, expected, success status)
@@ -74,6 +77,17 @@ OPERATIONS = [
     ("post", "/api/v1/reorganisations/transfer/", {"unit": "03317", "parent": "101", "on": "2020-01-01"},
      (401, 403, 400, 400, 400, "ok"), 201),  # the new parent lies outside each role's area
     ("post", "/api/v1/reorganisations/abolish-level/", {"province": "11", "level": 2, "on": "2025-07-01"}, SUPER, 201),
+    ("get", "/api/v1/approvals/", None, LIST, 200),
+    ("get", "/api/v1/units/03317/approvals/2019Q2/", None, READ, 200),
+    ("get", "/api/v1/units/03317/approvals/2019Q4/history/", None, READ, 200),
+    ("post", "/api/v1/units/03317/approvals/2019Q2/submit/", {}, WRITE, 200),
+    ("post", "/api/v1/units/03317/approvals/2019Q3/approve/", {}, APPROVE, 200),
+    ("post", "/api/v1/units/03317/approvals/2019Q3/return/", {"reason": "Hoa has not reported."}, APPROVE, 200),
+    ("post", "/api/v1/units/03317/approvals/2019Q4/reopen/", {"reason": "Counted twice."}, APPROVE, 200),
+    ("patch", f"/api/v1/reports/{L}/", {"admissions": 0}, LOCKED, 200),
+    ("delete", f"/api/v1/reports/{L}/", None, LOCKED, 204),
+    ("put", "/api/v1/units/03317/reports/2019Q4/", {"reports": [{"village": V, "full_members": 5, "probationary_members": 0}]},
+     LOCKED, 200),
     ("get", "/api/v1/auth/me/", None, LIST, 200),
     ("delete", "/api/v1/auth/token/", None, (401, 204, 204, 204, 204, 204), 204),
     ("get", "/api/schema/", None, (200,) * 6, 200),
@@ -91,6 +105,11 @@ def world(tree, django_user_model):
                                            source_url="https://example.org/report")
     goal = Goal.objects.create(unit=tree["district"], title="No blank village", metric="blank_villages",
                                baseline_period="2019Q2", set_by="Huyện ủy")
+    locked = factories.report(village, "2019Q4", full=4, probationary=0, cell=cell)
+    root = django_user_model.objects.create_superuser(username="root", password="pw")
+    approvals.quarter_submit(unit=tree["north"], quarter="2019Q3", by=root)
+    approvals.quarter_submit(unit=tree["north"], quarter="2019Q4", by=root)
+    approvals.quarter_approve(unit=tree["north"], quarter="2019Q4", by=root)
     clients = {"anonymous": APIClient()}
     for name, role, unit in (("viewer", "viewer", "district"), ("editor", "editor", "district"),
                              ("outsider", "editor", "other"), ("approver", "approver", "district")):
@@ -99,8 +118,8 @@ def world(tree, django_user_model):
         clients[name] = APIClient()
         clients[name].force_authenticate(user)
     clients["superuser"] = APIClient()
-    clients["superuser"].force_authenticate(django_user_model.objects.create_superuser(username="root", password="pw"))
-    ids = {V: village.pk, R: report.pk, C: cell.pk, F: figure.pk, G: goal.pk}
+    clients["superuser"].force_authenticate(root)
+    ids = {V: village.pk, R: report.pk, C: cell.pk, F: figure.pk, G: goal.pk, L: locked.pk}
     return clients, ids
 
 

@@ -12,7 +12,6 @@ from django.contrib import admin, messages
 from django.contrib.admin import actions as admin_actions, helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.options import FORMFIELD_FOR_DBFIELD_DEFAULTS, IncorrectLookupParameters
-from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminTextInputWidget, FilteredSelectMultiple
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin

@@ -267,7 +267,7 @@ class QuarterApprovalFilter(filters.FilterSet):
         return queryset.filter(unit__code=value)
 
     def filter_within(self, queryset, name, value):
-        paths = list(_unit(value, name).placements.values_list("path", flat=True))
+        paths = list(_unit(self, value, name).placements.values_list("path", flat=True))
         condition = Q(pk__in=[])
         for path in paths:
             condition |= Q(path__startswith=path)
