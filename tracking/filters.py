@@ -82,6 +82,21 @@ class StrictBooleanFilter(filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
+class FilterSet(filters.FilterSet):
+    """A parameter sent without a value (``?period=``) is an error, not "no filter": the schema
+    gives each one a type or a pattern that the empty text does not match. Free-text ``search``
+    may be empty."""
+
+    FREE_TEXT = {"search"}
+
+    def is_valid(self):
+        valid = super().is_valid()
+        for name in self.filters:
+            if name not in self.FREE_TEXT and self.data.get(name) == "":
+                self.form.add_error(name, "Give a value, or leave the parameter out.")
+        return valid and not self.form.errors
+
+
 CODE_HELP = "Official code of a unit, e.g. 11 or 100."
 
 
@@ -93,14 +108,14 @@ def _text_filter(method: str, pattern: str, help_text: str) -> filters.CharFilte
 
 def _id_filter(help_text: str, **kwargs) -> filters.NumberFilter:
     """An id parameter: an integer in the schema (a NumberFilter alone says "number")."""
-    schema = {"type": "integer", "description": help_text}
+    schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID, "description": help_text}
     # Note: bounded, so that a number no database integer holds is a 400, not an overflow.
     return extend_schema_field(schema)(
         filters.NumberFilter(help_text=help_text, min_value=1, max_value=MAX_ID, decimal_places=0, **kwargs)
     )
 
 
-class UnitFilter(filters.FilterSet):
+class UnitFilter(FilterSet):
     level = filters.ChoiceFilter(choices=Level.choices, help_text="1 province, 2 district, 3 commune.")
     kind = filters.ChoiceFilter(choices=UnitKind.choices)
     parent = _text_filter("filter_parent", CODE_PATTERN, "Direct children of this unit (on `active_on`, default today). " + CODE_HELP)
@@ -125,7 +140,7 @@ class UnitFilter(filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(code__startswith=value))
 
 
-class VillageFilter(filters.FilterSet):
+class VillageFilter(FilterSet):
     within = _text_filter("filter_within", CODE_PATTERN, "Villages at or below this unit (on `active_on`, default today). " + CODE_HELP)
     active_on = filters.DateFilter(method="filter_active_on", help_text="Only villages that exist on this day.")
     period = _text_filter("filter_noop", PATTERN, "The quarter (or year, month) `blank` refers to; default: the current quarter.")
@@ -155,7 +170,7 @@ class VillageFilter(filters.FilterSet):
         return queryset.blank_at(quarter, blank=value)
 
 
-class PartyCellFilter(filters.FilterSet):
+class PartyCellFilter(FilterSet):
     village = _id_filter("Cells that serve this village on `active_on` (default today).", method="filter_village")
     active_on = filters.DateFilter(method="filter_noop", help_text="The day `village` refers to.")
     search = filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="Part of the cell's name.")
@@ -172,7 +187,7 @@ class PartyCellFilter(filters.FilterSet):
         return queryset.filter(Exists(served))
 
 
-class QuarterReportFilter(filters.FilterSet):
+class QuarterReportFilter(FilterSet):
     village = _id_filter("Reports of this village.", field_name="village_id")
     within = _text_filter("filter_within", CODE_PATTERN, "Reports of villages placed at or below this unit at any time. " + CODE_HELP)
     period = _text_filter("filter_period", PATTERN, "Reports of this quarter, or of the quarters of this year.")
@@ -195,7 +210,7 @@ class QuarterReportFilter(filters.FilterSet):
         return queryset.filter(quarter__in=[q.index for q in period.quarters()])
 
 
-class ReportedFigureFilter(filters.FilterSet):
+class ReportedFigureFilter(FilterSet):
     unit = _text_filter("filter_unit", CODE_PATTERN, "Figures reported for this unit, alone or together with others. " + CODE_HELP)
     period = _text_filter("filter_period", PATTERN, "Figures whose period overlaps this one.")
     metric = filters.ChoiceFilter(choices=ReportedMetric.choices)
@@ -217,7 +232,7 @@ class ReportedFigureFilter(filters.FilterSet):
         return queryset.filter(period__in=[text for text in spellings if Period.parse(text).overlaps(period)])
 
 
-class GoalFilter(filters.FilterSet):
+class GoalFilter(FilterSet):
     unit = _text_filter("filter_unit", CODE_PATTERN, "Goals set for this unit. " + CODE_HELP)
     metric = filters.ChoiceFilter(choices=GoalMetric.choices)
     status = filters.ChoiceFilter(
@@ -238,7 +253,7 @@ class GoalFilter(filters.FilterSet):
         return queryset
 
 
-class ReorganisationFilter(filters.FilterSet):
+class ReorganisationFilter(FilterSet):
     unit = _text_filter("filter_unit", CODE_PATTERN, "Changes that made, changed or ended this unit. " + CODE_HELP)
     kind = filters.ChoiceFilter(choices=ReorganisationKind.choices)
 

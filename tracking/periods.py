@@ -19,8 +19,10 @@ from django.utils.translation import gettext_lazy as _
 
 YEAR, QUARTER, MONTH = "year", "quarter", "month"
 MIN_YEAR, MAX_YEAR = 1945, 2100
-PATTERN = r"^[0-9]{4}(Q[1-4]|-(0[1-9]|1[0-2]))?$"
-QUARTER_PATTERN = r"^[0-9]{4}Q[1-4]$"
+# The text forms, years MIN_YEAR to MAX_YEAR only (the API schema gives these patterns).
+_YEARS = r"(194[5-9]|19[5-9][0-9]|20[0-9][0-9]|2100)"
+PATTERN = rf"^{_YEARS}(Q[1-4]|-(0[1-9]|1[0-2]))?$"
+QUARTER_PATTERN = rf"^{_YEARS}Q[1-4]$"
 _FORMS = (
     (re.compile(r"^(\d{4})$"), YEAR),
     (re.compile(r"^(\d{4})Q([1-4])$"), QUARTER),

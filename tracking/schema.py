@@ -6,8 +6,9 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
 
-from .api import ErrorSerializer
+from .api import IF_MATCH_PATTERN, ErrorSerializer
 
 _ERROR_EXAMPLES = {
     400: ("validation_error", "admissions: Admissions (4) cannot exceed the probationary members (2).",
@@ -64,11 +65,23 @@ class AutoSchema(SpectacularAutoSchema):
         if self.method.upper() in ("PATCH", "DELETE") and "{" in self.path and self._versioned():
             parameters = [*parameters, OpenApiParameter(
                 "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
-                pattern=r'^(\*|"[^"]+"(\s*,\s*"[^"]+")*)$',
+                pattern=IF_MATCH_PATTERN,
                 description="The ETag of the version you read (GET returns it): the change is refused with 412 "
                 "if the record changed since.",
             )]
         return parameters
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        # Note: drf-spectacular gives the length limits of a ListField but not those of a list of
+        # nested serializers (`many=True`).
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.ListSerializer) and isinstance(schema, dict) and schema.get("type") == "array":
+            least = field.min_length if field.min_length is not None else (0 if field.allow_empty else 1)
+            if least:
+                schema["minItems"] = least
+            if field.max_length is not None:
+                schema["maxItems"] = field.max_length
+        return schema
 
     def get_operation_id(self):
         # Note: operations without an explicit id (the history of each resource) would be named
@@ -91,6 +104,8 @@ class AutoSchema(SpectacularAutoSchema):
             codes.append(404)
         if method == "POST" and getattr(self.view, "throttle_scope", None):
             codes.append(429)
+        if method in ("PATCH", "DELETE") and "{" in self.path and self._versioned():
+            codes.append(412)
         for code in sorted(set(codes)):
             if str(code) not in responses:
                 more = [LOCKED] if code == 409 and _writes_reports(self.path) else []
@@ -125,6 +140,14 @@ def postprocess_integer_enum_names(result, generator, **kwargs):
         is_integer_choices = isinstance(choices, type) and issubclass(choices, models.IntegerChoices)
         if schema and is_integer_choices and schema.get("enum") == [member.value for member in choices]:
             schema["x-enum-varnames"] = [member.name for member in choices]
+    return result
+
+
+def postprocess_closed_requests(result, generator, **kwargs):
+    """Request bodies take no other field than those listed (the API refuses an unknown field)."""
+    for name, schema in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and schema.get("type") == "object":
+            schema["additionalProperties"] = False
     return result
 
 

@@ -326,7 +326,7 @@ class SubmissionEntrySerializer(ReportValuesSerializer):
 
 
 class SubmissionSerializer(serializers.Serializer):
-    reports = SubmissionEntrySerializer(many=True, allow_empty=False, max_length=5000, help_text="One entry per village.")
+    reports = SubmissionEntrySerializer(many=True, allow_empty=False, min_length=1, max_length=5000, help_text="One entry per village.")
 
 
 class SubmissionOutcomeSerializer(serializers.Serializer):
@@ -541,12 +541,12 @@ class SplitPartSerializer(NewUnitSerializer):
 
 class SplitSerializer(EventBaseSerializer):
     unit = UnitCodeField(help_text="The unit split.")
-    parts = SplitPartSerializer(many=True, allow_empty=False, max_length=50)
+    parts = SplitPartSerializer(many=True, allow_empty=False, min_length=1, max_length=50)
     close_original = serializers.BooleanField(default=False, help_text="Close the unit split (everything under it must move).")
 
 
 class MergeSerializer(EventBaseSerializer):
-    units = serializers.ListField(child=serializers.RegexField(CODE_PATTERN), allow_empty=False, max_length=100,
+    units = serializers.ListField(child=serializers.RegexField(CODE_PATTERN), allow_empty=False, min_length=1, max_length=100,
                                   help_text="Codes of the units merged.")
     into = UnitCodeField(required=False, allow_null=True, default=None, help_text="An existing unit they merge into…")
     new = NewUnitSerializer(required=False, allow_null=True, default=None, help_text="…or a new unit.")

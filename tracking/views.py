@@ -1,6 +1,8 @@
 """API views: thin. Reads call querysets and ``progress``; writes call ``services``."""
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth import authenticate
 from django.db.models import Prefetch
 from django.views.decorators.csrf import csrf_exempt
@@ -18,7 +20,7 @@ from rest_framework.settings import api_settings
 
 from . import audit, progress, reorganisations, schema, services
 from .access import SignInThrottle, scope_of
-from .api import Conflict, PreconditionFailed
+from .api import IF_MATCH_PATTERN, PAGE_SCHEMA, PAGE_SIZE_HELP, PAGE_SIZE_SCHEMA, Conflict, PreconditionFailed
 from .filters import (
     GoalFilter,
     PartyCellFilter,
@@ -42,7 +44,7 @@ from .models import (
     Village,
     VillagePlacement,
 )
-from .periods import MIN_YEAR, Period, current_quarter, quarter_range
+from .periods import MIN_YEAR, PATTERN, QUARTER_PATTERN, Period, current_quarter, quarter_range
 from .serializers import (
     HistoryEntrySerializer,
     AbolishLevelSerializer,
@@ -99,12 +101,12 @@ def _boundaries(request) -> str:
 
 
 def period_param(name: str, description: str, quarter: bool = False) -> OpenApiParameter:
-    pattern = r"^[0-9]{4}Q[1-4]$" if quarter else r"^[0-9]{4}(Q[1-4]|-(0[1-9]|1[0-2]))?$"
+    pattern = QUARTER_PATTERN if quarter else PATTERN
     return OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.QUERY, pattern=pattern, description=description)
 
 
 def _parse_period(name: str, text: str | None) -> Period | None:
-    if text in (None, ""):
+    if text is None:
         return None
     try:
         return Period.parse(text)
@@ -125,16 +127,40 @@ def _only_params(request, *allowed: str) -> None:
         )
 
 
+def _wrong_type(field, value) -> str | None:
+    """Why ``value`` is not of the JSON type the schema gives ``field``, where DRF would convert it
+    (``"name": 0`` to "0", ``"level": "1"`` to 1, ``"dry_run": "yes"`` to true)."""
+    if value is None:
+        return None  # whether null is allowed is the field's to say
+    if isinstance(field, drf_serializers.ChoiceField):
+        if all(isinstance(key, int) for key in field.choices) and (not isinstance(value, int) or isinstance(value, bool)):
+            return "Must be one of the integers " + ", ".join(str(key) for key in field.choices) + "."
+    elif isinstance(field, drf_serializers.CharField):
+        if not isinstance(value, str):
+            return "Must be a string."
+    elif isinstance(field, drf_serializers.BooleanField):
+        if not isinstance(value, bool):
+            return "Must be true or false."
+    elif isinstance(field, drf_serializers.IntegerField):
+        if isinstance(value, str):
+            return "Must be an integer, not a string."
+    return None
+
+
 def _unknown_fields(serializer, data, path: str = "") -> dict:
-    """Keys of ``data`` that ``serializer`` does not take, at any depth, by their path."""
-    if isinstance(serializer, drf_serializers.ListSerializer):
+    """Keys of ``data`` that ``serializer`` does not take, at any depth, by their path; and values
+    of another JSON type than the schema gives (DRF would convert them)."""
+    if isinstance(serializer, (drf_serializers.ListSerializer, drf_serializers.ListField)):
         if not isinstance(data, list):
             return {}
         unknown = {}
         for index, item in enumerate(data):
             unknown.update(_unknown_fields(serializer.child, item, f"{path}.{index}" if path else str(index)))
         return unknown
-    if not isinstance(serializer, drf_serializers.Serializer) or not isinstance(data, dict):
+    if not isinstance(serializer, drf_serializers.Serializer):
+        problem = _wrong_type(serializer, data)
+        return {path: [problem]} if problem else {}
+    if not isinstance(data, dict):
         return {}
     unknown = {}
     for key, value in data.items():
@@ -150,7 +176,8 @@ def _unknown_fields(serializer, data, path: str = "") -> dict:
 def _validated(serializer_class, data, *, strict: bool = True, **kwargs):
     """``data`` checked by ``serializer_class``. For a request body (``strict``), a field the
     serializer does not take is an error, not silently dropped: a misspelt field name would
-    otherwise change nothing, unnoticed. Query strings are checked by ``_only_params``."""
+    otherwise change nothing, unnoticed; so is a value of another JSON type than the schema's.
+    Query strings are checked by ``_only_params``."""
     serializer = serializer_class(data=data, **kwargs)
     unknown = _unknown_fields(serializer, data) if strict else {}
     serializer.is_valid(raise_exception=not unknown)
@@ -171,7 +198,7 @@ class HistoryMixin:
         summary="The change history of this record", filters=False, responses=HistoryEntrySerializer(many=True),
         description="Who changed it, when, through which path (admin, API, command), and each field before "
         "and after. The history is append-only.",
-        parameters=[OpenApiParameter("page", OpenApiTypes.INT), OpenApiParameter("page_size", OpenApiTypes.INT)],
+        parameters=[OpenApiParameter("page", PAGE_SCHEMA), OpenApiParameter("page_size", PAGE_SIZE_SCHEMA, description=PAGE_SIZE_HELP)],
         examples=[schema.HISTORY],
     )
     @action(detail=True, methods=["get"], filterset_class=None, ordering=None)
@@ -217,6 +244,9 @@ class ServiceViewSet(HistoryMixin, viewsets.GenericViewSet):
         if self.request.method in ("PATCH", "DELETE"):
             self.check_change(record)
             expected = self.request.headers.get("If-Match")
+            if expected is not None and not re.fullmatch(IF_MATCH_PATTERN, expected):
+                raise ValidationError({"If-Match": ['Write * or the ETag of the version you read, e.g. "report-13-2".']},
+                                      code="invalid")
             if expected and expected.strip() != "*" and etag(record) not in [tag.strip() for tag in expected.split(",")]:
                 raise PreconditionFailed(
                     f"{record._meta.verbose_name} “{record}” changed since you read it (now {etag(record)}): read it again."
@@ -289,7 +319,8 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
         return Response(UnitSerializer(self.get_queryset().get(pk=unit.pk)).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, code=None):
-        unit = services.unit_update(unit=self.get_object(), **_validated(UnitUpdateSerializer, request.data, context={"request": request}))
+        data = _validated(UnitUpdateSerializer, request.data, context={"request": request})  # a body in error is a 400 before any 412
+        unit = services.unit_update(unit=self.get_object(), **data)
         return Response(UnitSerializer(self.get_queryset().get(pk=unit.pk)).data)
 
     @extend_schema(summary="List a unit's direct children", operation_id="units_children_list", parameters=[
@@ -298,7 +329,8 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
     @action(detail=True, methods=["get"], filterset_class=None, ordering=None)
     def children(self, request, code=None):
         _only_params(request, "active_on", "page", "page_size")
-        day = _validated(_DaySerializer, request.query_params, strict=False).get("active_on") or timezone.localdate()
+        # Note: a plain dict, as DRF reads an empty value in a QueryDict as "not given".
+        day = _validated(_DaySerializer, request.query_params.dict(), strict=False).get("active_on") or timezone.localdate()
         children = self.get_queryset().filter(pk__in=AdministrativeUnit.objects.children_of(self.get_object(), day).values("pk"))
         return _paged(self, request, children.order_by("code"), UnitSerializer)
 
@@ -342,7 +374,7 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
         summary="The villages still blank", operation_id="units_blank_villages_list", tags=["figures"],
         description="Villages under the unit whose latest report at the period says they have no party member.",
         parameters=[CODE_PARAM, period_param("period", "Default: the current quarter."), BOUNDARIES_PARAM,
-                    OpenApiParameter("page", OpenApiTypes.INT), OpenApiParameter("page_size", OpenApiTypes.INT)],
+                    OpenApiParameter("page", PAGE_SCHEMA), OpenApiParameter("page_size", PAGE_SIZE_SCHEMA, description=PAGE_SIZE_HELP)],
         responses=BlankVillageSerializer(many=True), filters=False, examples=[schema.BLANK_VILLAGE],
     )
     @action(detail=True, methods=["get"], url_path="blank-villages", filterset_class=None)
@@ -373,7 +405,7 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
         description="All or nothing: one bad entry rejects the whole request, and the error names the entry "
         "(`reports.2.admissions`). Idempotent: the same body again changes nothing. `dry_run=true` "
         "validates and returns the same summary without saving.",
-        parameters=[CODE_PARAM, OpenApiParameter("period", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=r"^[0-9]{4}Q[1-4]$",
+        parameters=[CODE_PARAM, OpenApiParameter("period", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=QUARTER_PATTERN,
                                                  description="The quarter, e.g. 2019Q2."),
                     OpenApiParameter("dry_run", OpenApiTypes.BOOL, description="Validate only; save nothing.")],
         request=SubmissionSerializer, responses=SubmissionResultSerializer, filters=False,
@@ -391,7 +423,7 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
         quarter = _parse_period("period", period)
         if quarter.kind != "quarter":
             raise ValidationError({"period": [f"“{period}” is not a quarter: write it as 2019Q2."]}, code="invalid_period")
-        dry_run = _validated(_DryRunSerializer, request.query_params, strict=False)["dry_run"]
+        dry_run = _validated(_DryRunSerializer, request.query_params.dict(), strict=False)["dry_run"]
         entries = _validated(SubmissionSerializer, request.data, context={"request": request})["reports"]
         self.scope.require_unit(unit, quarter.end)
         outcome = services.quarter_submission_submit(unit=unit, quarter=quarter, entries=[dict(e) for e in entries], dry_run=dry_run)
@@ -445,7 +477,8 @@ class VillageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceVi
         return Response(VillageSerializer(self.get_queryset().get(pk=village.pk)).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
-        village = services.village_update(village=self.get_object(), **_validated(VillageUpdateSerializer, request.data, context={"request": request}))
+        data = _validated(VillageUpdateSerializer, request.data, context={"request": request})
+        village = services.village_update(village=self.get_object(), **data)
         return Response(VillageSerializer(self.get_queryset().get(pk=village.pk)).data)
 
 
@@ -498,7 +531,8 @@ class PartyCellViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Service
         return Response(PartyCellSerializer(self.get_queryset().get(pk=cell.pk)).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
-        cell = services.cell_update(cell=self.get_object(), **_validated(PartyCellUpdateSerializer, request.data, context={"request": request}))
+        data = _validated(PartyCellUpdateSerializer, request.data, context={"request": request})
+        cell = services.cell_update(cell=self.get_object(), **data)
         return Response(PartyCellSerializer(self.get_queryset().get(pk=cell.pk)).data)
 
 
@@ -556,9 +590,9 @@ class QuarterReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ser
         return Response(QuarterReportSerializer(result.report).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
-        report = self.get_object()
         given = set(request.data) if isinstance(request.data, dict) else set()
         data = _validated(ReportValuesSerializer, request.data, context={"request": request}, partial=True)
+        report = self.get_object()
         current = {name: getattr(report, name if name != "cell" else "cell_id") for name in services.REPORT_FIELDS}
         merged = {**current, **{name: data[name] for name in given if name in data}}
         result = services.quarter_report_submit(village=report.village, quarter=report.quarter, **_report_values(merged, self.scope.visible(PartyCell.objects.all())))
@@ -613,7 +647,8 @@ class ReportedFigureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Se
         return Response(self._save(ReportedFigure(), _validated(ReportedFigureWriteSerializer, request.data, context={"request": request})), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
-        return Response(self._save(self.get_object(), _validated(ReportedFigureWriteSerializer, request.data, context={"request": request}, partial=True)))
+        data = _validated(ReportedFigureWriteSerializer, request.data, context={"request": request}, partial=True)
+        return Response(self._save(self.get_object(), data))
 
 
 # ---------------------------------------------------------------------------------------
@@ -679,7 +714,8 @@ class GoalViewSet(mixins.RetrieveModelMixin, ServiceViewSet):
         return Response(self._save(Goal(), _validated(GoalWriteSerializer, request.data, context={"request": request})), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
-        return Response(self._save(self.get_object(), _validated(GoalWriteSerializer, request.data, context={"request": request}, partial=True)))
+        data = _validated(GoalWriteSerializer, request.data, context={"request": request}, partial=True)
+        return Response(self._save(self.get_object(), data))
 
 
 @csrf_exempt

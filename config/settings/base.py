@@ -70,6 +70,10 @@ DATABASES = {
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Note: in SQLite's default (deferred) transactions, a write that meets another thread's write
+    # fails at once with "database is locked" (a 500); an IMMEDIATE transaction waits for the lock.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -147,6 +151,7 @@ SPECTACULAR_SETTINGS = {
         "tracking.schema.postprocess_parameter_enums",
         "tracking.schema.postprocess_integer_enum_names",
         "tracking.schema.postprocess_partial_defaults",
+        "tracking.schema.postprocess_closed_requests",
     ],
     "ENUM_NAME_OVERRIDES": {
         "UnitLevelEnum": "tracking.models.Level",
