@@ -162,3 +162,8 @@ def test_sqlite_write_transactions_wait_for_the_lock():
         pytest.skip("SQLite only")
     # Concurrent writes from runserver's threads were "database is locked" 500s.
     assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+@pytest.mark.parametrize("url", ["/api/v1/approvals/?within=", "/api/v1/approvals/?unit=", "/api/v1/approvals/?quarter="])
+def test_empty_query_values_on_approvals_are_refused(staff_api, tree, api_error, url):
+    api_error(staff_api.get(url), 400, "validation_error", url.split("?")[1].rstrip("="))

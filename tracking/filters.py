@@ -266,7 +266,7 @@ class ReorganisationFilter(FilterSet):
         return queryset.filter(Q(subject=unit) | Q(predecessors=unit) | Q(successors=unit)).distinct()
 
 
-class QuarterApprovalFilter(filters.FilterSet):
+class QuarterApprovalFilter(FilterSet):
     unit = _text_filter("filter_unit", CODE_PATTERN, "The quarters of this unit (every unit that held the code). " + CODE_HELP)
     within = _text_filter("filter_within", CODE_PATTERN, "The quarters of this unit and the units placed below it at any time. " + CODE_HELP)
     quarter = _text_filter("filter_quarter", QUARTER_PATTERN, "One quarter, e.g. 2019Q2.")
