@@ -51,6 +51,15 @@ def test_a_wrong_password_is_401_and_the_eleventh_attempt_a_minute_is_429(anonym
     assert int(response["Retry-After"]) > 0
 
 
+def test_a_forged_forwarded_for_does_not_pass_the_limit(anonymous, committee, api_error):
+    for number in range(10):
+        anonymous.post("/api/v1/auth/token/", {"username": "namnhan", "password": "guess"}, format="json",
+                       HTTP_X_FORWARDED_FOR=f"10.0.0.{number}")
+    response = anonymous.post("/api/v1/auth/token/", {"username": "namnhan", "password": "guess"}, format="json",
+                              HTTP_X_FORWARDED_FOR="10.0.0.99")
+    api_error(response, 429, "throttled")
+
+
 def test_the_admin_login_is_throttled_too(client, committee):
     for _ in range(10):
         assert client.post("/admin/login/", {"username": "namnhan", "password": "guess"}).status_code == 200
@@ -147,6 +156,10 @@ def test_the_admin_shows_only_the_area(django_user_model, tree, two_districts):
     assert client.get(reverse("admin:tracking_village_history", args=[theirs])).status_code == 404
     form = client.get(reverse("admin:tracking_village_add")).content.decode()
     assert "Nà Nhạn" in form and "Mường Chà" not in form
+    # Nor do the list's filters offer units outside the area.
+    for name in ("village", "quarterreport"):
+        page = client.get(reverse(f"admin:tracking_{name}_changelist")).content.decode()
+        assert "Nà Nhạn" in page and "Mường Chà" not in page and "Điện Biên Đông" not in page, name
 
 
 def test_a_viewer_reads_in_the_admin_but_cannot_change(django_user_model, tree, two_districts):

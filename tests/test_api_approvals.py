@@ -93,7 +93,7 @@ def test_submit_approve_reopen_through_the_api(clients, villages, api_error):
     # The commune's own approver may not reopen it; the district's may, with a reason.
     refused = api_error(clients["approver"].post(url("03317", step="reopen"), {"reason": "Mine."}, format="json"),
                         403, "permission_denied")
-    assert refused["detail"] == "Only a approver of a unit above xã Nà Nhạn (03317) may do this on 2019-06-30."
+    assert refused["detail"] == "Only someone with the approver role on a unit above xã Nà Nhạn (03317) may do this (map of 2019-06-30)."
     api_error(clients["district"].post(url("03317", step="reopen"), {}, format="json"), 400, "validation_error", "reason")
     api_error(clients["district"].post(url("03317", step="reopen"), {"reason": "  "}, format="json"),
               400, "validation_error", "reason")

@@ -178,7 +178,7 @@ def test_rights_follow_the_roles_on_the_units_area(tree, people, who, transition
         call(unit=tree["north"], quarter=Q2, by=people[who], **extra)
     assert list(QuarterApproval.objects.values_list("state", "updated_at")) == before
     if transition == "reopen":
-        assert str(refused.value.detail) == "Only a approver of a unit above xã Nà Nhạn (03317) may do this on 2019-06-30."
+        assert str(refused.value.detail) == "Only someone with the approver role on a unit above xã Nà Nhạn (03317) may do this (map of 2019-06-30)."
     else:
         assert "is not in the area of your" in str(refused.value.detail)
 
@@ -521,7 +521,7 @@ def test_approvals_admin_follows_the_users_roles(client, tree, people, django_us
     response = client.post(admin_url(QuarterApproval, "changelist"),
                            {"action": "approve_quarters", "_selected_action": [row.pk, elsewhere.pk]}, follow=True)
     assert [str(m) for m in response.context["messages"]] == [
-        "xã Nà Nhạn (03317) is not in the area of your approver roles on 2019-06-30."]
+        "xã Nà Nhạn (03317) is not in the area of your approver roles (map of 2019-06-30)."]
     assert set(QuarterApproval.objects.values_list("state", flat=True)) == {"submitted"}
 
 

@@ -168,7 +168,7 @@ class Scope:
             return
         placements = village.placements.all() if day is None else village.placements.active_on(day)
         if not any(self.covers(placement.path, role) for placement in placements):
-            where = _(" on %(day)s") % {"day": day} if day else ""
+            where = _(" (map of %(day)s)") % {"day": day} if day else ""
             raise PermissionDenied(
                 _("Village “%(village)s” is not in the area of your %(role)s roles%(where)s.")
                 % {"village": village, "role": Role(role).label, "where": where}
@@ -219,9 +219,9 @@ class Scope:
         return True
 
     def refusal(self, unit, role: str, day=None, strictly_below: bool = False) -> str:
-        where = _(" on %(day)s") % {"day": day} if day else ""
+        where = _(" (map of %(day)s)") % {"day": day} if day else ""
         if strictly_below:
-            return _("Only a %(role)s of a unit above %(unit)s may do this%(where)s.") % {
+            return _("Only someone with the %(role)s role on a unit above %(unit)s may do this%(where)s.") % {
                 "role": Role(role).label, "unit": unit, "where": where}
         return _("%(unit)s is not in the area of your %(role)s roles%(where)s.") % {
             "unit": unit, "role": Role(role).label, "where": where}

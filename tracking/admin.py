@@ -606,7 +606,7 @@ class PlacedUnderFilter(admin.SimpleListFilter):
     village_field = "pk"  # how the filtered rows name their village
 
     def lookups(self, request, model_admin):
-        units = AdministrativeUnit.objects.at_level(self.level)
+        units = scope_of(request.user).visible(AdministrativeUnit.objects.at_level(self.level))
         for parameter in self.narrowed_by:
             chosen = request.GET.get(parameter, "")
             if chosen.isdigit():

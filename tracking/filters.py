@@ -277,8 +277,7 @@ class QuarterApprovalFilter(FilterSet):
         fields: list[str] = []
 
     def filter_unit(self, queryset, name, value):
-        if not AdministrativeUnit.objects.with_code(value).exists():
-            raise ValidationError({name: [f"No unit has the code {value}."]}, code="does_not_exist")
+        _unit(self, value, name)  # unknown, or outside the user's areas: the same 400
         return queryset.filter(unit__code=value)
 
     def filter_within(self, queryset, name, value):

@@ -13,7 +13,7 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import AuthenticationFailed, NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import AuthenticationFailed, ErrorDetail, NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.settings import api_settings
@@ -159,7 +159,7 @@ def _unknown_fields(serializer, data, path: str = "") -> dict:
         return unknown
     if not isinstance(serializer, drf_serializers.Serializer):
         problem = _wrong_type(serializer, data)
-        return {path: [problem]} if problem else {}
+        return {path: [ErrorDetail(problem, code="invalid_type")]} if problem else {}
     if not isinstance(data, dict):
         return {}
     unknown = {}
@@ -167,7 +167,7 @@ def _unknown_fields(serializer, data, path: str = "") -> dict:
         where = f"{path}.{key}" if path else str(key)
         field = serializer.fields.get(key)
         if field is None or field.read_only:
-            unknown[where] = ["Unknown field: this request does not take it."]
+            unknown[where] = [ErrorDetail("Unknown field: this request does not take it.", code="unknown_field")]
         else:
             unknown.update(_unknown_fields(field, value, where))
     return unknown
@@ -182,7 +182,7 @@ def _validated(serializer_class, data, *, strict: bool = True, **kwargs):
     unknown = _unknown_fields(serializer, data) if strict else {}
     serializer.is_valid(raise_exception=not unknown)
     if unknown:
-        raise ValidationError({**serializer.errors, **unknown}, code="unknown_field")
+        raise ValidationError({**serializer.errors, **unknown})  # each error keeps its own code
     return serializer.validated_data
 
 
@@ -892,7 +892,7 @@ class TokenView(APIView):
         if user is None or not user.is_active:
             raise AuthenticationFailed("Wrong username or password.", code="invalid_credentials")
         token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key, "created": token.created})
+        return Response(TokenSerializer({"token": token.key, "created": token.created}).data)
 
     @extend_schema(summary="Revoke the token in use", operation_id="auth_token_delete", request=None,
                    responses={204: None},

@@ -120,6 +120,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["tracking.access.InScope"],
     # Password guessing: the token endpoint (and the admin login, tracking.admin) by client address.
     "DEFAULT_THROTTLE_RATES": {"login": "10/min"},
+    # The client address is the connection's, never a client-sent X-Forwarded-For (which would
+    # let anyone pass the limit); behind N reverse proxies that set the header, NUM_PROXIES=N.
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
