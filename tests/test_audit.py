@@ -46,8 +46,11 @@ def test_an_admin_change_is_recorded_and_readable_in_the_admin(village, admin_cl
     assert village.name == "Huổi Chổn 1"
     record = village.history.latest()
     assert (record.history_path, record.history_user.username) == ("admin", "admin")
-    page = admin_client.get(reverse("admin:tracking_village_history", args=[village.pk]))
-    assert page.status_code == 200 and "Huổi Chổn 1" in page.content.decode()
+    page = admin_client.get(reverse("admin:tracking_village_history", args=[village.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    content = page.content.decode()
+    assert page.status_code == 200 and "Huổi Chổn 1" in content
+    # Each row says through which path the change came: here the admin, before it a command.
+    assert "<th scope=\"col\">through</th>" in content and "<td>admin</td>" in content and "<td>command</td>" in content
 
 
 def test_the_history_cannot_be_changed_through_the_api(village, staff_api):

@@ -702,6 +702,8 @@ class AreaAdmin(admin.ModelAdmin):
     areas of their roles (tracking.access) and changes those of their editor areas; anything
     else is not found (404), as in the API. Superusers see everything."""
 
+    history_list_display = ("through",)  # the history pages say through which path each change came
+
     def get_queryset(self, request):
         return scope_of(request.user).visible(super().get_queryset(request))
 
@@ -1284,6 +1286,7 @@ class RoleGrantAdmin(SimpleHistoryAdmin):
     """Who holds which role where. Only superusers grant roles; every grant is in the audit trail."""
 
     list_display = ("user", "role", "unit", "granted_at", "note")
+    history_list_display = ("through",)
     list_select_related = ("user", "unit")
     list_filter = ("role",)
     search_fields = ("user__username", "unit__name", "unit__code")

@@ -3,7 +3,10 @@ figures and goals is a history row (django-simple-history) saying who, when, the
 the change, and through which path it came (admin, API or a command)."""
 from __future__ import annotations
 
+import datetime
+
 from django.dispatch import receiver
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
@@ -51,4 +54,8 @@ def changes(records: list) -> list[dict]:
 
 
 def _plain(value):
+    if isinstance(value, datetime.datetime):  # as the API writes times: ISO 8601, local time
+        return timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
     return value if value is None or isinstance(value, (int, float, bool)) else str(value)

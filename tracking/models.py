@@ -122,6 +122,11 @@ class Audited(models.Model):
     class Meta:
         abstract = True
 
+    @property
+    def through(self) -> str:
+        """The path, as the admin's history pages show it (their column is named after this)."""
+        return self.get_history_path_display()
+
 
 # The user a management command acts for (``--user``), when there is no request.
 acting_user: contextvars.ContextVar = contextvars.ContextVar("tracking_acting_user", default=None)
