@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied
@@ -544,3 +545,48 @@ def test_approvals_admin_filters_by_state_and_quarter_and_searches_units(admin_c
                     if getattr(spec, "parameter_name", None) == "quarter")
     assert [value for value, _label in quarters.lookup_choices] == ["2019Q3", "2019Q2"]
     assert admin_client.get(changelist, {"quarter": "2019Q9"}).status_code == 302  # refused, not a 500
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="real concurrency needs PostgreSQL (CI runs it)")
+@pytest.mark.django_db(transaction=True)
+def test_a_write_that_found_the_quarter_open_commits_before_an_approval(django_user_model):
+    """A report write checks the lock, then an approver approves before the write commits: the
+    approval waits for the write (the province's lock), so no write lands in an approved quarter."""
+    import threading
+    import time
+
+    from django.db import transaction
+
+    province = factories.province(code="11")
+    commune = factories.commune(factories.district(province, code="100"), code="03317")
+    village = factories.village(commune, name="Huổi Chổn")
+    factories.report(village, "2019Q2", full=1, probationary=0)
+    root = django_user_model.objects.create_superuser("root", "r@example.org", "pw")
+    approvals.quarter_submit(unit=commune, quarter="2019Q2", by=root)
+    checked, done = threading.Event(), {}
+
+    def write():
+        with transaction.atomic():
+            approvals.require_unlocked(village, "2019Q2")  # open: the write goes on
+            checked.set()
+            time.sleep(0.5)  # the approver acts meanwhile
+            services._report_save(village, Q2, {"full_members": 2, "probationary_members": 0})
+        done["write"] = timezone.now()
+        connection.close()
+
+    def approve():
+        checked.wait()
+        approvals.quarter_approve(unit=commune, quarter="2019Q2", by=root)
+        done["approve"] = timezone.now()
+        connection.close()
+
+    threads = [threading.Thread(target=write), threading.Thread(target=approve)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    report = QuarterReport.objects.get(village=village, quarter=Q2)
+    approval = QuarterApproval.objects.get(unit=commune, quarter=Q2)
+    assert approval.state == "approved" and report.full_members == 2
+    assert report.updated_at <= approval.approved_at  # the write came first; nothing changed after approval
+    assert done["write"] <= done["approve"]

@@ -114,12 +114,31 @@ def _reason(reason: str | None) -> str:
     return text
 
 
+def lock_province(path: str | None) -> None:
+    """Lock, until the transaction ends, the province at the top of ``path`` (a placement path).
+
+    Every write of reports and every transition of a quarter takes this lock first (one query),
+    so a write and an approval in the same province never overlap: a write that found its
+    quarter open commits before an approval can be made, and a write after an approval sees it.
+    The province is always the first lock taken, so these waits cannot form a cycle.
+    Note: SQLite takes its database write lock at the start of each write transaction instead
+    (IMMEDIATE, see the settings); ``select_for_update`` is a no-op there.
+    """
+    if not path:
+        return
+    top = f"/{path.strip('/').split('/')[0]}/"
+    provinces = UnitPlacement.objects.filter(path=top).values("unit_id")
+    list(AdministrativeUnit.objects.select_for_update().filter(pk__in=provinces).values_list("pk", flat=True))
+
+
 def _row_for_update(unit: AdministrativeUnit, quarter: Period) -> QuarterApproval:
     """The row, locked until the transaction ends, or a new draft one.
 
-    The unit's row is locked first, as ``services.quarter_submission_submit`` does: a
-    submission of the unit's reports and a transition of its quarter wait for each other.
+    The province's row and then the unit's are locked first, as
+    ``services.quarter_submission_submit`` does: writes of the province's reports and
+    transitions of its quarters wait for each other.
     """
+    lock_province(unit.path_on(quarter.end))
     AdministrativeUnit.objects.select_for_update().filter(pk=unit.pk).first()
     row = QuarterApproval.objects.select_for_update().filter(unit=unit, quarter=quarter).first()
     return row or QuarterApproval(unit=unit, quarter=quarter, state=ApprovalState.DRAFT)
@@ -343,7 +362,10 @@ def lock_for(village: Village, quarter: Period | str) -> QuarterApproval | None:
 
 
 def require_unlocked(village: Village, quarter: Period | str) -> None:
-    """QuarterLocked unless the reports of ``village`` for ``quarter`` may change."""
+    """QuarterLocked unless the reports of ``village`` for ``quarter`` may change. Call it in the
+    write's transaction: it holds the province's lock (``lock_province``) until the write commits."""
+    quarter = _quarter(quarter)
+    lock_province(village.placements.active_on(quarter.end).values_list("path", flat=True).first())
     lock = lock_for(village, quarter)
     if lock is not None:
         raise QuarterLocked(lock)

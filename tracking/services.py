@@ -398,7 +398,9 @@ def quarter_submission_submit(*, unit: AdministrativeUnit, quarter: Period, entr
     refused first, dry run or not, with ``QuarterLocked`` naming each entry.
     """
     # Two committees submitting for the same unit at once: the second waits for the first, then
-    # applies its own whole submission (never a mix of the two).
+    # applies its own whole submission (never a mix of the two). The province first, as every
+    # write of reports and every approval does (approvals.lock_province).
+    approvals.lock_province(unit.path_on(quarter.end))
     AdministrativeUnit.objects.select_for_update().filter(pk=unit.pk).first()
     day = quarter.end
     allowed = set(Village.objects.within(unit, day).values_list("pk", flat=True))
