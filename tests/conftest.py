@@ -78,6 +78,26 @@ def staff_api(db, django_user_model):
 
 
 @pytest.fixture
+def staff(db, django_user_model):
+    """A superuser's API client that answers a server error with a 500 response, as a real
+    server does, rather than raising it (the tests that no input is a 500 need to see it)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(django_user_model.objects.create_superuser(username="root", email="r@example.org", password="pw"))
+    return client
+
+
+@pytest.fixture
+def data(tree):
+    """A village of the ``tree`` with its own cell and a report for 2019Q2."""
+    village = factories.village(tree["north"], name="Huổi Chổn")
+    cell = factories.cell(village, name="Chi bộ Huổi Chổn")
+    report = factories.report(village, "2019Q2", full=3, probationary=1, cell=cell)
+    return {"village": village, "cell": cell, "report": report}
+
+
+@pytest.fixture
 def viewer_api(db, django_user_model):
     """An API client signed in as a staff user without any role: sees nothing, changes nothing (403)."""
     from rest_framework.test import APIClient

@@ -8,7 +8,6 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from tests import factories
 from tracking.models import AdministrativeUnit, QuarterReport, Village
 
 HUGE = 10**30  # beyond any database integer
@@ -17,21 +16,6 @@ HUGE = 10**30  # beyond any database integer
 @pytest.fixture
 def anonymous():
     return APIClient(raise_request_exception=False)
-
-
-@pytest.fixture
-def staff(db, django_user_model):
-    client = APIClient(raise_request_exception=False)
-    client.force_authenticate(django_user_model.objects.create_superuser(username="root", email="r@example.org", password="pw"))
-    return client
-
-
-@pytest.fixture
-def data(tree):
-    village = factories.village(tree["north"], name="Huổi Chổn")
-    cell = factories.cell(village, name="Chi bộ Huổi Chổn")
-    report = factories.report(village, "2019Q2", full=3, probationary=1, cell=cell)
-    return {"village": village, "cell": cell, "report": report}
 
 
 # ----- each kind of error ----------------------------------------------------------------

@@ -6,26 +6,9 @@ import re
 
 import pytest
 from django.conf import settings
-from rest_framework.test import APIClient
 
-from tests import factories
 from tracking.models import AdministrativeUnit, PartyCell, QuarterReport
 from tracking.periods import PATTERN, QUARTER_PATTERN, Period
-
-
-@pytest.fixture
-def staff(db, django_user_model):
-    client = APIClient(raise_request_exception=False)
-    client.force_authenticate(django_user_model.objects.create_superuser(username="root", email="r@example.org", password="pw"))
-    return client
-
-
-@pytest.fixture
-def data(tree):
-    village = factories.village(tree["north"], name="Huổi Chổn")
-    cell = factories.cell(village, name="Chi bộ Huổi Chổn")
-    report = factories.report(village, "2019Q2", full=3, probationary=1, cell=cell)
-    return {"village": village, "cell": cell, "report": report}
 
 
 # ----- values of another JSON type were converted, not refused ------------------------------

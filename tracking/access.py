@@ -42,24 +42,9 @@ from .models import (
     Village,
     VillagePlacement,
 )
+from .querysets import minimal_prefixes
 
 EVERYONE = object()  # the prefixes of a superuser: every path
-
-
-def _minimal(paths) -> tuple[str, ...]:
-    """The paths that no other path of the set contains (``/11/`` makes ``/11/100/`` redundant)."""
-    kept: list[str] = []
-    for path in sorted(set(paths), key=len):
-        if not any(path.startswith(prefix) for prefix in kept):
-            kept.append(path)
-    return tuple(sorted(kept))
-
-
-def _paths_q(prefixes, field: str = "path") -> Q:
-    condition = Q(pk__in=[])
-    for prefix in prefixes:
-        condition |= Q(**{f"{field}__startswith": prefix})
-    return condition
 
 
 class Scope:
@@ -85,7 +70,7 @@ class Scope:
             return EVERYONE
         rank = ROLE_RANK[role]
         if rank not in self._prefixes:
-            self._prefixes[rank] = _minimal(path for held, path in self.grants if ROLE_RANK[held] >= rank)
+            self._prefixes[rank] = tuple(minimal_prefixes(path for held, path in self.grants if ROLE_RANK[held] >= rank))
         return self._prefixes[rank]
 
     def has_role(self, role: str = Role.VIEWER) -> bool:
@@ -105,7 +90,7 @@ class Scope:
     # ----- what the user may read ------------------------------------------------------------
 
     def _placed(self, model, key: str, role: str):
-        return model.objects.filter(_paths_q(self.prefixes(role))).values(key)
+        return model.objects.under_any(self.prefixes(role)).values(key)
 
     def visible(self, queryset, role: str = Role.VIEWER):
         """``queryset`` (of any tracked model) narrowed to the user's area. A constant number of
@@ -127,7 +112,7 @@ class Scope:
         if model in (ReportedFigure, Goal, QuarterApproval, RoleGrant, GrassrootsOrganisation):
             return queryset.filter(unit_id__in=units)
         if model in (UnitPlacement, VillagePlacement):
-            return queryset.filter(_paths_q(self.prefixes(role)))
+            return queryset.under_any(self.prefixes(role))
         if model is CellCoverage:
             return queryset.filter(village_id__in=villages)
         if model is Reorganisation:

@@ -17,7 +17,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -586,14 +585,6 @@ class DistrictsAbolishForm(EventForm):
 # List filters
 
 
-def _under(paths) -> Q:
-    """Placements at or below any of ``paths``; no path matches nothing."""
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(path__startswith=path)
-    return condition
-
-
 class PlacedUnderFilter(admin.SimpleListFilter):
     """Villages placed under a unit at any time, by the paths of its placements.
 
@@ -611,7 +602,7 @@ class PlacedUnderFilter(admin.SimpleListFilter):
             chosen = request.GET.get(parameter, "")
             if chosen.isdigit():
                 paths = UnitPlacement.objects.filter(unit_id=chosen).values_list("path", flat=True)
-                units = units.filter(pk__in=UnitPlacement.objects.filter(_under(list(paths))).values("unit_id"))
+                units = units.filter(pk__in=UnitPlacement.objects.under_any(paths).values("unit_id"))
                 break
         units = units.prefetch_related("placements")
         self.paths = {str(unit.pk): [placement.path for placement in unit.placements.all()] for unit in units}
@@ -626,7 +617,7 @@ class PlacedUnderFilter(admin.SimpleListFilter):
         paths = self.paths.get(value)
         if paths is None:
             paths = list(UnitPlacement.objects.filter(unit_id=value).values_list("path", flat=True))
-        villages = VillagePlacement.objects.filter(_under(paths)).values("village_id")
+        villages = VillagePlacement.objects.under_any(paths).values("village_id")
         return queryset.filter(**{f"{self.village_field}__in": villages})
 
 
@@ -695,6 +686,26 @@ def _narrow_choices(form, scope) -> None:
 
 
 AREA_MODELS = {AdministrativeUnit, Village, PartyCell, GrassrootsOrganisation}
+
+
+def _action_page(model_admin, request, template: str, form, fieldsets, title, selected, action: str):
+    """The intermediate page of an action that asks for more (``admin/tracking/<template>.html``,
+    built on ``action_page.html``): the form and the selected rows, posted back with ``apply``."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "subtitle": None,
+        "opts": model_admin.opts,
+        "form": form,
+        "adminform": helpers.AdminForm(form, fieldsets, {}, model_admin=model_admin),
+        "errors": helpers.AdminErrorList(form, []),
+        "media": model_admin.media + form.media,
+        "selected": selected,
+        "page_name": template.replace("_", "-"),
+        "action": action,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, f"admin/tracking/{template}.html", context)
 
 
 class AreaAdmin(admin.ModelAdmin):
@@ -979,21 +990,8 @@ class AdministrativeUnitAdmin(ServiceAdmin, SimpleHistoryAdmin):
         else:
             form = form_class(units=units)
             _narrow_choices(form, scope)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": form.title,
-            "subtitle": None,
-            "opts": self.opts,
-            "form": form,
-            "adminform": helpers.AdminForm(form, form.fieldsets, {}, model_admin=self),
-            "errors": helpers.AdminErrorList(form, []),
-            "media": self.media + form.media,
-            # Re-read: a refused service may have changed the instances it was given.
-            "units": queryset.all(),
-            "action": action,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/tracking/map_change.html", context)
+        # Re-read: a refused service may have changed the instances it was given.
+        return _action_page(self, request, "map_change", form, form.fieldsets, form.title, queryset.all(), action)
 
 
 @admin.register(UnitPlacement)
@@ -1413,17 +1411,5 @@ class QuarterApprovalAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
                 return None
         else:
             form = ApprovalReasonForm()
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "subtitle": None,
-            "opts": self.opts,
-            "form": form,
-            "adminform": helpers.AdminForm(form, [(None, {"fields": ["reason"]})], {}, model_admin=self),
-            "errors": helpers.AdminErrorList(form, []),
-            "media": self.media + form.media,
-            "rows": queryset.select_related("unit"),
-            "action": action,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/tracking/approval_reason.html", context)
+        return _action_page(self, request, "approval_reason", form, [(None, {"fields": ["reason"]})], title,
+                            queryset.select_related("unit"), action)

@@ -10,11 +10,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from . import approvals, audit, schema
-from .access import scope_of
 from .filters import QuarterApprovalFilter
 from .models import QuarterApproval
 from .periods import QUARTER, QUARTER_PATTERN
@@ -24,9 +23,8 @@ from .serializers import (
     ApprovalSerializer,
     HistoryEntrySerializer,
     NoBodySerializer,
-    unit_for_code,
 )
-from .views import CODE_PARAM, _only_params, _paged, _parse_period, _validated
+from .views import CODE_PARAM, InAreaMixin, _only_params, _paged, _parse_period, _validated
 
 QUARTER_PARAM = OpenApiParameter("quarter", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=QUARTER_PATTERN,
                                  description="The quarter, e.g. 2019Q2.")
@@ -44,15 +42,12 @@ _COMMUNE_EXAMPLES = [
     ),
 )
 @extend_schema(tags=["approvals"])
-class ApprovalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ApprovalViewSet(InAreaMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = ApprovalSerializer
     filterset_class = QuarterApprovalFilter
     ordering_fields = ["quarter", "updated_at", "id"]
     ordering = ["-quarter", "id"]
     queryset = QuarterApproval.objects.select_related("unit", "submitted_by", "approved_by")
-
-    def get_queryset(self):
-        return scope_of(self.request.user).visible(super().get_queryset())
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -70,7 +65,7 @@ def _transition_schema(summary: str, operation_id: str, description: str, reques
 
 
 @extend_schema(tags=["approvals"])
-class UnitApprovalViewSet(viewsets.GenericViewSet):
+class UnitApprovalViewSet(InAreaMixin, viewsets.GenericViewSet):
     """``/units/{code}/approvals/{quarter}/``: where a unit's quarter stands, and its transitions.
 
     Each transition answers with the new state. Rights are checked on the quarter's last day,
@@ -91,11 +86,7 @@ class UnitApprovalViewSet(viewsets.GenericViewSet):
         quarter = _parse_period("quarter", text)
         if quarter.kind != QUARTER:
             raise ValidationError({"quarter": [f"“{text}” is not a quarter: write it as 2019Q2."]}, code="invalid_period")
-        unit = unit_for_code(code, quarter.end)
-        # Out of the user's area a unit does not exist: the same answer as a wrong code.
-        if unit is None or not scope_of(self.request.user).sees(unit):
-            raise NotFound(f"No unit has the code {code}.")
-        return unit, quarter
+        return self.unit_in_area(code, quarter.end), quarter
 
     @extend_schema(
         summary="Where a unit's quarter stands", operation_id="units_approvals_retrieve",

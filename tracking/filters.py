@@ -198,12 +198,8 @@ class QuarterReportFilter(FilterSet):
         fields: list[str] = []
 
     def filter_within(self, queryset, name, value):
-        unit = _unit(self, value, name)
-        paths = list(unit.placements.values_list("path", flat=True))
-        placed = VillagePlacement.objects.none()
-        for path in paths:
-            placed = placed | VillagePlacement.objects.under(path)
-        return queryset.filter(village_id__in=placed.values("village_id"))
+        paths = _unit(self, value, name).placements.values_list("path", flat=True)
+        return queryset.filter(village_id__in=VillagePlacement.objects.under_any(paths).values("village_id"))
 
     def filter_period(self, queryset, name, value):
         period = _period("period", value)
@@ -281,11 +277,8 @@ class QuarterApprovalFilter(FilterSet):
         return queryset.filter(unit__code=value)
 
     def filter_within(self, queryset, name, value):
-        paths = list(_unit(self, value, name).placements.values_list("path", flat=True))
-        condition = Q(pk__in=[])
-        for path in paths:
-            condition |= Q(path__startswith=path)
-        return queryset.filter(unit_id__in=UnitPlacement.objects.filter(condition).values("unit_id"))
+        paths = _unit(self, value, name).placements.values_list("path", flat=True)
+        return queryset.filter(unit_id__in=UnitPlacement.objects.under_any(paths).values("unit_id"))
 
     def filter_quarter(self, queryset, name, value):
         quarter = _period(name, value)

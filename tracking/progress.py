@@ -42,6 +42,7 @@ from .models import (
     VillageStatus,
 )
 from .periods import Period, current_quarter, quarter_range
+from .querysets import minimal_prefixes
 
 VILLAGE_REPORTS = "village_reports"
 REPORTED_FIGURE = "reported_figure"
@@ -77,15 +78,6 @@ def _active(row: dict, day: datetime.date) -> bool:
     )
 
 
-def _minimal_prefixes(paths: set[str]) -> list[str]:
-    """The paths that are not below another path of the set."""
-    result: list[str] = []
-    for path in sorted(paths):
-        if not result or not path.startswith(result[-1]):
-            result.append(path)
-    return result
-
-
 def unit_ref(unit: AdministrativeUnit) -> dict:
     return {"code": unit.code, "name": unit.name, "level": Level(unit.level).name.lower()}
 
@@ -118,13 +110,10 @@ class UnitData:
         data = cls(units=units, last_quarter=last_quarter)
         for row in UnitPlacement.objects.filter(unit__in=units).values("unit_id", "path", "valid_from", "valid_to"):
             data.unit_placements.setdefault(row["unit_id"], []).append(row)
-        prefixes = _minimal_prefixes({row["path"] for rows in data.unit_placements.values() for row in rows})
+        prefixes = minimal_prefixes(row["path"] for rows in data.unit_placements.values() for row in rows)
         if not prefixes:
             return data
-        under = Q()
-        for prefix in prefixes:
-            under |= Q(path__startswith=prefix)
-        placements = VillagePlacement.objects.filter(under)
+        placements = VillagePlacement.objects.under_any(prefixes)
         data.village_placements = list(
             placements.values(
                 "village_id", "path", "valid_from", "valid_to",

@@ -59,12 +59,28 @@ class UnitQuerySet(DatedQuerySet):
         return self.filter(level=level)
 
 
+def minimal_prefixes(paths) -> list[str]:
+    """The paths that are not below another path of the set (``/11/`` makes ``/11/100/`` redundant)."""
+    result: list[str] = []
+    for path in sorted(set(paths)):
+        if not result or not path.startswith(result[-1]):
+            result.append(path)
+    return result
+
+
 class PlacementQuerySet(DatedQuerySet):
     """Dated rows that place a unit or a village in the tree, under a path of unit codes."""
 
     def under(self, path: str):
         """Placements at ``path`` or below it: one prefix match on an indexed column."""
         return self.filter(path__startswith=path)
+
+    def under_any(self, paths):
+        """Placements at or below any of ``paths``, in one query; no path matches nothing."""
+        condition = Q(pk__in=[])
+        for path in paths:
+            condition |= Q(path__startswith=path)
+        return self.filter(condition)
 
 
 class VillageQuerySet(DatedQuerySet):

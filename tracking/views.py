@@ -214,7 +214,26 @@ def etag(record) -> str:
     return f'"{record._meta.model_name}-{record.pk}-{latest or 0}"'
 
 
-class ServiceViewSet(HistoryMixin, viewsets.GenericViewSet):
+class InAreaMixin:
+    """A viewset of the user's areas only (tracking.access): records elsewhere answer 404,
+    like a wrong id or code."""
+
+    @property
+    def scope(self):
+        return scope_of(self.request.user)
+
+    def get_queryset(self):
+        return self.scope.visible(super().get_queryset())
+
+    def unit_in_area(self, code: str, day=None) -> AdministrativeUnit:
+        """The unit with ``code`` (on ``day``); 404 when there is none or it lies outside the areas."""
+        unit = unit_for_code(code, day)
+        if unit is None or not self.scope.sees(unit):
+            raise NotFound(f"No unit has the code {code}.")
+        return unit
+
+
+class ServiceViewSet(InAreaMixin, HistoryMixin, viewsets.GenericViewSet):
     """Create, update and delete through the services. PATCH updates; PUT is only the quarterly submission.
 
     A record read alone carries an ETag; a PATCH or DELETE that sends ``If-Match`` with another
@@ -222,14 +241,6 @@ class ServiceViewSet(HistoryMixin, viewsets.GenericViewSet):
     """
 
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
-
-    @property
-    def scope(self):
-        return scope_of(self.request.user)
-
-    def get_queryset(self):
-        """Only the records of the user's area: anything else answers 404, like a wrong id."""
-        return self.scope.visible(super().get_queryset())
 
     def check_change(self, record) -> None:
         """403 with the reason unless the user may change or delete ``record`` (tracking.access)."""
@@ -302,9 +313,7 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
     )
 
     def find_object(self):
-        unit = unit_for_code(self.kwargs["code"])
-        if unit is None or not self.scope.sees(unit):
-            raise NotFound(f"No unit has the code {self.kwargs['code']}.")
+        unit = self.unit_in_area(self.kwargs["code"])
         self.check_object_permissions(self.request, unit)
         return unit
 
@@ -760,7 +769,7 @@ def _event_schema(summary: str, operation_id: str, request, example: dict):
                            examples=[schema.REORGANISATION]),
 )
 @extend_schema(tags=["reorganisations"])
-class ReorganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReorganisationViewSet(InAreaMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Changes of the map. Each kind has its own POST; a change is never edited or deleted
     (record the reverse change instead), so the history of every figure stays explainable."""
 
@@ -769,13 +778,6 @@ class ReorganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     ordering_fields = ["effective_on", "id"]
     ordering = ["effective_on", "id"]
     queryset = Reorganisation.objects.select_related("subject").prefetch_related("predecessors", "successors")
-
-    @property
-    def scope(self):
-        return scope_of(self.request.user)
-
-    def get_queryset(self):
-        return self.scope.visible(super().get_queryset())
 
     def _created(self, event):
         return Response(ReorganisationSerializer(self.get_queryset().get(pk=event.pk)).data, status=status.HTTP_201_CREATED)
