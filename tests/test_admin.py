@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from tracking.access import SYSTEM
 from tests import factories
 from tracking.periods import Period
 from tracking import reorganisations, services
@@ -48,7 +49,7 @@ def dien_bien(db):
     changes themselves, through the admin.
     """
     call_command("loaddata", "dien_bien_article", verbosity=0)
-    services.organisation_create(name="Đảng bộ xã Nà Nhạn", unit=AdministrativeUnit.objects.get(pk=NA_NHAN))
+    services.organisation_create(by=SYSTEM, name="Đảng bộ xã Nà Nhạn", unit=AdministrativeUnit.objects.get(pk=NA_NHAN))
 
 
 @pytest.fixture(autouse=True)
@@ -98,7 +99,7 @@ def hand_built_transfer() -> Reorganisation:
     second = factories.district(province, code="981", name="Huyện Hai")
     commune = factories.commune(first, code="98001", name="Xã Thử")
     factories.village(commune, name="Bản Thử")
-    return reorganisations.unit_transfer(unit=commune, parent=second, on=datetime.date(2020, 1, 1))
+    return reorganisations.unit_transfer(by=SYSTEM, unit=commune, parent=second, on=datetime.date(2020, 1, 1))
 
 
 def open_action(client, action: str, selected: list[int], language: str = "en"):
@@ -216,7 +217,7 @@ def test_reorganisation_page_links_the_units_before_and_after_and_cannot_be_edit
 def test_reorganisation_list_filters_by_kind_and_searches_descriptions(admin_client):
     transfer = hand_built_transfer()
     na_tau = AdministrativeUnit.objects.get(pk=NA_TAU)
-    rename = reorganisations.unit_rename(unit=na_tau, name="Nà Tấu Mới", on=D(2021, 1, 1))
+    rename = reorganisations.unit_rename(by=SYSTEM, unit=na_tau, name="Nà Tấu Mới", on=D(2021, 1, 1))
     path = url(Reorganisation, "changelist")
     renames = admin_client.get(path, {"kind": ReorganisationKind.RENAME}).context["cl"]
     assert list(renames.result_list) == [rename]
@@ -300,7 +301,7 @@ def test_transfer_of_several_units_is_all_or_nothing(admin_client):
     # Huổi Chổn leaves Nà Nhạn for Mường Lay in 2021: Nà Nhạn cannot move, with it, on an
     # earlier date any more. Nà Tấu, first in the list, could.
     lay_nua = factories.commune(AdministrativeUnit.objects.get(pk=MUONG_LAY), code="03201", name="Lay Nưa")
-    reorganisations.village_move(village=Village.objects.get(pk=HUOI_CHON), unit=lay_nua, on=D(2021, 1, 1))
+    reorganisations.village_move(by=SYSTEM, village=Village.objects.get(pk=HUOI_CHON), unit=lay_nua, on=D(2021, 1, 1))
     before = map_snapshot()
     response = apply_action(
         admin_client, "transfer_units", [NA_NHAN, NA_TAU], parent=TP_DIEN_BIEN_PHU, effective_on="2020-01-01",
@@ -621,13 +622,13 @@ def test_report_filters_by_district_and_quarter(admin_client):
 
 def test_village_list_shows_each_latest_state(admin_client):
     commune = AdministrativeUnit.objects.get(pk=NA_NHAN)
-    no_report = services.village_create(name="Bản Chưa Báo Cáo", unit=commune)
-    blank = services.village_create(name="Bản Trắng", unit=commune)
-    services.quarter_report_submit(village=blank, quarter="2020Q1", full_members=0, probationary_members=0)
-    merged = PartyCell.objects.get(pk=services.cell_create(name="Chi bộ ghép", villages=[no_report, blank]).pk)
+    no_report = services.village_create(by=SYSTEM, name="Bản Chưa Báo Cáo", unit=commune)
+    blank = services.village_create(by=SYSTEM, name="Bản Trắng", unit=commune)
+    services.quarter_report_submit(by=SYSTEM, village=blank, quarter="2020Q1", full_members=0, probationary_members=0)
+    merged = PartyCell.objects.get(pk=services.cell_create(by=SYSTEM, name="Chi bộ ghép", villages=[no_report, blank]).pk)
     in_merged = Village.objects.get(pk=1)
-    services.cell_coverage_add(cell=merged, village=in_merged)
-    services.quarter_report_submit(village=in_merged, quarter="2020Q1", full_members=2, probationary_members=1, cell=merged)
+    services.cell_coverage_add(by=SYSTEM, cell=merged, village=in_merged)
+    services.quarter_report_submit(by=SYSTEM, village=in_merged, quarter="2020Q1", full_members=2, probationary_members=1, cell=merged)
     content = admin_client.get(url(Village, "changelist"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "no report" in row_of(content, url(Village, "change", no_report.pk))
     assert "blank" in row_of(content, url(Village, "change", blank.pk))
@@ -653,7 +654,7 @@ def test_goal_list_renders_in_a_fixed_number_of_queries(admin_client, django_ass
     few = count_queries(admin_client, path)
     for unit in AdministrativeUnit.objects.all():
         for metric in GoalMetric.values:
-            services.goal_save(goal=Goal(unit=unit, title=f"{metric} {unit.name}", metric=metric,
+            services.goal_save(by=SYSTEM, goal=Goal(unit=unit, title=f"{metric} {unit.name}", metric=metric,
                                          baseline_period="2008", set_by="Tỉnh ủy Điện Biên"))
     assert Goal.objects.count() > 40
     with django_assert_max_num_queries(few):
@@ -665,11 +666,11 @@ def test_village_list_renders_in_a_fixed_number_of_queries(admin_client, django_
     count_queries(admin_client, path)
     few = count_queries(admin_client, path)
     commune = AdministrativeUnit.objects.get(pk=NA_NHAN)
-    villages = [services.village_create(name=f"Bản {number}", unit=commune) for number in range(60)]
-    cell = services.cell_create(name="Chi bộ ghép", villages=villages[:20])
+    villages = [services.village_create(by=SYSTEM, name=f"Bản {number}", unit=commune) for number in range(60)]
+    cell = services.cell_create(by=SYSTEM, name="Chi bộ ghép", villages=villages[:20])
     for number, village in enumerate(villages[:40]):
         members = number % 3
-        services.quarter_report_submit(
+        services.quarter_report_submit(by=SYSTEM,
             village=village, quarter="2020Q1", full_members=members, probationary_members=0,
             cell=cell if members and number < 20 else None,
         )

@@ -3,6 +3,7 @@ import datetime
 
 import pytest
 
+from tracking.access import SYSTEM
 from tests import factories
 from tracking import services
 from tracking.models import CellCoverage, PartyCell
@@ -59,7 +60,7 @@ def test_found_an_agency_cell_serving_no_village(staff_api, villages):
 
 
 def test_found_a_cell_in_an_organisation(staff_api, tree, villages):
-    organisation = services.organisation_create(name="Đảng bộ xã Nà Nhạn", unit=tree["north"])
+    organisation = services.organisation_create(by=SYSTEM, name="Đảng bộ xã Nà Nhạn", unit=tree["north"])
     response = staff_api.post(CELLS, {"name": "Chi bộ bản Huổi Lực", "organisation": organisation.pk,
                                       "villages": [villages["b"].pk]}, format="json")
     assert response.status_code == 201 and response.json()["organisation"] == organisation.pk

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 
+from tracking.access import SYSTEM
 from tests import factories
 from tracking import services
 from tracking.models import ReportedFigure
@@ -34,7 +35,7 @@ def reports(tree):
     factories.report(villages["b"], "2019Q2", full=1, probationary=1, admissions=1)
     factories.report(villages["c"], "2019Q2", status="no_member")
     factories.report(villages["far"], "2019Q2", full=0, probationary=0)
-    services.reported_figure_save(figure=ReportedFigure(
+    services.reported_figure_save(by=SYSTEM, figure=ReportedFigure(
         unit=tree["district"], period=Period.parse("2008"), metric="blank_villages", value=9,
         source_url="https://example.org/report", source_location="table 2",
     ))

@@ -1,6 +1,7 @@
 """/api/v1/goals/: goals with their progress, filters, create, change, delete; the article's goals."""
 import pytest
 
+from tracking.access import SYSTEM
 from tests import factories
 from tracking import services
 from tracking.models import Goal
@@ -20,7 +21,7 @@ def blank_in(villages, quarter, blank_count):
 
 
 def goal(unit, *, title="Không còn bản trắng", baseline="2018Q1", deadline="2020", metric="blank_villages"):
-    return services.goal_save(goal=Goal(
+    return services.goal_save(by=SYSTEM, goal=Goal(
         unit=unit, title=title, metric=metric, baseline_period=Period.parse(baseline) if baseline else None,
         deadline=Period.parse(deadline) if deadline else None, set_by="Đảng ủy xã",
     ))

@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 
+from tracking.access import SYSTEM
 from tests import factories
 from tracking import services
 from tracking.models import AdministrativeUnit, Goal, ReportedFigure, RoleGrant, Village
@@ -46,17 +47,17 @@ def build(tree, *, districts: int, communes_per_district: int, villages_per_comm
                                  admissions=1 if members else None, cell=cells[village] if members else None)
     for unit in [tree["province"], *units]:
         for period, value in (("2008", 40), ("2015", 20)):
-            services.reported_figure_save(figure=ReportedFigure(
+            services.reported_figure_save(by=SYSTEM, figure=ReportedFigure(
                 unit=unit, period=P(period), metric="blank_villages", value=value, source_url="https://example.org/r",
             ), combined_with=[tree["other"]] if unit == tree["district"] else None)
-        services.reported_figure_save(figure=ReportedFigure(
+        services.reported_figure_save(by=SYSTEM, figure=ReportedFigure(
             unit=unit, period=P("2019"), since=P("2008"), metric="formerly_blank_with_members", value=30,
             source_url="https://example.org/r",
         ))
     goals = []
     for unit in [tree["province"], *units, *communes]:
         for metric, baseline in (("blank_villages", "2008"), ("merged_cells", "2018Q4"), ("villages_without_own_cell", None)):
-            goals.append(services.goal_save(goal=Goal(
+            goals.append(services.goal_save(by=SYSTEM, goal=Goal(
                 unit=unit, title=f"{metric} {unit.code}", metric=metric, baseline_period=P(baseline) if baseline else None,
                 deadline=P("2025"), set_by="Tỉnh ủy",
             )))

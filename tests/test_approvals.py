@@ -10,11 +10,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.exceptions import PermissionDenied
 
+from tracking.access import SYSTEM
 from tests import factories
 from tracking import approvals, reorganisations, services
-from tracking.api import Conflict
+from tracking.errors import Conflict, Locked, NotPermitted
 from tracking.models import ApprovalState, QuarterApproval, QuarterReport, Role, RoleGrant
 from tracking.periods import Period
 
@@ -80,7 +80,7 @@ def test_a_quarter_goes_from_draft_to_submitted_to_approved(tree, villages, peop
 def test_a_draft_is_submitted_before_it_is_approved(tree, people):
     with pytest.raises(Conflict) as refused:
         approvals.quarter_approve(unit=tree["north"], quarter=Q2, by=people["root"])
-    assert str(refused.value.detail) == "2019Q2 of xã Nà Nhạn (03317) is a draft: submit it before approving it."
+    assert str(refused.value) == "2019Q2 of xã Nà Nhạn (03317) is a draft: submit it before approving it."
     assert refused.value.status_code == 409
     assert not QuarterApproval.objects.exists()
 
@@ -106,7 +106,7 @@ def test_a_wrong_transition_is_a_conflict_with_the_reason(tree, people, steps, t
     extra = {"reason": "Why not."} if transition in ("return", "reopen") else {}
     with pytest.raises(Conflict) as refused:
         approvals.TRANSITIONS[transition](unit=tree["north"], quarter=Q2, by=people["root"], **extra)
-    assert f"2019Q2 of xã Nà Nhạn (03317) {reason}" in str(refused.value.detail)
+    assert f"2019Q2 of xã Nà Nhạn (03317) {reason}" in str(refused.value)
     assert list(QuarterApproval.objects.values_list("state", "reason", "updated_at")) == before
 
 
@@ -175,18 +175,18 @@ def test_rights_follow_the_roles_on_the_units_area(tree, people, who, transition
         call(unit=tree["north"], quarter=Q2, by=people[who], **extra)
         return
     before = list(QuarterApproval.objects.values_list("state", "updated_at"))
-    with pytest.raises(PermissionDenied) as refused:
+    with pytest.raises(NotPermitted) as refused:
         call(unit=tree["north"], quarter=Q2, by=people[who], **extra)
     assert list(QuarterApproval.objects.values_list("state", "updated_at")) == before
     if transition == "reopen":
-        assert str(refused.value.detail) == "Only someone with the approver role on a unit above xã Nà Nhạn (03317) may do this (map of 2019-06-30)."
+        assert str(refused.value) == "Only someone with the approver role on a unit above xã Nà Nhạn (03317) may do this (map of 2019-06-30)."
     else:
-        assert "is not in the area of your" in str(refused.value.detail)
+        assert "is not in the area of your" in str(refused.value)
 
 
 def test_a_district_approval_is_reopened_from_the_province_only(tree, people, django_user_model):
     approve(tree["district"], people)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotPermitted):
         approvals.quarter_reopen(unit=tree["district"], quarter=Q2, by=people["district"], reason="Mine.")
     province = django_user_model.objects.create_user(username="province")
     RoleGrant.objects.create(user=province, unit=tree["province"], role=Role.APPROVER)
@@ -197,11 +197,11 @@ def test_a_district_approval_is_reopened_from_the_province_only(tree, people, dj
 def test_rights_are_those_of_the_quarters_last_day(tree, villages, people):
     # Nà Nhạn moves to district 101 in 2020: the approver of district 100 reopens its 2019
     # quarters, not its 2020 ones.
-    reorganisations.unit_transfer(unit=tree["north"], parent=tree["other"], on=D(2020, 1, 1))
+    reorganisations.unit_transfer(by=SYSTEM, unit=tree["north"], parent=tree["other"], on=D(2020, 1, 1))
     approve(tree["north"], people)
     approve(tree["north"], people, quarter="2020Q1")
     approvals.quarter_reopen(unit=tree["north"], quarter=Q2, by=people["district"], reason="Recount.")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotPermitted):
         approvals.quarter_reopen(unit=tree["north"], quarter="2020Q1", by=people["district"], reason="Recount.")
 
 
@@ -232,23 +232,23 @@ def test_approval_locks_every_write_of_the_units_reports(tree, villages, people)
     approve(tree["north"], people)
     before = reports_snapshot()
     writes = [
-        lambda: services.quarter_report_submit(village=villages["a"], quarter="2019Q2", full_members=4, probationary_members=1),
-        lambda: services.quarter_report_submit(village=villages["b"], quarter=Q2, full_members=1, probationary_members=0),
-        lambda: services.quarter_report_delete(report=report),
-        lambda: services.record_delete(record=report),
-        lambda: services.quarter_submission_submit(unit=tree["north"], quarter=Q2, dry_run=True, entries=[
+        lambda: services.quarter_report_submit(by=SYSTEM, village=villages["a"], quarter="2019Q2", full_members=4, probationary_members=1),
+        lambda: services.quarter_report_submit(by=SYSTEM, village=villages["b"], quarter=Q2, full_members=1, probationary_members=0),
+        lambda: services.quarter_report_delete(by=SYSTEM, report=report),
+        lambda: services.record_delete(by=SYSTEM, record=report),
+        lambda: services.quarter_submission_submit(by=SYSTEM, unit=tree["north"], quarter=Q2, dry_run=True, entries=[
             {"village": villages["b"].pk, "full_members": 1, "probationary_members": 0}]),
-        lambda: services.quarter_submission_submit(unit=tree["district"], quarter=Q2, entries=[
+        lambda: services.quarter_submission_submit(by=SYSTEM, unit=tree["district"], quarter=Q2, entries=[
             {"village": villages["hoa"].pk, "full_members": 1, "probationary_members": 0},
             {"village": villages["a"].pk, "full_members": 3, "probationary_members": 1}]),
     ]
     for write in writes:
-        with pytest.raises(approvals.QuarterLocked) as refused:
+        with pytest.raises(Locked) as refused:
             write()
         assert refused.value.status_code == 409
         assert refused.value.approval.unit == tree["north"]
         day = timezone.localdate(refused.value.approval.approved_at).isoformat()
-        assert str(refused.value.detail) == (
+        assert str(refused.value) == (
             f"2019Q2 of xã Nà Nhạn (03317) was approved by root on {day}: "
             "an approver of a unit above must reopen it before its reports change."
         )
@@ -257,14 +257,14 @@ def test_approval_locks_every_write_of_the_units_reports(tree, villages, people)
     assert [path for path, _message in refused.value.entries] == ["reports.1.village"]
     assert refused.value.entries[0][1].startswith("Huổi Chổn: 2019Q2 of xã Nà Nhạn (03317) was approved by root")
     # Other quarters, and the other commune, are open.
-    services.quarter_report_submit(village=villages["a"], quarter="2019Q3", full_members=3, probationary_members=1)
-    services.quarter_report_submit(village=villages["hoa"], quarter=Q2, full_members=2, probationary_members=0)
+    services.quarter_report_submit(by=SYSTEM, village=villages["a"], quarter="2019Q3", full_members=3, probationary_members=1)
+    services.quarter_report_submit(by=SYSTEM, village=villages["hoa"], quarter=Q2, full_members=2, probationary_members=0)
 
 
 def test_a_submitted_quarter_is_not_locked(tree, villages, people):
     approvals.quarter_submit(unit=tree["north"], quarter=Q2, by=people["editor"])
     assert approvals.lock_for(villages["a"], Q2) is None
-    services.quarter_report_submit(village=villages["a"], quarter=Q2, full_members=3, probationary_members=1)
+    services.quarter_report_submit(by=SYSTEM, village=villages["a"], quarter=Q2, full_members=3, probationary_members=1)
 
 
 def test_reopening_unlocks_the_reports(tree, villages, people):
@@ -272,7 +272,7 @@ def test_reopening_unlocks_the_reports(tree, villages, people):
     assert approvals.lock_for(villages["a"], Q2) is not None
     approvals.quarter_reopen(unit=tree["north"], quarter=Q2, by=people["district"], reason="Recount.")
     assert approvals.lock_for(villages["a"], Q2) is None
-    assert services.quarter_report_submit(village=villages["a"], quarter=Q2, full_members=3, probationary_members=1).outcome == "created"
+    assert services.quarter_report_submit(by=SYSTEM, village=villages["a"], quarter=Q2, full_members=3, probationary_members=1).outcome == "created"
 
 
 def test_a_district_approval_locks_the_villages_of_all_its_communes(tree, villages, people):
@@ -280,10 +280,10 @@ def test_a_district_approval_locks_the_villages_of_all_its_communes(tree, villag
     locks = approvals.locks_for([village.pk for village in villages.values()], Q2)
     assert set(locks) == {villages["a"].pk, villages["b"].pk, villages["hoa"].pk}
     assert {lock.unit.code for lock in locks.values()} == {"100"}
-    with pytest.raises(approvals.QuarterLocked) as refused:
-        services.quarter_report_submit(village=villages["hoa"], quarter=Q2, full_members=1, probationary_members=0)
-    assert "2019Q2 of huyện Điện Biên (100) was approved by root" in str(refused.value.detail)
-    services.quarter_report_submit(village=villages["far"], quarter=Q2, full_members=1, probationary_members=0)
+    with pytest.raises(Locked) as refused:
+        services.quarter_report_submit(by=SYSTEM, village=villages["hoa"], quarter=Q2, full_members=1, probationary_members=0)
+    assert "2019Q2 of huyện Điện Biên (100) was approved by root" in str(refused.value)
+    services.quarter_report_submit(by=SYSTEM, village=villages["far"], quarter=Q2, full_members=1, probationary_members=0)
 
 
 def test_the_nearest_approval_is_named_when_several_lock(tree, villages, people):
@@ -297,13 +297,13 @@ def test_the_nearest_approval_is_named_when_several_lock(tree, villages, people)
 
 
 def test_a_village_moved_later_stays_locked_by_the_unit_it_was_under(tree, villages, people):
-    reorganisations.village_move(village=villages["a"], unit=tree["south"], on=D(2020, 1, 1))
+    reorganisations.village_move(by=SYSTEM, village=villages["a"], unit=tree["south"], on=D(2020, 1, 1))
     approve(tree["north"], people)
     approve(tree["south"], people, quarter="2020Q1")
     assert approvals.lock_for(villages["a"], Q2).unit == tree["north"]  # in Nà Nhạn on 2019-06-30
     assert approvals.lock_for(villages["a"], "2020Q1").unit == tree["south"]
-    with pytest.raises(approvals.QuarterLocked):
-        services.quarter_report_submit(village=villages["a"], quarter=Q2, full_members=1, probationary_members=0)
+    with pytest.raises(Locked):
+        services.quarter_report_submit(by=SYSTEM, village=villages["a"], quarter=Q2, full_members=1, probationary_members=0)
     # Nà Tấu's approval of 2019Q2 does not reach back to a village that joined it later.
     approvals.quarter_reopen(unit=tree["north"], quarter=Q2, by=people["root"], reason="Recount.")
     approve(tree["south"], people)
@@ -311,7 +311,7 @@ def test_a_village_moved_later_stays_locked_by_the_unit_it_was_under(tree, villa
 
 
 def test_a_commune_moved_to_another_district_is_locked_by_its_district_of_then(tree, villages, people):
-    reorganisations.unit_transfer(unit=tree["north"], parent=tree["other"], on=D(2020, 1, 1))
+    reorganisations.unit_transfer(by=SYSTEM, unit=tree["north"], parent=tree["other"], on=D(2020, 1, 1))
     approve(tree["other"], people)  # 101's 2019Q2: Nà Nhạn was not in it yet
     assert approvals.lock_for(villages["a"], Q2) is None
     approve(tree["district"], people)
@@ -320,10 +320,10 @@ def test_a_commune_moved_to_another_district_is_locked_by_its_district_of_then(t
 
 def test_superusers_are_locked_out_too_and_reopen_first(tree, villages, people, admin_client):
     approve(tree["north"], people)
-    with pytest.raises(approvals.QuarterLocked):
-        services.quarter_report_submit(village=villages["a"], quarter=Q2, full_members=1, probationary_members=0)
+    with pytest.raises(Locked):
+        services.quarter_report_submit(by=SYSTEM, village=villages["a"], quarter=Q2, full_members=1, probationary_members=0)
     approvals.quarter_reopen(unit=tree["north"], quarter=Q2, by=people["root"], reason="Typo in Huổi Chổn.")
-    services.quarter_report_submit(village=villages["a"], quarter=Q2, full_members=1, probationary_members=0)
+    services.quarter_report_submit(by=SYSTEM, village=villages["a"], quarter=Q2, full_members=1, probationary_members=0)
 
 
 def test_locks_of_many_villages_in_a_fixed_number_of_queries(tree, people, django_assert_num_queries):
@@ -348,8 +348,8 @@ def test_services_called_from_a_command_are_locked_and_audited(tree, villages, p
     factories.report(villages["a"], "2019Q2", full=2)
     approve(tree["north"], people)
     # The service a command would call, outside any request.
-    with pytest.raises(approvals.QuarterLocked):
-        services.quarter_report_submit(village=villages["a"], quarter=Q2, full_members=9, probationary_members=0)
+    with pytest.raises(Locked):
+        services.quarter_report_submit(by=SYSTEM, village=villages["a"], quarter=Q2, full_members=9, probationary_members=0)
     assert QuarterReport.objects.get(village=villages["a"]).full_members == 2
     record = QuarterApproval.objects.get().history.latest()
     assert (record.history_path, record.history_user, record.state) == ("command", people["root"], "approved")

@@ -3,6 +3,7 @@ import datetime
 
 import pytest
 
+from tracking.access import SYSTEM
 from tests import factories
 from tracking import progress, services
 from tracking.models import Goal, ReportedFigure
@@ -101,7 +102,7 @@ def test_the_map_of_the_period_is_used(tree):
 
 def test_reported_figures_stand_beside_computed_ones(tree, villages):
     factories.report(villages["a"], "2008Q4", status="no_member")
-    services.reported_figure_save(
+    services.reported_figure_save(by=SYSTEM,
         figure=ReportedFigure(unit=tree["north"], period=P("2008"), metric="blank_villages", value=9,
                               source_url="https://example.org/report", source_location="table 2")
     )
@@ -131,7 +132,7 @@ def test_queries_do_not_grow_with_data(tree, django_assert_max_num_queries):
 
 
 def goal(unit, *, baseline="2018Q1", deadline=None, metric="blank_villages"):
-    return services.goal_save(
+    return services.goal_save(by=SYSTEM,
         goal=Goal(unit=unit, title="Không còn bản trắng", metric=metric, baseline_period=P(baseline) if baseline else None,
                   deadline=P(deadline) if deadline else None, set_by="Huyện ủy")
     )
@@ -202,7 +203,7 @@ def test_goal_on_reported_figures_never_mixes_in_village_reports(tree, four):
     blank_in(four, "2018Q1", 1)
     blank_in(four, "2019Q1", 0)  # the register is partial: zero here says nothing of the district
     for period, metric, value, since in (("2018", "blank_villages", 20, None), ("2019", "formerly_blank_with_members", 5, "2018")):
-        services.reported_figure_save(
+        services.reported_figure_save(by=SYSTEM,
             figure=ReportedFigure(unit=tree["north"], period=P(period), since=P(since) if since else None,
                                   metric=metric, value=value, source_url="https://example.org/r")
         )

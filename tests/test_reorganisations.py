@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db.models import F
 
+from tracking.access import SYSTEM
 from tests import factories
 from tracking import progress, reorganisations, services
 from tracking.models import (
@@ -47,7 +48,7 @@ def village_names(code, period, boundaries="historical"):
 def transferred(article_only):
     """Nà Nhạn and Nà Tấu move from huyện Điện Biên to the city of Điện Biên Phủ on 2020-01-01."""
     for code in ("03317", "03316"):
-        reorganisations.unit_transfer(unit=unit(code), parent=unit("094"), on=TRANSFER_DAY)
+        reorganisations.unit_transfer(by=SYSTEM, unit=unit(code), parent=unit("094"), on=TRANSFER_DAY)
 
 
 # ----- transfer ------------------------------------------------------------------------
@@ -85,7 +86,7 @@ def test_transfer_moves_placements_and_keeps_reports(transferred):
 def test_the_province_is_unchanged_by_a_transfer(article_only):
     before = {period: figures("11", period) for period in ("2008", "2019Q2", "2020Q1")}
     for code in ("03317", "03316"):
-        reorganisations.unit_transfer(unit=unit(code), parent=unit("094"), on=TRANSFER_DAY)
+        reorganisations.unit_transfer(by=SYSTEM, unit=unit(code), parent=unit("094"), on=TRANSFER_DAY)
     for period, row in before.items():
         after = figures("11", period)
         assert {k: after[k] for k in ("villages_total", "blank_villages", "villages_with_own_cell")} == {
@@ -104,9 +105,9 @@ def split_2012(db):
     for name, commune in (("Bản A", kept), ("Bản B", moving), ("Bản C", moving)):
         village = factories.village(commune, name=name)
         factories.report(village, "2008Q4", status="no_member")
-    services.reported_figure_save(figure=ReportedFigure(
+    services.reported_figure_save(by=SYSTEM, figure=ReportedFigure(
         unit=muong_nhe, period=P("2008"), metric="blank_villages", value=82, source_url="https://example.org/article"))
-    event = reorganisations.unit_split(unit=muong_nhe, on=D(2012, 8, 25), parts=[
+    event = reorganisations.unit_split(by=SYSTEM, unit=muong_nhe, on=D(2012, 8, 25), parts=[
         {"code": "103", "name": "Nậm Pồ", "kind": "huyen", "units": [moving]}])
     return {"event": event, "muong_nhe": muong_nhe, "nam_po": unit("103")}
 
@@ -135,9 +136,9 @@ def reform(transferred):
     goal = Goal.objects.get(pk=5)  # Điện Biên Đông's goal, a district abolished in 2025
     dbd_commune = factories.commune(unit("101"), code="03253", name="Xã thử", valid_from=D(2015, 1, 1))
     for village in Village.objects.within(unit("101"), D(2015, 1, 1)):
-        reorganisations.village_move(village=village, unit=dbd_commune, on=D(2015, 1, 1))
-    reorganisations.level_abolish(province=unit("11"), level=Level.DISTRICT, on=REFORM_DAY)
-    reorganisations.units_merge(units=[unit("03316"), unit("03317")], on=REFORM_DAY,
+        reorganisations.village_move(by=SYSTEM, village=village, unit=dbd_commune, on=D(2015, 1, 1))
+    reorganisations.level_abolish(by=SYSTEM, province=unit("11"), level=Level.DISTRICT, on=REFORM_DAY)
+    reorganisations.units_merge(by=SYSTEM, units=[unit("03316"), unit("03317")], on=REFORM_DAY,
                                 new={"code": "03334", "name": "Mường Thanh", "kind": "phuong"})
     return goal
 
@@ -153,8 +154,8 @@ def test_the_province_is_unchanged_by_the_reform(article_only):
     before = [figures("11", period) for period in ("2008", "2019Q4", "2025Q2")]
     dbd_commune = factories.commune(unit("101"), code="03253", name="Xã thử", valid_from=D(2015, 1, 1))
     for village in Village.objects.within(unit("101"), D(2015, 1, 1)):
-        reorganisations.village_move(village=village, unit=dbd_commune, on=D(2015, 1, 1))
-    reorganisations.level_abolish(province=unit("11"), level=Level.DISTRICT, on=REFORM_DAY)
+        reorganisations.village_move(by=SYSTEM, village=village, unit=dbd_commune, on=D(2015, 1, 1))
+    reorganisations.level_abolish(by=SYSTEM, province=unit("11"), level=Level.DISTRICT, on=REFORM_DAY)
     after = [figures("11", period) for period in ("2008", "2019Q4", "2025Q2")]
     keys = ("villages_total", "blank_villages", "villages_with_members", "villages_with_own_cell")
     assert [{k: row[k] for k in keys} for row in after] == [{k: row[k] for k in keys} for row in before]
@@ -184,8 +185,8 @@ def test_an_abolished_districts_goal_on_village_reports_goes_on_counting(db):
     villages = [factories.village(commune, name=f"Bản {i}") for i in range(2)]
     for village in villages:
         factories.report(village, "2024Q1", full=0)
-    goal = services.goal_save(goal=Goal(unit=district, title="t", metric="blank_villages", baseline_period=P("2024Q1"), set_by="Huyện ủy"))
-    reorganisations.level_abolish(province=province, level=Level.DISTRICT, on=REFORM_DAY)
+    goal = services.goal_save(by=SYSTEM, goal=Goal(unit=district, title="t", metric="blank_villages", baseline_period=P("2024Q1"), set_by="Huyện ủy"))
+    reorganisations.level_abolish(by=SYSTEM, province=province, level=Level.DISTRICT, on=REFORM_DAY)
     factories.report(villages[0], "2025Q4", full=2)
     row = progress.goal_progress(Goal.objects.select_related("unit").get(pk=goal.pk), as_of=P("2026Q1"))
     assert (row["basis"], row["baseline"], row["current"], row["current_period"]) == ("village_reports", 2, 1, "2026Q1")
@@ -196,40 +197,40 @@ def test_an_abolished_districts_goal_on_village_reports_goes_on_counting(db):
 
 def test_abolishing_a_level_with_a_village_directly_in_a_district_is_refused(article_only):
     with pytest.raises(ValidationError, match="belongs directly to huyện Điện Biên Đông"):
-        reorganisations.level_abolish(province=unit("11"), level=Level.DISTRICT, on=REFORM_DAY)
+        reorganisations.level_abolish(by=SYSTEM, province=unit("11"), level=Level.DISTRICT, on=REFORM_DAY)
     assert not Reorganisation.objects.exists()
     assert unit("101").valid_to is None
 
 
 def test_events_out_of_date_order_are_refused(transferred):
     with pytest.raises(ValidationError, match="record changes in date order"):
-        reorganisations.unit_transfer(unit=unit("03317"), parent=unit("101"), on=D(2018, 1, 1))
+        reorganisations.unit_transfer(by=SYSTEM, unit=unit("03317"), parent=unit("101"), on=D(2018, 1, 1))
     assert UnitPlacement.objects.filter(unit=unit("03317")).count() == 2
 
 
 def test_a_unit_cannot_move_under_itself_or_where_it_is(article_only):
     with pytest.raises(ValidationError, match="already sits under"):
-        reorganisations.unit_transfer(unit=unit("03317"), parent=unit("100"), on=TRANSFER_DAY)
+        reorganisations.unit_transfer(by=SYSTEM, unit=unit("03317"), parent=unit("100"), on=TRANSFER_DAY)
     with pytest.raises(ValidationError, match="higher level"):
-        reorganisations.unit_transfer(unit=unit("03317"), parent=unit("03316"), on=TRANSFER_DAY)
+        reorganisations.unit_transfer(by=SYSTEM, unit=unit("03317"), parent=unit("03316"), on=TRANSFER_DAY)
 
 
 def test_merging_a_unit_into_a_code_still_in_use_is_refused(article_only):
     with pytest.raises(ValidationError, match="Another unit has code 03317"):
-        reorganisations.units_merge(units=[unit("03316")], on=REFORM_DAY, new={"code": "03317", "name": "x", "kind": "xa"})
+        reorganisations.units_merge(by=SYSTEM, units=[unit("03316")], on=REFORM_DAY, new={"code": "03317", "name": "x", "kind": "xa"})
     assert unit("03316").valid_to is None
 
 
 def test_split_of_a_child_that_is_elsewhere_is_refused(article_only):
     with pytest.raises(ValidationError, match="is not under"):
-        reorganisations.unit_split(unit=unit("096"), on=D(2013, 1, 1), parts=[
+        reorganisations.unit_split(by=SYSTEM, unit=unit("096"), on=D(2013, 1, 1), parts=[
             {"code": "104", "name": "Mới", "kind": "huyen", "units": [unit("03317")]}])
     assert not AdministrativeUnit.objects.filter(code="104").exists()
 
 
 def test_closing_the_original_of_a_split_with_villages_left_is_refused(article_only):
     with pytest.raises(ValidationError, match="still has 5 villages"):
-        reorganisations.unit_split(unit=unit("101"), on=D(2013, 1, 1), parts=[
+        reorganisations.unit_split(by=SYSTEM, unit=unit("101"), on=D(2013, 1, 1), parts=[
             {"code": "104", "name": "Mới", "kind": "huyen"}], close_original=True)
 
 
@@ -265,9 +266,9 @@ def test_import_builds_the_map_of_the_fixtures_from_the_official_lists(article_o
 
 def test_a_transfer_dated_before_a_later_move_below_it_is_refused(article_only):
     huoi_chon = Village.objects.get(name="Huổi Chổn")
-    reorganisations.village_move(village=huoi_chon, unit=unit("03316"), on=D(2021, 1, 1))
+    reorganisations.village_move(by=SYSTEM, village=huoi_chon, unit=unit("03316"), on=D(2021, 1, 1))
     with pytest.raises(ValidationError, match="record changes in date order"):
-        reorganisations.unit_transfer(unit=unit("03316"), parent=unit("094"), on=TRANSFER_DAY)
+        reorganisations.unit_transfer(by=SYSTEM, unit=unit("03316"), parent=unit("094"), on=TRANSFER_DAY)
     assert huoi_chon.unit_on(D(2021, 6, 30)).code == "03316"
     assert not Reorganisation.objects.filter(kind="transfer").exists()
 

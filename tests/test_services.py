@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from tracking.access import SYSTEM
 from tests import factories
 from tracking import services
 from tracking.models import QuarterReport, VillagePlacement
@@ -23,7 +24,7 @@ def village(tree):
 
 
 def test_a_valid_report_is_saved(village):
-    result = services.quarter_report_submit(
+    result = services.quarter_report_submit(by=SYSTEM,
         village=village, quarter="2019Q2", full_members=3, probationary_members=2, admissions=2,
         ethnic_minority_members=5, candidates=4,
     )
@@ -45,7 +46,7 @@ def test_a_valid_report_is_saved(village):
 )
 def test_each_count_rule_is_refused_with_its_reason(village, values, field, text):
     with pytest.raises(ValidationError) as error:
-        services.quarter_report_submit(village=village, quarter="2019Q2", **values)
+        services.quarter_report_submit(by=SYSTEM, village=village, quarter="2019Q2", **values)
     assert text in messages(error.value, field)
     assert not QuarterReport.objects.exists()
 
@@ -60,13 +61,13 @@ def test_one_report_per_village_and_quarter(village):
     with pytest.raises(IntegrityError), transaction.atomic():
         QuarterReport.objects.bulk_create([again])
     # Submitting the same quarter again replaces the report instead of adding one.
-    assert services.quarter_report_submit(village=village, quarter="2019Q2", full_members=4, probationary_members=0).outcome == "updated"
+    assert services.quarter_report_submit(by=SYSTEM, village=village, quarter="2019Q2", full_members=4, probationary_members=0).outcome == "updated"
     assert QuarterReport.objects.count() == 1
 
 
 def test_resubmitting_the_same_values_changes_nothing(village):
     factories.report(village, "2019Q2", full=3, probationary=1)
-    result = services.quarter_report_submit(village=village, quarter="2019Q2", full_members=3, probationary_members=1)
+    result = services.quarter_report_submit(by=SYSTEM, village=village, quarter="2019Q2", full_members=3, probationary_members=1)
     assert result.outcome == "unchanged"
 
 

@@ -1,29 +1,41 @@
-"""Who may see and change what.
+"""Who may see and change what: the one place that decides it. Services and selectors ask
+``scope_of(by)``; the API, the admin and the commands never check an area themselves.
 
 A user holds roles (viewer, editor, approver; each includes the ones before it) on units, through
 ``RoleGrant`` rows; a role on a unit covers the unit and everything placed under it, as DHIS2's
-data-capture and data-view units do. Superusers see and change everything.
+data-capture and data-view units do. Superusers (and ``SYSTEM``, the actor of imports) see and
+change everything.
 
-The area of a grant is the set of placement paths its unit ever had (``/11/100/``): a record is
-*visible* when any of its placements, at any time, lies under one of them, so a committee keeps
-reading the history of a village that moved away. A record is *changeable* on a day when its
-placement **on that day** lies under a path of an editor's grant: the committee that had the
-village in 2019 corrects its 2019 reports, the committee that has it now writes today's. Nothing
-is copied when the map changes: a unit moved to another parent is in its new parent's area at
-once, and a role on a moved or renamed unit follows it.
+A role covers what was under its unit **at the time**:
 
-Out of the visible area a record does not exist (404, the same answer as a wrong id); visible but
-not changeable is 403 with the reason.
+- a *record* (a unit, a village, a cell, an organisation, a map change) is visible when any of
+  its placements, at any time, lies under the granted unit, so a committee keeps reading the
+  history of a village that moved away;
+- *period data* (a unit's figures, blank villages and quarter approvals, its reported figures
+  and goals, a village's reports) is visible only for the periods when the unit (the village)
+  lay in the area on the period's last day (a goal: on some day from its baseline to its
+  deadline). A district whose commune moved away in 2020 reads the commune's 2019 figures, not
+  its 2021 ones;
+- a record is *changeable* on a day when its placement **on that day** lies under a path of an
+  editor's grant: the committee that had the village in 2019 corrects its 2019 reports, the
+  committee that has it now writes today's.
+
+Nothing is copied when the map changes: a unit moved to another parent is in its new parent's
+area at once, and a role on a moved or renamed unit follows it. Out of the visible area a record
+does not exist (``errors.NotFound``, the same answer as a wrong id); visible but not changeable
+is ``errors.NotPermitted`` with the reason.
 """
 from __future__ import annotations
 
 import datetime
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import permissions, throttling
-from rest_framework.exceptions import PermissionDenied
+
+from .errors import NotPermitted
 
 from .models import (
     ROLE_RANK,
@@ -47,12 +59,47 @@ from .querysets import minimal_prefixes
 EVERYONE = object()  # the prefixes of a superuser: every path
 
 
+class SystemActor:
+    """Who acts for imports, fixtures and data migrations: changes everything, audited as no user."""
+
+    is_active = is_authenticated = is_superuser = is_staff = True
+    pk = None
+
+    def get_username(self) -> str:
+        return "system"
+
+    def __str__(self) -> str:
+        return "system"
+
+
+SYSTEM = SystemActor()
+
+
+def _month_index(field: str):
+    """``year * 12 + month - 1`` of a date column (no division: PostgreSQL's EXTRACT is numeric)."""
+    return ExtractYear(field) * 12 + ExtractMonth(field) - 1
+
+
+def placed_at_quarter_end(placements, quarter_ref):
+    """``placements`` (unit or village placements) valid on the last day of the quarter
+    ``quarter_ref`` (an integer quarter index, or an ``OuterRef`` to one): the quarter's last
+    month is ``3 * index + 2``, a placement starts in or before it and ends after it."""
+    last_month = quarter_ref * 3 + 2
+    return placements.annotate(
+        _from_month=_month_index("valid_from"), _to_month=_month_index("valid_to"),
+    ).filter(
+        Q(valid_from__isnull=True) | Q(_from_month__lte=last_month),
+        Q(valid_to__isnull=True) | Q(_to_month__gt=last_month),
+    )
+
+
 class Scope:
     """The areas of one user's roles, read once (one query) and kept for the request."""
 
     def __init__(self, user):
         self.user = user
         self.everything = bool(user is not None and user.is_active and user.is_superuser)
+        self.is_system = user is SYSTEM
         self._prefixes: dict[int, tuple[str, ...]] = {}
         if self.everything or user is None or not user.is_authenticated or not user.is_active:
             self.grants: list[tuple[str, str]] = []
@@ -105,11 +152,22 @@ class Scope:
         if model is Village:
             return queryset.filter(pk__in=villages)
         if model is QuarterReport:
-            return queryset.filter(village_id__in=villages)
+            # At the time: the village lay in the area on the quarter's last day.
+            placed = placed_at_quarter_end(
+                VillagePlacement.objects.under_any(self.prefixes(role)).filter(village_id=OuterRef("village_id")),
+                OuterRef("quarter"))
+            return queryset.filter(Exists(placed))
+        if model is QuarterApproval:
+            placed = placed_at_quarter_end(
+                UnitPlacement.objects.under_any(self.prefixes(role)).filter(unit_id=OuterRef("unit_id")),
+                OuterRef("quarter"))
+            return queryset.filter(Exists(placed))
+        if model in (ReportedFigure, Goal):
+            return queryset.filter(pk__in=self._dated_in_area(model, role))
         if model is PartyCell:
             covered = CellCoverage.objects.filter(village_id__in=villages).values("cell_id")
             return queryset.filter(Q(pk__in=covered) | Q(organisation__unit_id__in=units))
-        if model in (ReportedFigure, Goal, QuarterApproval, RoleGrant, GrassrootsOrganisation):
+        if model in (RoleGrant, GrassrootsOrganisation):
             return queryset.filter(unit_id__in=units)
         if model in (UnitPlacement, VillagePlacement):
             return queryset.under_any(self.prefixes(role))
@@ -120,6 +178,40 @@ class Scope:
                 Q(subject_id__in=units) | Q(predecessors__in=units) | Q(successors__in=units)
             ).distinct()
         raise TypeError(f"No area rule for {model.__name__}.")
+
+    def _dated_in_area(self, model, role: str) -> list[int]:
+        """The ids of the reported figures or goals whose unit lay in the area during their
+        periods (two queries; these are few: cited documents and committees' goals)."""
+        rows = list(model.objects.filter(unit_id__in=self._placed(UnitPlacement, "unit_id", role)).values(
+            "pk", "unit_id", *(("period",) if model is ReportedFigure else ("baseline_period", "deadline"))))
+        placements = {}
+        for placement in UnitPlacement.objects.under_any(self.prefixes(role)).filter(
+                unit_id__in={row["unit_id"] for row in rows}).values("unit_id", "valid_from", "valid_to"):
+            placements.setdefault(placement["unit_id"], []).append(placement)
+        keep = []
+        for row in rows:
+            start, end = _span(model, row)
+            if any(_overlaps(p["valid_from"], p["valid_to"], start, end) for p in placements.get(row["unit_id"], ())):
+                keep.append(row["pk"])
+        return keep
+
+    def sees_unit_during(self, unit: AdministrativeUnit, start: datetime.date, end: datetime.date,
+                         role: str = Role.VIEWER) -> bool:
+        """Whether ``unit`` lay in the area on some day of [start, end] (one query; none for a
+        superuser)."""
+        if self.everything:
+            return True
+        placements = unit.placements.under_any(self.prefixes(role))
+        return any(_overlaps(p.valid_from, p.valid_to, start, end) for p in placements)
+
+    def sees_unit_on(self, unit: AdministrativeUnit, day: datetime.date, role: str = Role.VIEWER) -> bool:
+        """Whether ``unit`` lay in the area on ``day``: may the user read its data of a period ending then."""
+        return self.sees_unit_during(unit, day, day, role)
+
+    def sees_period_of(self, record, role: str = Role.VIEWER) -> bool:
+        """Whether the period data ``record`` (a reported figure, a goal) lay in the area at its time."""
+        start, end = _span(type(record), record)
+        return self.sees_unit_during(record.unit, start, end, role)
 
     def sees(self, record, role: str = Role.VIEWER) -> bool:
         """Whether one record lies in the area of the user's ``role`` at some time (one query;
@@ -145,7 +237,7 @@ class Scope:
                      strictly_below: bool = False) -> None:
         """403 with the reason unless ``unit`` is in the user's ``role`` area (on ``day``)."""
         if not self.may_change_unit_area(unit, day, role, strictly_below):
-            raise PermissionDenied(self.refusal(unit, role, day, strictly_below))
+            raise NotPermitted(self.refusal(unit, role, day, strictly_below))
 
     def require_village(self, village: Village, day: datetime.date | None, role: str = Role.EDITOR) -> None:
         """403 with the reason unless ``village`` sits in the user's ``role`` area on ``day``."""
@@ -154,7 +246,7 @@ class Scope:
         placements = village.placements.all() if day is None else village.placements.active_on(day)
         if not any(self.covers(placement.path, role) for placement in placements):
             where = _(" (map of %(day)s)") % {"day": day} if day else ""
-            raise PermissionDenied(
+            raise NotPermitted(
                 _("Village “%(village)s” is not in the area of your %(role)s roles%(where)s.")
                 % {"village": village, "role": Role(role).label, "where": where}
             )
@@ -194,12 +286,12 @@ class Scope:
         elif isinstance(record, (GrassrootsOrganisation, ReportedFigure, Goal)):
             self.require_unit(record.unit, None)
         else:
-            raise PermissionDenied(_("Only a superuser changes this."))
+            raise NotPermitted(_("Only a superuser changes this."))
 
     def may_change(self, record) -> bool:
         try:
             self.require_change(record)
-        except PermissionDenied:
+        except NotPermitted:
             return False
         return True
 
@@ -210,6 +302,25 @@ class Scope:
                 "role": Role(role).label, "unit": unit, "where": where}
         return _("%(unit)s is not in the area of your %(role)s roles%(where)s.") % {
             "unit": unit, "role": Role(role).label, "where": where}
+
+
+def _span(model, row) -> tuple[datetime.date, datetime.date]:
+    """The days a reported figure (its period's last day) or a goal (baseline to deadline) is about."""
+    from .periods import Period
+
+    get = row.get if isinstance(row, dict) else (lambda name: getattr(row, name))
+    if model is ReportedFigure:
+        end = Period.parse(str(get("period"))).end
+        return end, end
+    baseline, deadline = get("baseline_period"), get("deadline")
+    # Note: a goal without a deadline goes on: every day from its baseline on.
+    return (Period.parse(str(baseline)).start if baseline else datetime.date.min,
+            Period.parse(str(deadline)).end if deadline else datetime.date.max)
+
+
+def _overlaps(valid_from, valid_to, start: datetime.date, end: datetime.date) -> bool:
+    """Whether [valid_from, valid_to) and the days [start, end] share a day."""
+    return (valid_from is None or valid_from <= end) and (valid_to is None or valid_to > start)
 
 
 def _day_on_map(record) -> datetime.date | None:

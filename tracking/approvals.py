@@ -17,7 +17,7 @@ commune locks its villages, the approval of a district the villages of all its c
 map of that day decides, so a village moved to another commune later stays locked by the
 approval of the unit it was under then. ``services`` enforces the lock on every write of a
 report (``require_unlocked``), whichever path it comes from, and superusers are locked out
-too: they reopen first. A refused write raises :class:`QuarterLocked` (409 ``locked`` in the
+too: they reopen first. A refused write raises :class:`errors.Locked` (409 ``locked`` in the
 API, a form or message error in the admin).
 
 Reads: the state of many villages, reports or units is computed in a fixed number of queries
@@ -34,9 +34,9 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
 
 from .access import scope_of
+from .errors import Conflict, Locked
 from .models import (
     AdministrativeUnit,
     ApprovalState,
@@ -51,20 +51,10 @@ from .periods import Period
 REASON_MAX_LENGTH = QuarterApproval._meta.get_field("reason").max_length
 
 
-class QuarterLocked(exceptions.APIException):
-    """A write to the reports of an approved quarter: 409 with the code ``locked``.
-
-    ``approval`` is the approved row that locks them; ``entries`` lists, for a request that
-    names several villages, each one locked as ``(path, message)`` (``reports.2.village``).
-    """
-
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "locked"
-
-    def __init__(self, approval: QuarterApproval, entries=()):
-        self.approval = approval
-        self.entries = list(entries)
-        super().__init__(locked_message(approval), code="locked")
+def quarter_locked(approval: QuarterApproval, entries=()) -> Locked:
+    """The refusal of a write to the reports that ``approval`` locks (``entries``: each entry of
+    a request naming several villages that is locked, as ``(path, message)``)."""
+    return Locked(locked_message(approval), approval=approval, entries=entries)
 
 
 def unit_quarter(unit: AdministrativeUnit, quarter: Period) -> str:
@@ -149,18 +139,19 @@ def _save(row: QuarterApproval, by, **changes) -> QuarterApproval:
         setattr(row, name, value)
     # The audit trail names the user: in a web request simple-history reads it from the
     # request, but a service may be called outside one (a command, a test).
-    if by is not None and getattr(by, "is_authenticated", False):
+    if by is not None and getattr(by, "pk", None) is not None:
         row._history_user = by
     row.save()
     return row
 
 
+def _account(by):
+    """The user account to name on the row: none for ``access.SYSTEM``."""
+    return by if getattr(by, "pk", None) is not None else None
+
+
 def _wrong_state(row: QuarterApproval, wanted: str):
     """409: the transition does not start from the quarter's state."""
-    # Note: imported here: tracking.api imports DRF's views, which import the API settings that
-    # name tracking.api (a cycle while the admin loads this module).
-    from .api import Conflict
-
     what = unit_quarter(row.unit, row.quarter)
     reasons = {
         ("submit", ApprovalState.SUBMITTED): _("%(what)s is already submitted: an approver approves it or returns it."),
@@ -193,7 +184,7 @@ def quarter_submit(*, unit: AdministrativeUnit, quarter: Period | str, by) -> Qu
     row = _row_for_update(unit, quarter)
     if row.state != ApprovalState.DRAFT:
         raise _wrong_state(row, "submit")
-    return _save(row, by, state=ApprovalState.SUBMITTED, submitted_by=by, submitted_at=timezone.now())
+    return _save(row, by, state=ApprovalState.SUBMITTED, submitted_by=_account(by), submitted_at=timezone.now())
 
 
 @transaction.atomic
@@ -204,7 +195,7 @@ def quarter_approve(*, unit: AdministrativeUnit, quarter: Period | str, by) -> Q
     row = _row_for_update(unit, quarter)
     if row.state != ApprovalState.SUBMITTED:
         raise _wrong_state(row, "approve")
-    return _save(row, by, state=ApprovalState.APPROVED, approved_by=by, approved_at=timezone.now())
+    return _save(row, by, state=ApprovalState.APPROVED, approved_by=_account(by), approved_at=timezone.now())
 
 
 @transaction.atomic
@@ -362,13 +353,13 @@ def lock_for(village: Village, quarter: Period | str) -> QuarterApproval | None:
 
 
 def require_unlocked(village: Village, quarter: Period | str) -> None:
-    """QuarterLocked unless the reports of ``village`` for ``quarter`` may change. Call it in the
+    """errors.Locked unless the reports of ``village`` for ``quarter`` may change. Call it in the
     write's transaction: it holds the province's lock (``lock_province``) until the write commits."""
     quarter = _quarter(quarter)
     lock_province(village.placements.active_on(quarter.end).values_list("path", flat=True).first())
     lock = lock_for(village, quarter)
     if lock is not None:
-        raise QuarterLocked(lock)
+        raise quarter_locked(lock)
 
 
 def unit_standing(unit: AdministrativeUnit, quarter: Period) -> Standing:

@@ -20,6 +20,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from . import services
+from .access import scope_of
+from .errors import NotPermitted
 from .models import (
     AdministrativeUnit,
     Level,
@@ -169,32 +171,42 @@ def _close(unit: AdministrativeUnit, on: datetime.date) -> None:
 
 
 @transaction.atomic
-def unit_establish(*, on: datetime.date, code: str, name: str, kind: str, level: int, parent: AdministrativeUnit | None,
-                   **sources) -> AdministrativeUnit:
-    """A new unit from ``on``, with nothing under it yet."""
-    unit = services.unit_create(code=code, name=name, kind=kind, level=level, parent=parent, valid_from=on)
+def unit_establish(*, by, on: datetime.date, code: str, name: str, kind: str, level: int,
+                   parent: AdministrativeUnit | None, **sources) -> AdministrativeUnit:
+    """A new unit from ``on``, with nothing under it yet: an editor of ``parent``'s area on that
+    day; a province, only a superuser."""
+    scope = scope_of(by)
+    if parent is None and not scope.everything:
+        raise NotPermitted(_("Only a superuser establishes a province."))
+    scope.require_reshape(on, parent=parent)
+    unit = services._unit_create(code=code, name=name, kind=kind, level=level, parent=parent, valid_from=on)
     _record(ReorganisationKind.CREATE, on, lambda: _("%(unit)s established") % {"unit": unit}, subject=unit, after=[unit], **sources)
     return unit
 
 
 @transaction.atomic
-def unit_rename(*, unit: AdministrativeUnit, name: str, on: datetime.date, **sources) -> Reorganisation:
-    """Rename a unit from ``on``; the event keeps the former name.
+def unit_rename(*, by, unit: AdministrativeUnit, name: str, on: datetime.date, **sources) -> Reorganisation:
+    """Rename a unit from ``on``; the event keeps the former name. A committee above the unit on
+    that day does it.
 
     Note: a unit has one name, today's, so a rename dated before another one is refused."""
+    scope_of(by).require_reshape(on, unit)
     services.check_day("on", on)
     later = Reorganisation.objects.filter(kind=ReorganisationKind.RENAME, subject=unit, effective_on__gt=on).first()
     if later is not None:
         raise ValidationError({"on": _("%(event)s comes later: record changes in date order.") % {"event": later}})
     former = str(unit)
-    services.unit_update(unit=unit, name=name)
+    services._unit_update(unit=unit, name=name)
     return _record(ReorganisationKind.RENAME, on, lambda: _("%(former)s renamed %(name)s") % {"former": former, "name": name},
                    subject=unit, before=[unit], after=[unit], **sources)
 
 
 @transaction.atomic
-def unit_transfer(*, unit: AdministrativeUnit, parent: AdministrativeUnit, on: datetime.date, **sources) -> Reorganisation:
-    """Move a unit, with everything under it, to another parent from ``on``."""
+def unit_transfer(*, by, unit: AdministrativeUnit, parent: AdministrativeUnit, on: datetime.date,
+                  **sources) -> Reorganisation:
+    """Move a unit, with everything under it, to another parent from ``on``: a committee above
+    the unit that also holds the new parent, on that day."""
+    scope_of(by).require_reshape(on, unit, parent=parent)
     former = _placement(unit, on).parent
     moved = _transfer(unit, parent, on)
     return _record(
@@ -205,15 +217,22 @@ def unit_transfer(*, unit: AdministrativeUnit, parent: AdministrativeUnit, on: d
 
 
 @transaction.atomic
-def unit_split(*, unit: AdministrativeUnit, on: datetime.date, parts: list[dict], close_original: bool = False,
+def unit_split(*, by, unit: AdministrativeUnit, on: datetime.date, parts: list[dict], close_original: bool = False,
                **sources) -> Reorganisation:
     """Split ``unit`` on ``on``: each part is a new unit (``code``, ``name``, ``kind``) taking the
     child ``units`` and the ``villages`` listed for it. The original unit goes on with the rest,
-    or is closed (``close_original``) when nothing is left under it."""
+    or is closed (``close_original``) when nothing is left under it. A committee above the unit
+    and every unit moved, and an editor of every village moved, on that day."""
+    scope = scope_of(by)
+    scope.require_reshape(on, unit)
+    for part in parts:
+        scope.require_reshape(on, *part.get("units", []))
+        for village in part.get("villages", []):
+            scope.require_village(village, on)
     parent = _placement(unit, on).parent
     created, moved = [], 0
     for part in parts:
-        new = services.unit_create(code=part["code"], name=part["name"], kind=part["kind"], level=unit.level,
+        new = services._unit_create(code=part["code"], name=part["name"], kind=part["kind"], level=unit.level,
                                    parent=parent, valid_from=on)
         created.append(new)
         for child in part.get("units", []):
@@ -236,10 +255,12 @@ def unit_split(*, unit: AdministrativeUnit, on: datetime.date, parts: list[dict]
 
 
 @transaction.atomic
-def units_merge(*, units: list[AdministrativeUnit], on: datetime.date, into: AdministrativeUnit | None = None,
+def units_merge(*, by, units: list[AdministrativeUnit], on: datetime.date, into: AdministrativeUnit | None = None,
                 new: dict | None = None, **sources) -> Reorganisation:
     """Merge ``units`` on ``on`` into an existing unit ``into`` or a ``new`` one (``code``, ``name``,
-    ``kind``, optional ``parent``); everything under them moves to it and they are closed."""
+    ``kind``, optional ``parent``); everything under them moves to it and they are closed. A
+    committee above every unit merged (and ``into``), on that day."""
+    scope_of(by).require_reshape(on, *units, *([into] if into else []))
     if (into is None) == (new is None):
         raise ValidationError(_("Merge into an existing unit or a new one, not both or neither."))
     if not units:
@@ -251,7 +272,7 @@ def units_merge(*, units: list[AdministrativeUnit], on: datetime.date, into: Adm
         raise ValidationError({"units": _("Only units of one level merge.")})
     if into is None:
         parent = new.get("parent") or _placement(units[0], on).parent
-        into = services.unit_create(code=new["code"], name=new["name"], kind=new["kind"], level=units[0].level,
+        into = services._unit_create(code=new["code"], name=new["name"], kind=new["kind"], level=units[0].level,
                                     parent=parent, valid_from=on)
     elif into.level not in levels:
         raise ValidationError({"into": _("Only units of one level merge.")})
@@ -274,14 +295,15 @@ def units_merge(*, units: list[AdministrativeUnit], on: datetime.date, into: Adm
 
 
 @transaction.atomic
-def level_abolish(*, province: AdministrativeUnit, level: int, on: datetime.date, villages_up: bool = False,
+def level_abolish(*, by, province: AdministrativeUnit, level: int, on: datetime.date, villages_up: bool = False,
                   **sources) -> Reorganisation:
     """Abolish one level under ``province`` on ``on``: the units below each abolished unit move
     up to its parent, and the abolished units are closed.
 
     A village placed directly in an abolished unit (its commune unknown) has no commune to go
     to: the event is refused, naming it, unless ``villages_up`` places such villages directly in
-    the parent unit, which the event's description then says."""
+    the parent unit, which the event's description then says. An editor of the province's area."""
+    scope_of(by).require_reshape(on, parent=province)
     _placement(province, on)
     abolished = list(
         AdministrativeUnit.objects.within(province, on).filter(level=level).order_by("code")
@@ -317,18 +339,24 @@ def level_abolish(*, province: AdministrativeUnit, level: int, on: datetime.date
 
 
 @transaction.atomic
-def village_move(*, village: Village, unit: AdministrativeUnit, on: datetime.date) -> None:
-    """Place a village in another unit from ``on`` (its reports stay with it)."""
+def village_move(*, by, village: Village, unit: AdministrativeUnit, on: datetime.date) -> None:
+    """Place a village in another unit from ``on`` (its reports stay with it): an editor of the
+    village and of the unit, on that day."""
+    scope = scope_of(by)
+    scope.require_village(village, on)
+    scope.require_unit(unit, on)
     _move_village(village, unit, on)
 
 
 @transaction.atomic
-def lineage_record(*, kind: str, on: datetime.date, before: list[AdministrativeUnit], after: list[AdministrativeUnit],
-                   description: str, **sources) -> Reorganisation:
+def lineage_record(*, by, kind: str, on: datetime.date, before: list[AdministrativeUnit],
+                   after: list[AdministrativeUnit], description: str, **sources) -> Reorganisation:
     """Record a past change whose units are already on the map with their dates, when the
     placements it changed are not known (e.g. which communes a district gave up in 2012).
 
-    Nothing moves; the event only tells readers the lineage of the units."""
+    Nothing moves; the event only tells readers the lineage of the units. A superuser records it."""
+    if not scope_of(by).everything:
+        raise NotPermitted(_("Only a superuser records the lineage of units."))
     for unit in after:
         if unit not in before and unit.valid_from != on:
             raise ValidationError(

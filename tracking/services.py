@@ -1,8 +1,11 @@
 """Every write. The admin, the API and the management commands call these functions, so each
-rule is enforced once: ``full_clean()`` (the model's rules and constraints) inside a transaction.
+rule is enforced once: who may do it (``by``, the acting user, asked of ``access``), then
+``full_clean()`` (the model's rules and constraints), inside a transaction. Refusals are the
+plain errors of ``tracking.errors``; records named by id or code are looked up with the
+selectors, so one the user cannot see reads like one that does not exist.
 
 The reports of an approved quarter are locked (``tracking.approvals``): every function here that
-creates, changes or deletes a report refuses with ``approvals.QuarterLocked`` first, for
+creates, changes or deletes a report refuses with ``errors.Locked`` first, for
 superusers too.
 """
 from __future__ import annotations
@@ -15,7 +18,11 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
-from . import approvals
+from django.utils import timezone
+
+from . import approvals, selectors
+from .access import scope_of
+from .errors import Conflict, Invalid, NotPermitted
 from .models import (
     COUNT_FIELDS,
     AdministrativeUnit,
@@ -98,6 +105,7 @@ def _check_code_free(code: str, start: datetime.date | None, end: datetime.date 
 @transaction.atomic
 def unit_create(
     *,
+    by,
     code: str,
     name: str,
     kind: str,
@@ -109,7 +117,21 @@ def unit_create(
     source_location: str = "",
     note: str = "",
 ) -> AdministrativeUnit:
-    """Create a unit and place it under ``parent`` for its whole validity range."""
+    """Create a unit and place it under ``parent`` for its whole validity range: an editor of
+    ``parent``'s area on the unit's first day (or today); a province, only a superuser."""
+    scope = scope_of(by)
+    if parent is None:
+        if not scope.everything:
+            raise NotPermitted(_("Only a superuser adds a province."))
+    else:
+        scope.require_unit(parent, valid_from or timezone.localdate())
+    return _unit_create(code=code, name=name, kind=kind, level=level, parent=parent, valid_from=valid_from,
+                        valid_to=valid_to, source_url=source_url, source_location=source_location, note=note)
+
+
+def _unit_create(*, code, name, kind, level, parent, valid_from=None, valid_to=None, source_url="",
+                 source_location="", note="") -> AdministrativeUnit:
+    """``unit_create`` once the user's rights are checked (a map change checks them for its day)."""
     check_day("valid_from", valid_from)
     check_day("valid_to", valid_to)
     unit = AdministrativeUnit(
@@ -142,9 +164,16 @@ def unit_create(
 
 
 @transaction.atomic
-def unit_update(*, unit: AdministrativeUnit, name: str | None = None, kind: str | None = None,
+def unit_update(*, by, unit: AdministrativeUnit, name: str | None = None, kind: str | None = None,
                 valid_to: datetime.date | None = None, **sources) -> AdministrativeUnit:
-    """Rename a unit, change its kind or close it; its code and place change only by events."""
+    """Rename a unit, change its kind or close it; its code and place change only by events.
+    A committee above the unit does it."""
+    scope_of(by).require_change(unit)
+    return _unit_update(unit=unit, name=name, kind=kind, valid_to=valid_to, **sources)
+
+
+def _unit_update(*, unit, name=None, kind=None, valid_to=None, **sources) -> AdministrativeUnit:
+    """``unit_update`` once the user's rights are checked (a rename checks them for its day)."""
     if name is not None:
         unit.name = name
     if kind is not None:
@@ -178,6 +207,7 @@ def unit_update(*, unit: AdministrativeUnit, name: str | None = None, kind: str 
 @transaction.atomic
 def village_create(
     *,
+    by,
     name: str,
     unit: AdministrativeUnit,
     valid_from: datetime.date | None = None,
@@ -186,7 +216,9 @@ def village_create(
     source_location: str = "",
     note: str = "",
 ) -> Village:
-    """Create a village and place it in ``unit`` for its whole validity range."""
+    """Create a village and place it in ``unit`` for its whole validity range: an editor of the
+    unit's area on the village's first day (or today)."""
+    scope_of(by).require_unit(unit, valid_from or timezone.localdate())
     check_day("valid_from", valid_from)
     check_day("valid_to", valid_to)
     village = Village(
@@ -210,8 +242,11 @@ def village_create(
 
 
 @transaction.atomic
-def village_update(*, village: Village, name: str | None = None, valid_to: datetime.date | None = None, **sources) -> Village:
-    """Rename or close a village. Closing keeps its history: reports after the date are refused."""
+def village_update(*, by, village: Village, name: str | None = None, valid_to: datetime.date | None = None,
+                   **sources) -> Village:
+    """Rename or close a village. Closing keeps its history: reports after the date are refused.
+    An editor of the village's unit today does it."""
+    scope_of(by).require_change(village)
     if name is not None:
         village.name = name
     _set_sources(village, sources)
@@ -237,7 +272,10 @@ def village_update(*, village: Village, name: str | None = None, valid_to: datet
 
 
 @transaction.atomic
-def organisation_create(*, name: str, unit: AdministrativeUnit, founded_on=None, dissolved_on=None, **sources) -> GrassrootsOrganisation:
+def organisation_create(*, by, name: str, unit: AdministrativeUnit, founded_on=None, dissolved_on=None,
+                        **sources) -> GrassrootsOrganisation:
+    """Record a grassroots organisation of ``unit``: an editor of the unit's area."""
+    scope_of(by).require_unit(unit, None)
     organisation = GrassrootsOrganisation(name=name, unit=unit, founded_on=founded_on, dissolved_on=dissolved_on, **sources)
     organisation.full_clean()
     organisation.save()
@@ -247,19 +285,32 @@ def organisation_create(*, name: str, unit: AdministrativeUnit, founded_on=None,
 @transaction.atomic
 def cell_create(
     *,
+    by,
     name: str,
     organisation: GrassrootsOrganisation | None = None,
     founded_on: datetime.date | None = None,
     villages: list[Village] = (),
     **sources,
 ) -> PartyCell:
-    """Create a cell serving ``villages`` from its founding (none: an agency cell)."""
+    """Create a cell serving ``villages`` from its founding (none: an agency cell of
+    ``organisation``): an editor of each village on the founding day (or today) and of the
+    organisation's unit. A cell with neither would lie outside every area: only a superuser
+    records one."""
+    scope = scope_of(by)
+    if not villages and organisation is None and not scope.everything:
+        raise Invalid({"villages": Invalid(
+            _("Name the villages the cell serves, or its organisation: a cell with neither would lie "
+              "outside your areas."), code="required")})
+    if organisation is not None:
+        scope.require_unit(organisation.unit, founded_on)
+    for village in villages:
+        scope.require_village(village, founded_on or timezone.localdate())
     cell = PartyCell(name=name, organisation=organisation, founded_on=founded_on, **sources)
     cell.full_clean()
     cell.save()
     for index, village in enumerate(villages):
         try:
-            cell_coverage_add(cell=cell, village=village, valid_from=founded_on)
+            cell_coverage_add(by=by, cell=cell, village=village, valid_from=founded_on)
         except ValidationError as error:
             # Name the entry in error (``villages.1``), as the quarterly submission does.
             raise ValidationError({f"villages.{index}": error.messages}) from error
@@ -267,9 +318,10 @@ def cell_create(
 
 
 @transaction.atomic
-def cell_coverage_add(*, cell: PartyCell, village: Village, valid_from: datetime.date | None = None,
+def cell_coverage_add(*, by, cell: PartyCell, village: Village, valid_from: datetime.date | None = None,
                       valid_to: datetime.date | None = None) -> CellCoverage:
-    """Let ``cell`` serve ``village`` over [valid_from, valid_to)."""
+    """Let ``cell`` serve ``village`` over [valid_from, valid_to): an editor of the village."""
+    scope_of(by).require_village(village, None)
     coverage = CellCoverage(cell=cell, village=village, valid_from=valid_from, valid_to=valid_to)
     coverage.full_clean()
     if cell.founded_on and (valid_from is None or valid_from < cell.founded_on):
@@ -291,16 +343,41 @@ class SubmitResult:
 
 
 @transaction.atomic
-def quarter_report_submit(*, village: Village, quarter: Period | str, **values) -> SubmitResult:
-    """Create or replace the report of ``village`` for ``quarter``.
+def quarter_report_submit(*, by, village: Village, quarter: Period | str, **values) -> SubmitResult:
+    """Create or replace the report of ``village`` for ``quarter``: an editor of the unit the
+    village lay in on the quarter's last day.
 
     ``values`` are the report's fields (counts, status, cell, sources); a field left out is
-    empty. Submitting the same values again changes nothing and says so. Refused with
-    ``QuarterLocked`` while the quarter is approved for a unit the village was under.
+    empty; ``cell`` is a cell or its id (one ``by`` cannot see does not exist). Submitting the
+    same values again changes nothing and says so. Refused with ``errors.Locked`` while the
+    quarter is approved for a unit the village was under.
     """
     quarter = QuarterReport._meta.get_field("quarter").to_python(quarter)
+    scope_of(by).require_village(village, quarter.end)
+    if isinstance(values.get("cell"), int):
+        values["cell"] = selectors.cell_by_id(by=by, pk=values["cell"], field="cell")
     approvals.require_unlocked(village, quarter)
     return _report_save(village, quarter, values)
+
+
+@transaction.atomic
+def quarter_report_create(*, by, village: Village, quarter: Period | str, **values) -> SubmitResult:
+    """A new report of ``village`` for ``quarter``, as ``quarter_report_submit``; a conflict if
+    the village has one already (change that one instead)."""
+    quarter = QuarterReport._meta.get_field("quarter").to_python(quarter)
+    scope_of(by).require_village(village, quarter.end)
+    existing = QuarterReport.objects.filter(village=village, quarter=quarter).first()
+    if existing:
+        raise Conflict(_("%(village)s already has a report for %(quarter)s (id %(id)s): change that one.")
+                       % {"village": village, "quarter": quarter, "id": existing.pk})
+    return quarter_report_submit(by=by, village=village, quarter=quarter, **values)
+
+
+@transaction.atomic
+def quarter_report_update(*, by, report: QuarterReport, **values) -> SubmitResult:
+    """Change the fields ``values`` of ``report``; the others, its village and quarter stay."""
+    current = {name: getattr(report, name if name != "cell" else "cell_id") for name in REPORT_FIELDS}
+    return quarter_report_submit(by=by, village=report.village, quarter=report.quarter, **{**current, **values})
 
 
 def _report_save(village: Village, quarter: Period, values: dict) -> SubmitResult:
@@ -325,14 +402,17 @@ def _report_save(village: Village, quarter: Period, values: dict) -> SubmitResul
 
 
 @transaction.atomic
-def quarter_report_delete(*, report: QuarterReport) -> None:
+def quarter_report_delete(*, by, report: QuarterReport) -> None:
+    """Delete a report: an editor of the village's unit in its quarter, while the quarter is open."""
+    scope_of(by).require_change(report)
     approvals.require_unlocked(report.village, report.quarter)
     report.delete()
 
 
 @transaction.atomic
-def reported_figure_save(*, figure: ReportedFigure, combined_with: list[AdministrativeUnit] | None = None) -> ReportedFigure:
-    """Create or update a cited figure."""
+def reported_figure_save(*, by, figure: ReportedFigure, combined_with: list[AdministrativeUnit] | None = None) -> ReportedFigure:
+    """Create or update a cited figure: an editor of its unit (before and after the change)."""
+    _require_unit_record(by, figure)
     figure.full_clean()
     figure.save()
     if combined_with is not None:
@@ -343,16 +423,30 @@ def reported_figure_save(*, figure: ReportedFigure, combined_with: list[Administ
 
 
 @transaction.atomic
-def goal_save(*, goal: Goal) -> Goal:
-    """Create or update a goal."""
+def goal_save(*, by, goal: Goal) -> Goal:
+    """Create or update a goal: an editor of its unit (before and after the change)."""
+    _require_unit_record(by, goal)
     goal.full_clean()
     goal.save()
     return goal
 
 
+def _require_unit_record(by, record) -> None:
+    """An editor of the unit of ``record`` (a figure, a goal), as saved and as it will be."""
+    scope = scope_of(by)
+    if record.pk is not None:
+        saved = type(record).objects.select_related("unit").filter(pk=record.pk).first()
+        if saved is not None:
+            scope.require_change(saved)
+    if record.unit_id is not None:
+        scope.require_unit(record.unit, None)
+
+
 @transaction.atomic
-def cell_update(*, cell: PartyCell, name: str | None = None, dissolved_on: datetime.date | None = None) -> PartyCell:
-    """Rename a cell or dissolve it: it stops serving its villages on that day."""
+def cell_update(*, by, cell: PartyCell, name: str | None = None, dissolved_on: datetime.date | None = None) -> PartyCell:
+    """Rename a cell or dissolve it: it stops serving its villages on that day. An editor of
+    every village it serves or served."""
+    scope_of(by).require_change(cell)
     if name is not None:
         cell.name = name
     if dissolved_on is not None and dissolved_on != cell.dissolved_on:
@@ -372,11 +466,13 @@ def cell_update(*, cell: PartyCell, name: str | None = None, dissolved_on: datet
 
 
 @transaction.atomic
-def record_delete(*, record) -> None:
-    """Delete a unit, village, cell, report, figure or goal that nothing refers to.
+def record_delete(*, by, record) -> None:
+    """Delete a unit, village, cell, report, figure or goal that nothing refers to, for a user
+    who may change it (``access.Scope.require_change``).
 
     Anything still referred to raises ProtectedError: such a record is closed with a date.
     """
+    scope_of(by).require_change(record)
     if isinstance(record, AdministrativeUnit):
         # Note: a many-to-many link would vanish silently with the unit; refuse like a foreign key.
         figures = set(record.combined_reported_figures.all())
@@ -388,15 +484,20 @@ def record_delete(*, record) -> None:
 
 
 @transaction.atomic
-def quarter_submission_submit(*, unit: AdministrativeUnit, quarter: Period, entries: list[dict], dry_run: bool = False) -> dict:
+def quarter_submission_submit(*, by, unit: AdministrativeUnit, quarter: Period, entries: list[dict],
+                              dry_run: bool = False) -> dict:
     """Submit the reports of many villages of ``unit`` for ``quarter``: all or nothing.
 
     Each entry is a village id with the report's values. Villages outside the unit, or not on
     its map on the quarter's last day, are errors. Errors name the entry and the field
     (``reports.2.admissions``). Returns what was created, updated and unchanged; with
     ``dry_run`` the same summary and nothing saved. Villages whose quarter is approved are
-    refused first, dry run or not, with ``QuarterLocked`` naming each entry.
+    refused first, dry run or not, with ``errors.Locked`` naming each entry. An editor of the
+    unit's area on the quarter's last day submits; a village or cell id ``by`` cannot see reads
+    like one that does not exist.
     """
+    scope = scope_of(by)
+    scope.require_unit(unit, quarter.end)
     # Two committees submitting for the same unit at once: the second waits for the first, then
     # applies its own whole submission (never a mix of the two). The province first, as every
     # write of reports and every approval does (approvals.lock_province).
@@ -404,8 +505,8 @@ def quarter_submission_submit(*, unit: AdministrativeUnit, quarter: Period, entr
     AdministrativeUnit.objects.select_for_update().filter(pk=unit.pk).first()
     day = quarter.end
     allowed = set(Village.objects.within(unit, day).values_list("pk", flat=True))
-    villages = Village.objects.in_bulk([entry["village"] for entry in entries])
-    cells = PartyCell.objects.in_bulk([entry["cell"] for entry in entries if entry.get("cell")])
+    villages = scope.visible(Village.objects.all()).in_bulk([entry["village"] for entry in entries])
+    cells = selectors.cells_by_ids(by=by, ids=[entry["cell"] for entry in entries if entry.get("cell")])
     _check_submission_unlocked(entries, villages, allowed, quarter)
     errors: dict[str, list[str]] = {}
     outcomes: dict[str, list[tuple[int, int | None]]] = {"created": [], "updated": [], "unchanged": []}
@@ -457,7 +558,7 @@ def quarter_submission_submit(*, unit: AdministrativeUnit, quarter: Period, entr
 
 
 def _check_submission_unlocked(entries: list[dict], villages: dict, allowed: set, quarter: Period) -> None:
-    """QuarterLocked naming each entry whose village's quarter is approved (two queries)."""
+    """errors.Locked naming each entry whose village's quarter is approved (two queries)."""
     wanted = [entry["village"] for entry in entries if entry["village"] in villages and entry["village"] in allowed]
     locks = approvals.locks_for(wanted, quarter)
     if not locks:
@@ -468,4 +569,4 @@ def _check_submission_unlocked(entries: list[dict], villages: dict, allowed: set
         if entry["village"] in locks
     ]
     first = next(locks[entry["village"]] for entry in entries if entry["village"] in locks)
-    raise approvals.QuarterLocked(first, entries=locked)
+    raise approvals.quarter_locked(first, entries=locked)

@@ -1,8 +1,12 @@
-"""Argument parsing shared by the figure commands."""
+"""What the commands share: who acts, and their refusals as a command's errors."""
+import contextlib
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
-from tracking.models import AdministrativeUnit
+from tracking import selectors
+from tracking.errors import DomainError
+from tracking.models import acting_user as acting_user_var
 from tracking.periods import Period
 
 
@@ -21,12 +25,19 @@ def acting_user(username: str):
     return user
 
 
-def unit_by_code(code: str) -> AdministrativeUnit:
-    """The unit with ``code``; the latest one if the code was reused after a reorganisation."""
-    unit = AdministrativeUnit.objects.with_code(code).first()
-    if unit is None:
-        raise CommandError(f"No unit has the code {code!r}.")
-    return unit
+@contextlib.contextmanager
+def acting_as(user):
+    """Run services for ``user`` (audited under that user); their refusals become a
+    CommandError (exit status 1) with the same words the API and the admin show."""
+    token = acting_user_var.set(user)
+    try:
+        yield
+    except ValidationError as error:
+        raise CommandError(" ".join(error.messages)) from error
+    except DomainError as error:
+        raise CommandError(str(error)) from error
+    finally:
+        acting_user_var.reset(token)
 
 
 def period_or_error(text: str | None) -> Period | None:

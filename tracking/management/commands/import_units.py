@@ -12,9 +12,8 @@ from tqdm import tqdm
 
 from tracking import admin_data, reorganisations, services
 from tracking.models import AdministrativeUnit, Level, Reorganisation, ReorganisationKind, UnitPlacement
-from tracking.models import acting_user as acting_user_var
 
-from ._common import acting_user, add_user_argument
+from ._common import acting_as, acting_user, add_user_argument
 
 REFORM_DAY = datetime.date(2025, 7, 1)
 LEVELS = {"province": Level.PROVINCE, "district": Level.DISTRICT, "commune": Level.COMMUNE}
@@ -46,11 +45,9 @@ class Command(BaseCommand):
         # Note: the official lists add, change and close provinces themselves: superusers only.
         if not user.is_superuser:
             raise CommandError(f"{user.get_username()} is not a superuser: only a superuser imports the official units.")
-        token = acting_user_var.set(user)
-        try:
+        self.by = user
+        with acting_as(user):
             self._import(province, no_reform)
-        finally:
-            acting_user_var.reset(token)
 
     def _import(self, province, no_reform):
         new_of_old = {link.old_province_code: link.new_province_codes[0] for link in admin_data.reform_mapping()}
@@ -132,7 +129,7 @@ class Command(BaseCommand):
         # where it sat before is not in the official list.
         start = start or (parent.valid_from if parent is not None else None)
         counts["created"] += 1
-        return services.unit_create(
+        return services.unit_create(by=self.by,
             code=record.code, name=record.name, kind=record.kind, level=LEVELS[record.level], parent=parent,
             valid_from=start, source_url="" if note else BEFORE_SOURCE,
             note=note or f"Official list of 2025-06-30 ({record.full_name})."
@@ -159,19 +156,19 @@ class Command(BaseCommand):
     def _split(self, split: dict, counts: Counter) -> None:
         unit, on = self._unit(split["unit"], Level.DISTRICT), datetime.date.fromisoformat(split["on"])
         after = [AdministrativeUnit.objects.with_code(code).first() for code in split["into"]]
-        self._once(counts, ReorganisationKind.SPLIT, on, models.Q(predecessors=unit), lambda: reorganisations.lineage_record(
+        self._once(counts, ReorganisationKind.SPLIT, on, models.Q(predecessors=unit), lambda: reorganisations.lineage_record(by=self.by,
             kind=ReorganisationKind.SPLIT, on=on, before=[unit], after=after, description=split["description"],
             **self._sources(split)))
 
     def _merge(self, merge: dict, counts: Counter) -> None:
         units, on = [self._unit(code, Level.COMMUNE) for code in merge["units"]], datetime.date.fromisoformat(merge["on"])
-        self._once(counts, ReorganisationKind.MERGE, on, models.Q(predecessors=units[0]), lambda: reorganisations.units_merge(
+        self._once(counts, ReorganisationKind.MERGE, on, models.Q(predecessors=units[0]), lambda: reorganisations.units_merge(by=self.by,
             units=units, on=on, into=self._unit(merge["into"], Level.COMMUNE), **self._sources(merge)))
 
     def _transfer(self, transfer: dict, counts: Counter) -> None:
         unit, on = AdministrativeUnit.objects.with_code(transfer["unit"]).first(), datetime.date.fromisoformat(transfer["on"])
         parent = AdministrativeUnit.objects.with_code(transfer["to"]).first()
-        self._once(counts, ReorganisationKind.TRANSFER, on, models.Q(subject=unit), lambda: reorganisations.unit_transfer(
+        self._once(counts, ReorganisationKind.TRANSFER, on, models.Q(subject=unit), lambda: reorganisations.unit_transfer(by=self.by,
             unit=unit, parent=parent, on=on, **self._sources(transfer)))
 
     def _reform(self, new_code: str, old_codes: list[str], counts: Counter) -> None:
@@ -187,9 +184,9 @@ class Command(BaseCommand):
             # it ends with its district, before the districts go.
             communes = AdministrativeUnit.objects.within(province, REFORM_DAY).filter(level=Level.COMMUNE)
             for commune in communes.exclude(code__in=mapped):
-                services.unit_update(unit=commune, valid_to=REFORM_DAY)
+                services.unit_update(by=self.by, unit=commune, valid_to=REFORM_DAY)
                 counts["closed"] += 1
-            reorganisations.level_abolish(province=province, level=Level.DISTRICT, on=REFORM_DAY, villages_up=True, **sources)
+            reorganisations.level_abolish(by=self.by, province=province, level=Level.DISTRICT, on=REFORM_DAY, villages_up=True, **sources)
             counts["events"] += 1
         province = self._successor([p for p in olds], new_code, Level.PROVINCE, None, sources, counts)
         predecessors: dict[str, list[str]] = defaultdict(list)
@@ -237,19 +234,19 @@ class Command(BaseCommand):
         keeps_code = next((unit for unit in olds if unit.code == record.code), None)
         if keeps_code is not None:
             if len(olds) > 1:
-                reorganisations.units_merge(units=olds, on=REFORM_DAY, into=keeps_code, **sources)
+                reorganisations.units_merge(by=self.by, units=olds, on=REFORM_DAY, into=keeps_code, **sources)
                 counts["events"] += 1
             if keeps_code.kind != record.kind:
-                services.unit_update(unit=keeps_code, kind=record.kind)
+                services.unit_update(by=self.by, unit=keeps_code, kind=record.kind)
             if keeps_code.name != record.name:
-                reorganisations.unit_rename(unit=keeps_code, name=record.name, on=REFORM_DAY, **sources)
+                reorganisations.unit_rename(by=self.by, unit=keeps_code, name=record.name, on=REFORM_DAY, **sources)
                 counts["events"] += 1
             return keeps_code
         counts["events"] += 1
         if olds:
-            event = reorganisations.units_merge(units=olds, on=REFORM_DAY, new={
+            event = reorganisations.units_merge(by=self.by, units=olds, on=REFORM_DAY, new={
                 "code": record.code, "name": record.name, "kind": record.kind, "parent": parent,
             }, **sources)
             return event.successors.get()
-        return reorganisations.unit_establish(on=REFORM_DAY, code=record.code, name=record.name, kind=record.kind,
+        return reorganisations.unit_establish(by=self.by, on=REFORM_DAY, code=record.code, name=record.name, kind=record.kind,
                                               level=level, parent=parent, source_url=AFTER_SOURCE)

@@ -1,17 +1,12 @@
 """Record a change of the map from the command line."""
 import datetime
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from rest_framework.exceptions import PermissionDenied
+from tracking import reorganisations, selectors
+from tracking.models import Level, UnitKind
 
-from tracking import reorganisations
-from tracking.access import scope_of
-from tracking.models import Level, UnitKind, Village
-from tracking.models import acting_user as acting_user_var
-
-from ._common import acting_user, add_user_argument, unit_by_code
+from ._common import acting_as, acting_user, add_user_argument
 
 
 def _day(text: str) -> datetime.date:
@@ -66,55 +61,38 @@ class Command(BaseCommand):
         sources = {"source_url": source_url, "source_location": source_location, "note": note}
         on = _day(on)
         user = acting_user(user)
-        self.scope = scope_of(user)
-        token = acting_user_var.set(user)
-        try:
-            event = self._record(event, on, sources, options)
-        except ValidationError as error:
-            raise CommandError(" ".join(error.messages)) from error
-        except PermissionDenied as error:
-            raise CommandError(str(error.detail)) from error
-        finally:
-            acting_user_var.reset(token)
+        with acting_as(user):
+            event = self._record(user, event, on, sources, options)
         self.stdout.write(self.style.SUCCESS(f"Recorded: {event}"))
 
-    def _record(self, event, on, sources, options):
+    def _record(self, by, event, on, sources, options):
+        def unit(code):
+            return selectors.unit_by_code(by=by, code=code)
+
         if event == "establish":
-            parent = unit_by_code(options["parent"]) if options.get("parent") else None
-            if parent is None and not self.scope.everything:
-                raise CommandError("Only a superuser establishes a province.")
-            self.scope.require_reshape(on, parent=parent)
-            unit = reorganisations.unit_establish(on=on, code=options["code"], name=options["name"], kind=options["kind"],
-                                                  level=options["level"], parent=parent, **sources)
-            return unit.reorganisations_as_subject.latest("id")
+            parent = unit(options["parent"]) if options.get("parent") else None
+            created = reorganisations.unit_establish(by=by, on=on, code=options["code"], name=options["name"],
+                                                     kind=options["kind"], level=options["level"], parent=parent,
+                                                     **sources)
+            return created.reorganisations_as_subject.latest("id")
         if event == "rename":
-            unit = unit_by_code(options["unit"])
-            self.scope.require_reshape(on, unit)
-            return reorganisations.unit_rename(unit=unit, name=options["name"], on=on, **sources)
+            return reorganisations.unit_rename(by=by, unit=unit(options["unit"]), name=options["name"], on=on, **sources)
         if event == "transfer":
-            unit, parent = unit_by_code(options["unit"]), unit_by_code(options["to"])
-            self.scope.require_reshape(on, unit, parent=parent)
-            return reorganisations.unit_transfer(unit=unit, parent=parent, on=on, **sources)
+            return reorganisations.unit_transfer(by=by, unit=unit(options["unit"]), parent=unit(options["to"]), on=on,
+                                                 **sources)
         if event == "split":
-            villages = list(Village.objects.filter(pk__in=options["villages"]))
-            if len(villages) != len(set(options["villages"])):
-                raise CommandError("Some of the villages do not exist.")
+            villages = selectors.villages_by_ids(by=by, ids=options["villages"], field="villages")
             part = {"code": options["code"], "name": options["name"], "kind": options["kind"],
-                    "units": [unit_by_code(code) for code in options["units"]], "villages": villages}
-            self.scope.require_reshape(on, unit_by_code(options["unit"]), *part["units"])
-            for village in villages:
-                self.scope.require_village(village, on)
-            return reorganisations.unit_split(unit=unit_by_code(options["unit"]), on=on, parts=[part],
+                    "units": [unit(code) for code in options["units"]],
+                    "villages": [villages[pk] for pk in options["villages"]]}
+            return reorganisations.unit_split(by=by, unit=unit(options["unit"]), on=on, parts=[part],
                                               close_original=options["close_original"], **sources)
         if event == "merge":
-            units = [unit_by_code(code) for code in options["units"]]
-            into = unit_by_code(options["into"]) if options.get("into") else None
-            self.scope.require_reshape(on, *units, *([into] if into else []))
             new = None
             if options.get("code"):
                 new = {"code": options["code"], "name": options["name"], "kind": options["kind"]}
-            return reorganisations.units_merge(units=units, on=on, into=into, new=new, **sources)
-        province = unit_by_code(options["province"])
-        self.scope.require_reshape(on, parent=province)
-        return reorganisations.level_abolish(province=province, level=options["level"], on=on,
+            return reorganisations.units_merge(by=by, units=[unit(code) for code in options["units"]], on=on,
+                                               into=unit(options["into"]) if options.get("into") else None, new=new,
+                                               **sources)
+        return reorganisations.level_abolish(by=by, province=unit(options["province"]), level=options["level"], on=on,
                                              villages_up=options["villages_up"], **sources)
