@@ -14,7 +14,7 @@ from rest_framework.exceptions import PermissionDenied
 
 from tests import factories
 from tracking import approvals, reorganisations, services
-from tracking.api import Conflict
+from tracking.api.errors import Conflict
 from tracking.models import ApprovalState, QuarterApproval, QuarterReport, Role, RoleGrant
 from tracking.periods import Period
 

@@ -159,7 +159,7 @@ def _wrong_state(row: QuarterApproval, wanted: str):
     """409: the transition does not start from the quarter's state."""
     # Note: imported here: tracking.api imports DRF's views, which import the API settings that
     # name tracking.api (a cycle while the admin loads this module).
-    from .api import Conflict
+    from .api.errors import Conflict
 
     what = unit_quarter(row.unit, row.quarter)
     reasons = {
