@@ -105,7 +105,7 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 
 REST_FRAMEWORK = {
     # JSON only: with form and multipart bodies in the schema, generated clients fail to import.
-    "DEFAULT_PARSER_CLASSES": ["tracking.api.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["tracking.api.parsing.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -127,9 +127,9 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "tracking.api.PageNumberPagination",
-    "DEFAULT_SCHEMA_CLASS": "tracking.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "tracking.api.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "tracking.api.pagination.PageNumberPagination",
+    "DEFAULT_SCHEMA_CLASS": "tracking.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "tracking.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
@@ -151,10 +151,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "tracking.schema.postprocess_parameter_enums",
-        "tracking.schema.postprocess_integer_enum_names",
-        "tracking.schema.postprocess_partial_defaults",
-        "tracking.schema.postprocess_closed_requests",
+        "tracking.api.schema.postprocess_parameter_enums",
+        "tracking.api.schema.postprocess_integer_enum_names",
+        "tracking.api.schema.postprocess_partial_defaults",
+        "tracking.api.schema.postprocess_closed_requests",
     ],
     "ENUM_NAME_OVERRIDES": {
         "UnitLevelEnum": "tracking.models.Level",
@@ -162,13 +162,13 @@ SPECTACULAR_SETTINGS = {
         "VillageStatusEnum": "tracking.models.VillageStatus",
         "GoalMetricEnum": "tracking.models.GoalMetric",
         "ReportedMetricEnum": "tracking.models.ReportedMetric",
-        "GoalStatusEnum": "tracking.serializers.GOAL_STATUSES",
-        "FigureSourceEnum": "tracking.serializers.FIGURE_SOURCES",
-        "VillageSituationEnum": "tracking.serializers.SITUATIONS",
+        "GoalStatusEnum": "tracking.api.serializers.common.GOAL_STATUSES",
+        "FigureSourceEnum": "tracking.api.serializers.common.FIGURE_SOURCES",
+        "VillageSituationEnum": "tracking.api.serializers.common.SITUATIONS",
         "ReorganisationKindEnum": "tracking.models.ReorganisationKind",
-        "BoundariesEnum": "tracking.serializers.BOUNDARY_CHOICES",
+        "BoundariesEnum": "tracking.api.serializers.common.BOUNDARY_CHOICES",
         "AuditPathEnum": "tracking.models.AuditPath",
-        "AuditActionEnum": "tracking.serializers.AUDIT_ACTIONS",
+        "AuditActionEnum": "tracking.api.serializers.history.AUDIT_ACTIONS",
         "RoleEnum": "tracking.models.Role",
         "ApprovalStateEnum": "tracking.models.ApprovalState",
     },

@@ -11,7 +11,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
-from .models import (
+from ..models import (
     AdministrativeUnit,
     ApprovalState,
     CellCoverage,
@@ -31,10 +31,10 @@ from .models import (
     VillagePlacement,
     VillageStatus,
 )
-from .querysets import active_on_q
-from .periods import PATTERN, QUARTER, QUARTER_PATTERN, Period, current_quarter
-from .access import scope_of
-from .serializers import CODE_PATTERN, MAX_ID, unit_for_code
+from ..querysets import active_on_q
+from ..periods import PATTERN, QUARTER, QUARTER_PATTERN, Period, current_quarter
+from ..access import scope_of
+from .serializers.common import CODE_PATTERN, MAX_ID, unit_for_code
 
 
 def _day(filterset) -> datetime.date:

@@ -1,6 +1,6 @@
 """API of quarter approvals: the list, a unit's quarter, its four transitions and its history.
 
-Thin, as ``views``: the rules (who may do what, which transition from which state, the reason)
+Thin, as the other views: the rules (who may do what, which transition from which state, the reason)
 are ``tracking.approvals``'. A unit out of the user's visible area is answered as an unknown
 code (404); visible but without the role, 403 with the reason; a wrong transition, 409.
 """
@@ -13,18 +13,21 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from . import approvals, audit, schema
-from .filters import QuarterApprovalFilter
-from .models import QuarterApproval
-from .periods import QUARTER, QUARTER_PATTERN
-from .serializers import (
+from ... import approvals, audit
+from ...models import QuarterApproval
+from ...periods import QUARTER, QUARTER_PATTERN
+from .. import examples
+from ..examples import CODE_PARAM
+from ..filters import QuarterApprovalFilter
+from ..parsing import only_params, parse_period, validated
+from ..serializers.approvals import (
     ApprovalDetailSerializer,
     ApprovalReasonSerializer,
     ApprovalSerializer,
-    HistoryEntrySerializer,
     NoBodySerializer,
 )
-from .views import CODE_PARAM, InAreaMixin, _only_params, _paged, _parse_period, _validated
+from ..serializers.history import HistoryEntrySerializer
+from .base import InAreaMixin, paged
 
 QUARTER_PARAM = OpenApiParameter("quarter", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=QUARTER_PATTERN,
                                  description="The quarter, e.g. 2019Q2.")
@@ -36,7 +39,7 @@ _COMMUNE_EXAMPLES = [
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List quarter approvals", operation_id="approvals_list", examples=[schema.APPROVAL],
+        summary="List quarter approvals", operation_id="approvals_list", examples=[examples.APPROVAL],
         description="The quarters submitted, approved, returned or reopened, of the units in your area. A unit "
         "and quarter without a row is a draft. `locked`: the reports of its villages cannot change.",
     ),
@@ -55,12 +58,12 @@ class ApprovalViewSet(InAreaMixin, mixins.ListModelMixin, viewsets.GenericViewSe
 
 
 def _transition_schema(summary: str, operation_id: str, description: str, request=None, example=None):
-    examples = [*_COMMUNE_EXAMPLES, schema.APPROVAL_REOPENED if request else schema.APPROVAL_DETAIL]
+    shown = [*_COMMUNE_EXAMPLES, examples.APPROVAL_REOPENED if request else examples.APPROVAL_DETAIL]
     if example:
-        examples.insert(0, OpenApiExample(summary, request_only=True, value=example))
+        shown.insert(0, OpenApiExample(summary, request_only=True, value=example))
     return extend_schema(
         summary=summary, operation_id=operation_id, description=description, parameters=[CODE_PARAM, QUARTER_PARAM],
-        request=request or NoBodySerializer, responses=ApprovalDetailSerializer, filters=False, examples=examples,
+        request=request or NoBodySerializer, responses=ApprovalDetailSerializer, filters=False, examples=shown,
     )
 
 
@@ -83,7 +86,7 @@ class UnitApprovalViewSet(InAreaMixin, viewsets.GenericViewSet):
     def _target(self):
         """The unit the URL names, as it was on the quarter's last day, and the quarter."""
         text, code = self.kwargs["quarter"], self.kwargs["code"]
-        quarter = _parse_period("quarter", text)
+        quarter = parse_period("quarter", text)
         if quarter.kind != QUARTER:
             raise ValidationError({"quarter": [f"“{text}” is not a quarter: write it as 2019Q2."]}, code="invalid_period")
         return self.unit_in_area(code, quarter.end), quarter
@@ -95,17 +98,17 @@ class UnitApprovalViewSet(InAreaMixin, viewsets.GenericViewSet):
         "it and when; the reason it was last returned or reopened; `locked` when its reports cannot change "
         "(approved, for the unit or a unit above it: `approved_by_unit`); and how many of its villages have "
         "a report for the quarter.",
-        examples=[*_COMMUNE_EXAMPLES, schema.APPROVAL_DETAIL],
+        examples=[*_COMMUNE_EXAMPLES, examples.APPROVAL_DETAIL],
     )
     def retrieve(self, request, code=None, quarter=None):
-        _only_params(request)
+        only_params(request)
         unit, quarter = self._target()
         return Response(ApprovalDetailSerializer(approvals.overview(unit, quarter)).data)
 
     def _transition(self, request, name: str, body_serializer):
-        _only_params(request)
+        only_params(request)
         unit, quarter = self._target()
-        data = _validated(body_serializer, request.data)
+        data = validated(body_serializer, request.data)
         approvals.TRANSITIONS[name](unit=unit, quarter=quarter, by=request.user, **data)
         return Response(ApprovalDetailSerializer(approvals.overview(unit, quarter)).data)
 
@@ -152,14 +155,14 @@ class UnitApprovalViewSet(InAreaMixin, viewsets.GenericViewSet):
         "field before and after, the reason included. Empty for a quarter never submitted.",
         parameters=[CODE_PARAM, QUARTER_PARAM, OpenApiParameter("page", OpenApiTypes.INT),
                     OpenApiParameter("page_size", OpenApiTypes.INT)],
-        responses=HistoryEntrySerializer(many=True), examples=[*_COMMUNE_EXAMPLES, schema.APPROVAL_HISTORY],
+        responses=HistoryEntrySerializer(many=True), examples=[*_COMMUNE_EXAMPLES, examples.APPROVAL_HISTORY],
     )
     @action(detail=True, methods=["get"], filterset_class=None, ordering=None)
     def history(self, request, code=None, quarter=None):
-        _only_params(request, "page", "page_size")
+        only_params(request, "page", "page_size")
         unit, quarter = self._target()
         row = approvals.approval_of(unit, quarter)
         records = [] if row.pk is None else list(
             row.history.select_related("history_user").order_by("-history_date", "-history_id")
         )
-        return _paged(self, request, audit.changes(records), HistoryEntrySerializer)
+        return paged(self, request, audit.changes(records), HistoryEntrySerializer)

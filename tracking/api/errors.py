@@ -1,14 +1,13 @@
-"""API plumbing: the one error shape and pagination (the schema documents both: ``schema.py``)."""
+"""Errors: one shape for every 4xx, ``{status, code, detail, errors}`` (``schema`` documents it)."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
-from rest_framework import exceptions, pagination, parsers, serializers, status
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
-
-MAX_PAGE_SIZE = 500
 
 
 class Conflict(exceptions.APIException):
@@ -23,79 +22,10 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "precondition_failed"
 
 
-# An If-Match header: `*` or one or more quoted entity tags, separated by commas.
-IF_MATCH_PATTERN = r'^(\*|"[^"]+"([ \t]*,[ \t]*"[^"]+")*)$'
-
-
 class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
     default_code = "request_too_large"
-
-
-class JSONParser(parsers.JSONParser):
-    """JSON bodies up to settings.API_MAX_BODY_BYTES: a larger one is refused before it is read."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        from django.conf import settings
-
-        limit = settings.API_MAX_BODY_BYTES
-        request = (parser_context or {}).get("request")
-        length = int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
-        if length > limit:
-            raise RequestTooLarge(f"The body has {length} bytes; at most {limit} are accepted.")
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError as error:
-            raise exceptions.ParseError("JSON parse error - nested too deeply.") from error
-
-
-# The query parameters of a page, as the schema gives them (views that declare them use these too).
-PAGE_SCHEMA = {"type": "integer", "minimum": 1}
-PAGE_SIZE_SCHEMA = {"type": "integer", "minimum": 1}
-PAGE_SIZE_HELP = f"Number of results to return per page (more than {MAX_PAGE_SIZE} gives {MAX_PAGE_SIZE})."
-
-
-class PageNumberPagination(pagination.PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = MAX_PAGE_SIZE
-
-    def get_page_size(self, request):
-        # Note: DRF falls back to the default size for a page_size it cannot read ("ten", 0, -1);
-        # that is refused instead, as any other parameter in error. A larger one than the most
-        # still gives the most.
-        text = request.query_params.get(self.page_size_query_param)
-        if text is None:
-            return self.page_size
-        size = int(text) if text.isascii() and text.isdigit() else 0
-        if size < 1:
-            raise exceptions.ValidationError(
-                {self.page_size_query_param: ["Give a whole number, 1 or more."]}, code="invalid"
-            )
-        return min(size, self.max_page_size)
-
-    def get_schema_operation_parameters(self, view):
-        parameters = super().get_schema_operation_parameters(view)
-        for parameter in parameters:
-            if parameter["name"] == self.page_query_param:
-                parameter["schema"] = dict(PAGE_SCHEMA)
-            elif parameter["name"] == self.page_size_query_param:
-                parameter["schema"] = dict(PAGE_SIZE_SCHEMA)
-                parameter["description"] = PAGE_SIZE_HELP
-        return parameters
-
-    def get_paginated_response_schema(self, schema):
-        # Note: the docs wrap each list example in a page; DRF's own example points at a made-up
-        # /accounts/ endpoint, so show a first and only page instead.
-        response = super().get_paginated_response_schema(schema)
-        for name, example in (("count", 1), ("next", None), ("previous", None)):
-            response["properties"][name]["example"] = example
-        return response
-
-
-# ---------------------------------------------------------------------------------------
-# Errors: one shape for every 4xx
 
 
 class ErrorItemSerializer(serializers.Serializer):
@@ -152,8 +82,9 @@ def _from_django(error: DjangoValidationError) -> exceptions.ValidationError:
 
 def exception_handler(exc, context):
     """Every error as ``{status, code, detail, errors}``; nothing a client sends becomes a 500."""
-    # Note: imported here: DRF's views read the API settings, which name this module's parser,
-    # so importing them above fails whenever this module is the first to load them.
+    # Note: imported here: DRF's views read the API settings, which name the parser (``parsing``,
+    # which imports this module), so importing them above fails whenever this module is the first
+    # to load them.
     from rest_framework.views import exception_handler as drf_exception_handler
     if isinstance(exc, DjangoValidationError):
         exc = _from_django(exc)
@@ -178,7 +109,7 @@ def exception_handler(exc, context):
         detail = str(exc.detail) if isinstance(exc, exceptions.APIException) else str(exc)
         # A write to an approved quarter (tracking.approvals.QuarterLocked): 409 `locked`, and
         # for a submission each entry locked, by its path. Imported here: approvals uses this module.
-        from .approvals import QuarterLocked
+        from ..approvals import QuarterLocked
 
         errors = []
         if isinstance(exc, QuarterLocked):
@@ -189,3 +120,13 @@ def exception_handler(exc, context):
 
 def error_response(request, status_code: int, code: str, detail: str, errors=()) -> Response:
     return Response({"status": status_code, "code": code, "detail": detail, "errors": list(errors)}, status=status_code)
+
+
+@csrf_exempt
+def api_not_found(request, *args, **kwargs):
+    """Any other path under /api/: the JSON error shape, not an HTML page."""
+    from django.http import JsonResponse
+
+    return JsonResponse(
+        {"status": 404, "code": "not_found", "detail": f"No API endpoint at {request.path}.", "errors": []}, status=404
+    )

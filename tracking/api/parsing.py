@@ -1,0 +1,131 @@
+"""Reading a request, strictly: a JSON body of bounded size whose fields and types are those the
+schema gives, query parameters the endpoint knows, periods and headers in their written forms.
+A request that says anything else is refused (400), never half understood."""
+from __future__ import annotations
+
+from rest_framework import exceptions, parsers
+from rest_framework import serializers as drf_serializers
+from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.settings import api_settings
+
+from .. import progress
+from ..periods import Period
+from .errors import RequestTooLarge
+
+# An If-Match header: `*` or one or more quoted entity tags, separated by commas.
+IF_MATCH_PATTERN = r'^(\*|"[^"]+"([ \t]*,[ \t]*"[^"]+")*)$'
+
+
+class JSONParser(parsers.JSONParser):
+    """JSON bodies up to settings.API_MAX_BODY_BYTES: a larger one is refused before it is read."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        from django.conf import settings
+
+        limit = settings.API_MAX_BODY_BYTES
+        request = (parser_context or {}).get("request")
+        length = int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
+        if length > limit:
+            raise RequestTooLarge(f"The body has {length} bytes; at most {limit} are accepted.")
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as error:
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from error
+
+
+def parse_boundaries(request) -> str:
+    value = request.query_params.get("boundaries", progress.HISTORICAL)
+    if value not in progress.BOUNDARIES:
+        raise ValidationError({"boundaries": ["Write historical or current."]}, code="invalid_choice")
+    return value
+
+
+def parse_period(name: str, text: str | None) -> Period | None:
+    if text is None:
+        return None
+    try:
+        return Period.parse(text)
+    except Exception as error:
+        raise ValidationError({name: getattr(error, "messages", [str(error)])}, code="invalid_period")
+
+
+def only_params(request, *allowed: str) -> None:
+    """Figure endpoints refuse query parameters they do not know, rather than ignore a typo.
+
+    DRF's own ``?format=json`` (the links of the browsable API) is known everywhere.
+    """
+    unknown = sorted(set(request.query_params) - set(allowed) - {api_settings.URL_FORMAT_OVERRIDE})
+    if unknown:
+        raise ValidationError(
+            {name: [f"Unknown query parameter; this endpoint takes: {', '.join(allowed) or 'none'}."] for name in unknown},
+            code="unknown_parameter",
+        )
+
+
+def _wrong_type(field, value) -> str | None:
+    """Why ``value`` is not of the JSON type the schema gives ``field``, where DRF would convert it
+    (``"name": 0`` to "0", ``"level": "1"`` to 1, ``"dry_run": "yes"`` to true)."""
+    if value is None:
+        return None  # whether null is allowed is the field's to say
+    if isinstance(field, drf_serializers.ChoiceField):
+        if all(isinstance(key, int) for key in field.choices) and (not isinstance(value, int) or isinstance(value, bool)):
+            return "Must be one of the integers " + ", ".join(str(key) for key in field.choices) + "."
+    elif isinstance(field, drf_serializers.CharField):
+        if not isinstance(value, str):
+            return "Must be a string."
+    elif isinstance(field, drf_serializers.BooleanField):
+        if not isinstance(value, bool):
+            return "Must be true or false."
+    elif isinstance(field, drf_serializers.IntegerField):
+        if isinstance(value, str):
+            return "Must be an integer, not a string."
+    return None
+
+
+def _unknown_fields(serializer, data, path: str = "") -> dict:
+    """Keys of ``data`` that ``serializer`` does not take, at any depth, by their path; and values
+    of another JSON type than the schema gives (DRF would convert them)."""
+    if isinstance(serializer, (drf_serializers.ListSerializer, drf_serializers.ListField)):
+        if not isinstance(data, list):
+            return {}
+        unknown = {}
+        for index, item in enumerate(data):
+            unknown.update(_unknown_fields(serializer.child, item, f"{path}.{index}" if path else str(index)))
+        return unknown
+    if not isinstance(serializer, drf_serializers.Serializer):
+        problem = _wrong_type(serializer, data)
+        return {path: [ErrorDetail(problem, code="invalid_type")]} if problem else {}
+    if not isinstance(data, dict):
+        return {}
+    unknown = {}
+    for key, value in data.items():
+        where = f"{path}.{key}" if path else str(key)
+        field = serializer.fields.get(key)
+        if field is None or field.read_only:
+            unknown[where] = [ErrorDetail("Unknown field: this request does not take it.", code="unknown_field")]
+        else:
+            unknown.update(_unknown_fields(field, value, where))
+    return unknown
+
+
+def validated(serializer_class, data, *, strict: bool = True, **kwargs):
+    """``data`` checked by ``serializer_class``. For a request body (``strict``), a field the
+    serializer does not take is an error, not silently dropped: a misspelt field name would
+    otherwise change nothing, unnoticed; so is a value of another JSON type than the schema's.
+    Query strings are checked by ``only_params``."""
+    serializer = serializer_class(data=data, **kwargs)
+    unknown = _unknown_fields(serializer, data) if strict else {}
+    serializer.is_valid(raise_exception=not unknown)
+    if unknown:
+        raise ValidationError({**serializer.errors, **unknown})  # each error keeps its own code
+    return serializer.validated_data
+
+
+# The query parameters of a unit's children (``active_on``) and of the quarterly submission
+# (``dry_run``), read with ``validated(..., strict=False)``.
+class DaySerializer(drf_serializers.Serializer):
+    active_on = drf_serializers.DateField(required=False)
+
+
+class DryRunSerializer(drf_serializers.Serializer):
+    dry_run = drf_serializers.BooleanField(required=False, default=False)

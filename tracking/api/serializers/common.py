@@ -1,0 +1,118 @@
+"""What the serializers share: the text forms of periods and unit codes, the source fields of a
+record, a unit as others refer to it, and the choice lists the schema names as enums
+(``ENUM_NAME_OVERRIDES``). Writes are validated for type and form only; every domain rule is the
+services' (the API adds no rule of its own)."""
+from __future__ import annotations
+
+import datetime
+
+from django.core.validators import RegexValidator
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ... import progress
+from ...access import scope_of
+from ...models import AdministrativeUnit
+from ...periods import PATTERN, QUARTER, QUARTER_PATTERN, Period
+
+GOAL_STATUSES = [progress.ACHIEVED, progress.ON_TRACK, progress.AT_RISK, progress.OVERDUE, progress.NO_DATA]
+FIGURE_SOURCES = [progress.VILLAGE_REPORTS, progress.REPORTED_FIGURE, progress.DERIVED_FROM_REPORTED]
+SITUATIONS = [progress.BLANK, progress.HAS_MEMBERS, progress.OWN_CELL, progress.MERGED_CELL, progress.NO_REPORT]
+CODE_PATTERN = r"^[0-9]{2,5}$"
+BOUNDARY_CHOICES = [progress.HISTORICAL, progress.CURRENT]
+# The largest id a database integer holds (SQLite INTEGER, PostgreSQL bigint): a larger number
+# names nothing, and would overflow the query instead of failing validation.
+MAX_ID = 2**63 - 1
+
+
+class PeriodField(serializers.CharField):
+    """A period as text: ``2008``, ``2019Q2`` or ``2019-05`` (quarters only when ``quarters_only``)."""
+
+    def __init__(self, *, quarters_only: bool = False, **kwargs):
+        self.quarters_only = quarters_only
+        kwargs.setdefault("max_length", 7)
+        kwargs.setdefault("min_length", 4)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        try:
+            period = Period.parse(text)
+        except Exception as error:  # Period.parse raises a Django ValidationError
+            raise serializers.ValidationError(" ".join(getattr(error, "messages", [str(error)])), code="invalid_period")
+        if self.quarters_only and period.kind != QUARTER:
+            raise serializers.ValidationError(f"“{text}” is not a quarter: write it as 2019Q2.", code="invalid_period")
+        return period
+
+    def run_validators(self, value):
+        # Note: the length validators measure the text; to_internal_value has made it a Period.
+        super().run_validators(str(value) if isinstance(value, Period) else value)
+
+    def to_representation(self, value):
+        return str(value)
+
+
+extend_schema_field({"type": "string", "pattern": PATTERN, "example": "2019Q2"})(PeriodField)
+
+
+class QuarterSerializerField(PeriodField):
+    def __init__(self, **kwargs):
+        super().__init__(quarters_only=True, **kwargs)
+
+
+extend_schema_field({"type": "string", "pattern": QUARTER_PATTERN, "example": "2019Q2"})(QuarterSerializerField)
+
+
+def non_empty(**kwargs) -> serializers.CharField:
+    # Note: whitespace alone is refused as blank already; the validator puts that into the schema.
+    return serializers.CharField(min_length=1, allow_blank=False, trim_whitespace=True,
+                                 validators=[RegexValidator(r"\S")], **kwargs)
+
+
+class UnitCodeField(serializers.SlugRelatedField):
+    """A unit named by its official code (the unit valid today, or else the latest with that code)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "code")
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", AdministrativeUnit.objects.all())
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not data.isdigit():
+            self.fail("invalid")
+        unit = unit_for_code(data)
+        request = self.context.get("request")
+        # Note: a unit outside the user's area is answered like a code that does not exist.
+        if unit is None or (request is not None and not scope_of(request.user).sees(unit)):
+            self.fail("does_not_exist", slug_name="code", value=data)
+        return unit
+
+
+extend_schema_field({"type": "string", "pattern": CODE_PATTERN, "example": "100"})(UnitCodeField)
+
+
+def unit_for_code(code: str, day: datetime.date | None = None) -> AdministrativeUnit | None:
+    """The unit with ``code`` on ``day`` (default today), else the latest unit with that code."""
+    units = list(AdministrativeUnit.objects.with_code(code))
+    day = day or timezone.localdate()
+    return next((unit for unit in units if unit.is_active_on(day)), units[0] if units else None)
+
+
+class SourceFieldsMixin(serializers.Serializer):
+    source_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+    source_location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+
+class UnitRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.CharField(help_text="province, district or commune")
+
+
+def placement_on(obj, day: datetime.date):
+    """The placement valid on ``day``, else the latest one (from prefetched placements)."""
+    placements = sorted(obj.placements.all(), key=lambda p: p.valid_from or datetime.date.min)
+    return next((p for p in placements if p.is_active_on(day)), placements[-1] if placements else None)

@@ -1,0 +1,48 @@
+"""JSON shapes of units: read, created, renamed or closed (their figures: ``figures``)."""
+from __future__ import annotations
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from ...models import AdministrativeUnit, Level, UnitKind
+from .common import CODE_PATTERN, SourceFieldsMixin, UnitCodeField, non_empty, placement_on
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    level = serializers.ChoiceField(choices=Level.choices)
+    parent = serializers.SerializerMethodField(help_text="Code of the parent unit today (or when the unit last existed).")
+    path = serializers.SerializerMethodField(help_text="Codes from the province down to this unit.")
+
+    class Meta:
+        model = AdministrativeUnit
+        fields = ["code", "name", "kind", "level", "parent", "path", "valid_from", "valid_to", "source_url", "source_location", "note"]
+
+    def _placement(self, unit):
+        return placement_on(unit, self.context.get("day") or timezone.localdate())
+
+    def get_parent(self, unit) -> str | None:
+        placement = self._placement(unit)
+        return placement.parent.code if placement and placement.parent else None
+
+    def get_path(self, unit) -> str:
+        placement = self._placement(unit)
+        return placement.path if placement else ""
+
+
+class UnitCreateSerializer(SourceFieldsMixin):
+    code = serializers.RegexField(CODE_PATTERN, help_text="Official code: 2 digits for a province, 3 for a district, 5 for a commune.")
+    name = non_empty(max_length=200)
+    kind = serializers.ChoiceField(choices=UnitKind.choices)
+    level = serializers.ChoiceField(choices=Level.choices)
+    parent = UnitCodeField(required=False, allow_null=True, default=None)
+    valid_from = serializers.DateField(required=False, allow_null=True, default=None)
+    valid_to = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class UnitUpdateSerializer(SourceFieldsMixin):
+    name = non_empty(max_length=200, required=False)
+    kind = serializers.ChoiceField(choices=UnitKind.choices, required=False)
+    valid_to = serializers.DateField(required=False, help_text="Close the unit from this day (its villages must have moved).")
+    source_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    source_location = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)

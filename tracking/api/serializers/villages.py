@@ -1,0 +1,40 @@
+"""JSON shapes of villages."""
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ... import progress
+from .common import SourceFieldsMixin, UnitCodeField, UnitRefSerializer, non_empty, placement_on
+
+
+class VillageSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField()
+    unit = serializers.SerializerMethodField(help_text="The unit the village belongs to today (or when it last existed).")
+    valid_from = serializers.DateField(allow_null=True)
+    valid_to = serializers.DateField(allow_null=True)
+    source_url = serializers.CharField()
+    source_location = serializers.CharField()
+    note = serializers.CharField()
+
+    @extend_schema_field(UnitRefSerializer(allow_null=True))
+    def get_unit(self, village):
+        placement = placement_on(village, self.context.get("day") or timezone.localdate())
+        return progress.unit_ref(placement.unit) if placement else None
+
+
+class VillageCreateSerializer(SourceFieldsMixin):
+    name = non_empty(max_length=200)
+    unit = UnitCodeField(help_text="Code of the commune (or district) the village belongs to.")
+    valid_from = serializers.DateField(required=False, allow_null=True, default=None)
+    valid_to = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class VillageUpdateSerializer(SourceFieldsMixin):
+    name = non_empty(max_length=200, required=False)
+    valid_to = serializers.DateField(required=False, help_text="Close the village from this day; its history stays.")
+    source_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    source_location = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)

@@ -1,0 +1,21 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from .views import approvals, auth, cells, goals, reorganisations, reported_figures, reports, units, villages
+
+router = DefaultRouter(trailing_slash=True)
+router.register("units", units.UnitViewSet, basename="unit")
+router.register("villages", villages.VillageViewSet, basename="village")
+router.register("cells", cells.PartyCellViewSet, basename="cell")
+router.register("reports", reports.QuarterReportViewSet, basename="report")
+router.register("reported-figures", reported_figures.ReportedFigureViewSet, basename="reported-figure")
+router.register("goals", goals.GoalViewSet, basename="goal")
+router.register("reorganisations", reorganisations.ReorganisationViewSet, basename="reorganisation")
+router.register("approvals", approvals.ApprovalViewSet, basename="approval")
+router.register(r"units/(?P<code>[0-9]{2,5})/approvals", approvals.UnitApprovalViewSet, basename="unit-approval")
+
+urlpatterns = [
+    path("auth/token/", auth.TokenView.as_view(), name="auth-token"),
+    path("auth/me/", auth.MeView.as_view(), name="auth-me"),
+    *router.urls,
+]

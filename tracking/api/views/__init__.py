@@ -1,0 +1,2 @@
+"""API views, one module per resource group: thin. Reads call querysets and ``tracking.progress``;
+writes call ``tracking.services`` (map changes: ``tracking.reorganisations``)."""

@@ -1,0 +1,116 @@
+"""What the viewsets share: the user's area, the audit trail of a record, its version (ETag and
+If-Match), writes and deletes through the services, and a page of computed rows."""
+from __future__ import annotations
+
+import re
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+
+from ... import audit, services
+from ...access import scope_of
+from ...models import AdministrativeUnit
+from .. import examples
+from ..errors import PreconditionFailed
+from ..pagination import PAGE_SCHEMA, PAGE_SIZE_HELP, PAGE_SIZE_SCHEMA
+from ..parsing import IF_MATCH_PATTERN, only_params
+from ..serializers.common import unit_for_code
+from ..serializers.history import HistoryEntrySerializer
+
+
+def paged(view, request, rows, serializer_class):
+    page = view.paginate_queryset(rows)
+    return view.get_paginated_response(serializer_class(page, many=True, context={"request": request}).data)
+
+
+class HistoryMixin:
+    """``GET …/{id}/history/``: the record's audit trail, newest first (two queries)."""
+
+    @extend_schema(
+        summary="The change history of this record", filters=False, responses=HistoryEntrySerializer(many=True),
+        description="Who changed it, when, through which path (admin, API, command), and each field before "
+        "and after. The history is append-only.",
+        parameters=[OpenApiParameter("page", PAGE_SCHEMA), OpenApiParameter("page_size", PAGE_SIZE_SCHEMA, description=PAGE_SIZE_HELP)],
+        examples=[examples.HISTORY],
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, ordering=None)
+    def history(self, request, *args, **kwargs):
+        only_params(request, "page", "page_size")
+        records = list(self.get_object().history.select_related("history_user").order_by("-history_date", "-history_id"))
+        return paged(self, request, audit.changes(records), HistoryEntrySerializer)
+
+
+def etag(record) -> str:
+    """A version tag of ``record`` that changes with every saved change (its audit trail's latest row)."""
+    latest = record.history.order_by("-history_id").values_list("history_id", flat=True).first()
+    return f'"{record._meta.model_name}-{record.pk}-{latest or 0}"'
+
+
+class InAreaMixin:
+    """A viewset of the user's areas only (tracking.access): records elsewhere answer 404,
+    like a wrong id or code."""
+
+    @property
+    def scope(self):
+        return scope_of(self.request.user)
+
+    def get_queryset(self):
+        return self.scope.visible(super().get_queryset())
+
+    def unit_in_area(self, code: str, day=None) -> AdministrativeUnit:
+        """The unit with ``code`` (on ``day``); 404 when there is none or it lies outside the areas."""
+        unit = unit_for_code(code, day)
+        if unit is None or not self.scope.sees(unit):
+            raise NotFound(f"No unit has the code {code}.")
+        return unit
+
+
+class ServiceViewSet(InAreaMixin, HistoryMixin, viewsets.GenericViewSet):
+    """Create, update and delete through the services. PATCH updates; PUT is only the quarterly submission.
+
+    A record read alone carries an ETag; a PATCH or DELETE that sends ``If-Match`` with another
+    tag is refused with 412, so nobody overwrites a change they have not seen.
+    """
+
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    # The schema documents If-Match (and 412) for the PATCH and DELETE of a record (api.schema).
+    versioned = True
+
+    def check_change(self, record) -> None:
+        """403 with the reason unless the user may change or delete ``record`` (tracking.access)."""
+        self.scope.require_change(record)
+
+    def find_object(self):
+        """The record the URL names (a viewset that looks records up otherwise overrides this)."""
+        return super().get_object()
+
+    def get_object(self):
+        record = self._record = self.find_object()
+        if self.request.method in ("PATCH", "DELETE"):
+            self.check_change(record)
+            expected = self.request.headers.get("If-Match")
+            if expected is not None and not re.fullmatch(IF_MATCH_PATTERN, expected):
+                raise ValidationError({"If-Match": ['Write * or the ETag of the version you read, e.g. "report-13-2".']},
+                                      code="invalid")
+            if expected and expected.strip() != "*" and etag(record) not in [tag.strip() for tag in expected.split(",")]:
+                raise PreconditionFailed(
+                    f"{record._meta.verbose_name} “{record}” changed since you read it (now {etag(record)}): read it again."
+                )
+        return record
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        record = getattr(self, "_record", None)
+        if self.action in ("retrieve", "partial_update") and response.status_code == 200 and record is not None:
+            response["ETag"] = etag(record)  # one query: the latest row of its audit trail
+        return response
+
+    def perform_destroy(self, instance):
+        services.record_delete(record=instance)
+
+    def destroy(self, request, *args, **kwargs):
+        self.perform_destroy(self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

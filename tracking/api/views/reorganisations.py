@@ -1,0 +1,138 @@
+"""Reorganisations: changes of the map, each kind by its own POST, never edited or deleted."""
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from ... import reorganisations
+from ...models import AdministrativeUnit, Reorganisation, Village
+from .. import examples
+from ..examples import ID_PARAM
+from ..filters import ReorganisationFilter
+from ..parsing import validated
+from ..serializers.common import unit_for_code
+from ..serializers.reorganisations import (
+    AbolishLevelSerializer,
+    EstablishSerializer,
+    MergeSerializer,
+    RenameSerializer,
+    ReorganisationSerializer,
+    SplitSerializer,
+    TransferSerializer,
+)
+from .base import InAreaMixin
+
+
+def _units(codes: list[str], field: str, scope) -> list[AdministrativeUnit]:
+    units, missing = [], []
+    for code in codes:
+        unit = unit_for_code(code)
+        unit = unit if unit is not None and scope.sees(unit) else None
+        (units if unit else missing).append(unit or code)
+    if missing:
+        raise ValidationError({field: [f"No unit has the code {code}." for code in missing]}, code="does_not_exist")
+    return units
+
+
+def _sources(data: dict) -> dict:
+    return {name: data[name] for name in ("source_url", "source_location", "note")}
+
+
+def _event_schema(summary: str, operation_id: str, request, example: dict):
+    return extend_schema(
+        summary=summary, operation_id=operation_id, request=request, responses={201: ReorganisationSerializer},
+        filters=False, examples=[OpenApiExample(summary, request_only=True, value=example), examples.REORGANISATION],
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List reorganisations", operation_id="reorganisations_list", examples=[examples.REORGANISATION]),
+    retrieve=extend_schema(summary="Read a reorganisation", operation_id="reorganisations_retrieve", parameters=[ID_PARAM],
+                           examples=[examples.REORGANISATION]),
+)
+@extend_schema(tags=["reorganisations"])
+class ReorganisationViewSet(InAreaMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Changes of the map. Each kind has its own POST; a change is never edited or deleted
+    (record the reverse change instead), so the history of every figure stays explainable."""
+
+    serializer_class = ReorganisationSerializer
+    filterset_class = ReorganisationFilter
+    ordering_fields = ["effective_on", "id"]
+    ordering = ["effective_on", "id"]
+    queryset = Reorganisation.objects.select_related("subject").prefetch_related("predecessors", "successors")
+
+    def _created(self, event):
+        return Response(ReorganisationSerializer(self.get_queryset().get(pk=event.pk)).data, status=status.HTTP_201_CREATED)
+
+    @_event_schema("Establish a unit", "reorganisations_establish", EstablishSerializer,
+                   {"on": "2012-08-25", "code": "103", "name": "Nậm Pồ", "kind": "huyen", "level": 2, "parent": "11"})
+    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
+    def establish(self, request):
+        data = validated(EstablishSerializer, request.data, context={"request": request})
+        if data["parent"] is None and not self.scope.everything:
+            raise PermissionDenied("Only a superuser establishes a province.")
+        self.scope.require_reshape(data["on"], parent=data["parent"])
+        unit = reorganisations.unit_establish(on=data["on"], code=data["code"], name=data["name"], kind=data["kind"],
+                                              level=data["level"], parent=data["parent"], **_sources(data))
+        return self._created(unit.reorganisations_as_subject.latest("id"))
+
+    @_event_schema("Rename a unit", "reorganisations_rename", RenameSerializer,
+                   {"on": "2020-01-01", "unit": "03317", "name": "Nà Nhạn"})
+    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
+    def rename(self, request):
+        data = validated(RenameSerializer, request.data, context={"request": request})
+        self.scope.require_reshape(data["on"], data["unit"])
+        return self._created(reorganisations.unit_rename(unit=data["unit"], name=data["name"], on=data["on"], **_sources(data)))
+
+    @_event_schema("Move a unit to another parent", "reorganisations_transfer", TransferSerializer,
+                   {"on": "2020-01-01", "unit": "03317", "parent": "094"})
+    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
+    def transfer(self, request):
+        data = validated(TransferSerializer, request.data, context={"request": request})
+        self.scope.require_reshape(data["on"], data["unit"], parent=data["parent"])
+        return self._created(reorganisations.unit_transfer(unit=data["unit"], parent=data["parent"], on=data["on"], **_sources(data)))
+
+    @_event_schema("Split a unit", "reorganisations_split", SplitSerializer,
+                   {"on": "2012-08-25", "unit": "096", "parts": [{"code": "103", "name": "Nậm Pồ", "kind": "huyen", "units": ["03181"]}]})
+    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
+    def split(self, request):
+        data = validated(SplitSerializer, request.data, context={"request": request})
+        self.scope.require_reshape(data["on"], data["unit"])
+        parts = []
+        for index, part in enumerate(data["parts"]):
+            villages = self.scope.visible(Village.objects.all()).in_bulk(part["villages"])
+            missing = [pk for pk in part["villages"] if pk not in villages]
+            if missing:
+                raise ValidationError({f"parts.{index}.villages": [f"No village has the id {pk}." for pk in missing]}, code="does_not_exist")
+            units = _units(part["units"], f"parts.{index}.units", self.scope)
+            self.scope.require_reshape(data["on"], *units)
+            for village in villages.values():
+                self.scope.require_village(village, data["on"])
+            parts.append({**part, "units": units,
+                          "villages": [villages[pk] for pk in part["villages"]]})
+        event = reorganisations.unit_split(unit=data["unit"], on=data["on"], parts=parts,
+                                           close_original=data["close_original"], **_sources(data))
+        return self._created(event)
+
+    @_event_schema("Merge units", "reorganisations_merge", MergeSerializer,
+                   {"on": "2025-07-01", "units": ["03316", "03317"], "new": {"code": "03316", "name": "Nà Tấu", "kind": "xa"}})
+    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
+    def merge(self, request):
+        data = validated(MergeSerializer, request.data, context={"request": request})
+        new = dict(data["new"]) if data["new"] else None
+        units = _units(data["units"], "units", self.scope)
+        self.scope.require_reshape(data["on"], *units, *([data["into"]] if data["into"] else []))
+        event = reorganisations.units_merge(units=units, on=data["on"], into=data["into"], new=new,
+                                            **_sources(data))
+        return self._created(event)
+
+    @_event_schema("Abolish a level", "reorganisations_abolish_level", AbolishLevelSerializer,
+                   {"on": "2025-07-01", "province": "11", "level": 2})
+    @action(detail=False, methods=["post"], url_path="abolish-level", filterset_class=None, pagination_class=None)
+    def abolish_level(self, request):
+        data = validated(AbolishLevelSerializer, request.data, context={"request": request})
+        self.scope.require_reshape(data["on"], parent=data["province"])
+        return self._created(reorganisations.level_abolish(province=data["province"], level=data["level"], on=data["on"], **_sources(data)))

@@ -1,0 +1,190 @@
+"""Units: read, created, renamed, closed or deleted by official code; their children, their
+figures (for a period, quarter by quarter, the villages still blank) and the quarterly submission
+of all their villages' reports."""
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from ... import progress, services
+from ...models import AdministrativeUnit, UnitPlacement, Village, VillagePlacement
+from ...periods import MIN_YEAR, QUARTER_PATTERN, Period, current_quarter, quarter_range
+from .. import examples
+from ..examples import BOUNDARIES_PARAM, CODE_PARAM, period_param
+from ..filters import UnitFilter
+from ..pagination import PAGE_SCHEMA, PAGE_SIZE_HELP, PAGE_SIZE_SCHEMA
+from ..parsing import DaySerializer, DryRunSerializer, only_params, parse_boundaries, parse_period, validated
+from ..serializers.figures import BlankVillageSerializer, UnitFiguresSerializer
+from ..serializers.reports import SubmissionResultSerializer, SubmissionSerializer
+from ..serializers.units import UnitCreateSerializer, UnitSerializer, UnitUpdateSerializer
+from .base import ServiceViewSet, paged
+
+MAX_TIMELINE_QUARTERS = 200
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List units", operation_id="units_list",
+                       examples=[OpenApiExample("A district", response_only=True, value={
+                           "code": "100", "name": "Điện Biên", "kind": "huyen", "level": 2, "parent": "11",
+                           "path": "/11/100/", "valid_from": None, "valid_to": None,
+                           "source_url": "", "source_location": "", "note": ""})]),
+    retrieve=extend_schema(summary="Read a unit", operation_id="units_retrieve", parameters=[CODE_PARAM], examples=[examples.UNIT]),
+    create=extend_schema(summary="Create a unit", operation_id="units_create", request=UnitCreateSerializer, responses={201: UnitSerializer},
+                         examples=[OpenApiExample("A commune", request_only=True, value={
+                             "code": "03317", "name": "Nà Nhạn", "kind": "xa", "level": 3, "parent": "100"})]),
+    partial_update=extend_schema(summary="Rename or close a unit", operation_id="units_update", parameters=[CODE_PARAM],
+                                 request=UnitUpdateSerializer, responses={200: UnitSerializer},
+                                 examples=[OpenApiExample("Rename", request_only=True, value={"name": "Điện Biên Phủ"})]),
+    destroy=extend_schema(summary="Delete a unit entered by mistake", operation_id="units_delete", parameters=[CODE_PARAM],
+                          description="Only a unit nothing refers to; a unit with history is closed with `valid_to` instead (409).",
+                          examples=[OpenApiExample("Nà Nhạn", value="03317", parameter_only=("code", "path"))]),
+)
+@extend_schema(tags=["units"])
+class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewSet):
+    serializer_class = UnitSerializer
+    filterset_class = UnitFilter
+    ordering_fields = ["code", "name", "level"]
+    ordering = ["level", "code"]
+    lookup_field = "code"
+    lookup_value_regex = "[0-9]{2,5}"
+    queryset = AdministrativeUnit.objects.prefetch_related(
+        Prefetch("placements", queryset=UnitPlacement.objects.select_related("parent"))
+    )
+
+    def find_object(self):
+        unit = self.unit_in_area(self.kwargs["code"])
+        self.check_object_permissions(self.request, unit)
+        return unit
+
+    def create(self, request):
+        data = validated(UnitCreateSerializer, request.data, context={"request": request})
+        if data["parent"] is None:
+            if not self.scope.everything:
+                raise PermissionDenied("Only a superuser adds a province.")
+        else:
+            self.scope.require_unit(data["parent"], data.get("valid_from") or timezone.localdate())
+        unit = services.unit_create(**data)
+        return Response(UnitSerializer(self.get_queryset().get(pk=unit.pk)).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, code=None):
+        data = validated(UnitUpdateSerializer, request.data, context={"request": request})  # a body in error is a 400 before any 412
+        unit = services.unit_update(unit=self.get_object(), **data)
+        return Response(UnitSerializer(self.get_queryset().get(pk=unit.pk)).data)
+
+    @extend_schema(summary="List a unit's direct children", operation_id="units_children_list", parameters=[
+        CODE_PARAM, OpenApiParameter("active_on", OpenApiTypes.DATE, description="The map of this day (default today)."),
+    ], responses=UnitSerializer(many=True), filters=False, examples=[examples.UNIT_CHILD])
+    @action(detail=True, methods=["get"], filterset_class=None, ordering=None)
+    def children(self, request, code=None):
+        only_params(request, "active_on", "page", "page_size")
+        # Note: a plain dict, as DRF reads an empty value in a QueryDict as "not given".
+        day = validated(DaySerializer, request.query_params.dict(), strict=False).get("active_on") or timezone.localdate()
+        children = self.get_queryset().filter(pk__in=AdministrativeUnit.objects.children_of(self.get_object(), day).values("pk"))
+        return paged(self, request, children.order_by("code"), UnitSerializer)
+
+    @extend_schema(
+        summary="A unit's figures for a period", operation_id="units_progress_retrieve", tags=["figures"],
+        description="Figures computed from village reports (carry-forward for villages that did not report), "
+        "with the reported figures of cited documents for the same unit and period beside them.",
+        parameters=[CODE_PARAM, period_param("period", "2008, 2019Q2 or 2019-05; default: the latest quarter with data."),
+                    BOUNDARIES_PARAM],
+        responses=UnitFiguresSerializer, filters=False, examples=[examples.UNIT_PROGRESS],
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def progress(self, request, code=None):
+        only_params(request, "period", "boundaries")
+        period = parse_period("period", request.query_params.get("period"))
+        return Response(progress.unit_progress(self.get_object(), period, boundaries=parse_boundaries(request)))
+
+    @extend_schema(
+        summary="A unit's figures quarter by quarter", operation_id="units_progress_timeline", tags=["figures"],
+        parameters=[CODE_PARAM, period_param("from", "First period (default: five years before `to`)."),
+                    period_param("to", "Last period (default: the latest quarter with data)."), BOUNDARIES_PARAM],
+        responses=UnitFiguresSerializer(many=True), filters=False, examples=[examples.UNIT_TIMELINE],
+    )
+    @action(detail=True, methods=["get"], url_path="progress/timeline", filterset_class=None, pagination_class=None)
+    def timeline(self, request, code=None):
+        only_params(request, "from", "to", "boundaries")
+        boundaries = parse_boundaries(request)
+        unit = self.get_object()
+        last = parse_period("to", request.query_params.get("to")) or progress.latest_period(unit)
+        # Note: five years back, but never before the first quarter a period can name.
+        earliest = Period.quarter(MIN_YEAR, 1).index
+        first = parse_period("from", request.query_params.get("from")) or Period.from_index(max(last.index - 19, earliest))
+        quarters = len(quarter_range(first, last))
+        if quarters < 1:
+            raise ValidationError({"from": ["`from` comes after `to`."]}, code="invalid_range")
+        if quarters > MAX_TIMELINE_QUARTERS:
+            raise ValidationError({"from": [f"At most {MAX_TIMELINE_QUARTERS} quarters at once."]}, code="range_too_long")
+        return Response(progress.unit_timeline(unit, first, last, boundaries=boundaries))
+
+    @extend_schema(
+        summary="The villages still blank", operation_id="units_blank_villages_list", tags=["figures"],
+        description="Villages under the unit whose latest report at the period says they have no party member.",
+        parameters=[CODE_PARAM, period_param("period", "Default: the current quarter."), BOUNDARIES_PARAM,
+                    OpenApiParameter("page", PAGE_SCHEMA), OpenApiParameter("page_size", PAGE_SIZE_SCHEMA, description=PAGE_SIZE_HELP)],
+        responses=BlankVillageSerializer(many=True), filters=False, examples=[examples.BLANK_VILLAGE],
+    )
+    @action(detail=True, methods=["get"], url_path="blank-villages", filterset_class=None)
+    def blank_villages(self, request, code=None):
+        only_params(request, "period", "boundaries", "page", "page_size")
+        boundaries = parse_boundaries(request)
+        unit = self.get_object()
+        period = parse_period("period", request.query_params.get("period")) or current_quarter()
+        quarter = period.last_quarter
+        map_day = progress.last_day_on_map(unit) if boundaries == progress.CURRENT else None
+        if unit.path_on(map_day or quarter.end) is None:
+            raise ValidationError({"period": [f"{unit} is not on the map in {period}: ask for boundaries=current."]},
+                                  code="unit_not_on_map")
+        villages = (
+            Village.objects.within(unit, quarter.end, map_day).blank_at(quarter)
+            .prefetch_related(Prefetch("placements", queryset=VillagePlacement.objects.select_related("unit")))
+            .order_by("name", "pk")
+        )
+        page = self.paginate_queryset(villages)
+        rows = [
+            {"id": v.pk, "name": v.name, "unit": progress.unit_ref(_unit_of(v, quarter.end)), "latest_quarter": str(v.latest_quarter)}
+            for v in page
+        ]
+        return self.get_paginated_response(BlankVillageSerializer(rows, many=True).data)
+
+    @extend_schema(
+        summary="Submit a quarter for all the villages of a unit", operation_id="units_reports_submit", tags=["reports"],
+        description="All or nothing: one bad entry rejects the whole request, and the error names the entry "
+        "(`reports.2.admissions`). Idempotent: the same body again changes nothing. `dry_run=true` "
+        "validates and returns the same summary without saving.",
+        parameters=[CODE_PARAM, OpenApiParameter("period", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=QUARTER_PATTERN,
+                                                 description="The quarter, e.g. 2019Q2."),
+                    OpenApiParameter("dry_run", OpenApiTypes.BOOL, description="Validate only; save nothing.")],
+        request=SubmissionSerializer, responses=SubmissionResultSerializer, filters=False,
+        examples=[OpenApiExample("Two villages", request_only=True, value={"reports": [
+            {"village": 6, "full_members": 3, "probationary_members": 1, "admissions": 1, "cell": 1},
+            {"village": 7, "full_members": 0, "probationary_members": 0}]}),
+            OpenApiExample("Huyện Điện Biên", value="100", parameter_only=("code", "path")),
+            OpenApiExample("2019Q2", value="2019Q2", parameter_only=("period", "path")),
+            examples.SUBMISSION_RESULT],
+    )
+    @action(detail=True, methods=["put"], url_path=r"reports/(?P<period>[^/]+)", filterset_class=None, pagination_class=None)
+    def submit_reports(self, request, code=None, period=None):
+        only_params(request, "dry_run")
+        unit = self.get_object()
+        quarter = parse_period("period", period)
+        if quarter.kind != "quarter":
+            raise ValidationError({"period": [f"“{period}” is not a quarter: write it as 2019Q2."]}, code="invalid_period")
+        dry_run = validated(DryRunSerializer, request.query_params.dict(), strict=False)["dry_run"]
+        entries = validated(SubmissionSerializer, request.data, context={"request": request})["reports"]
+        self.scope.require_unit(unit, quarter.end)
+        outcome = services.quarter_submission_submit(unit=unit, quarter=quarter, entries=[dict(e) for e in entries], dry_run=dry_run)
+        return Response({"unit": progress.unit_ref(unit), "quarter": str(quarter), "dry_run": dry_run, **outcome})
+
+
+def _unit_of(village, day):
+    placements = list(village.placements.all())
+    match = next((p for p in placements if p.is_active_on(day)), placements[-1] if placements else None)
+    return match.unit if match else None
