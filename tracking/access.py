@@ -213,6 +213,13 @@ class Scope:
         start, end = _span(type(record), record)
         return self.sees_unit_during(record.unit, start, end, role)
 
+    def require_period_of(self, record, role: str = Role.EDITOR) -> None:
+        """NotPermitted with the reason unless the unit of ``record`` (a reported figure, a goal)
+        lay in the user's ``role`` area during its period."""
+        if not self.sees_period_of(record, role):
+            start, end = _span(type(record), record)
+            raise NotPermitted(self.refusal(record.unit, role, end if start == end else None))
+
     def sees(self, record, role: str = Role.VIEWER) -> bool:
         """Whether one record lies in the area of the user's ``role`` at some time (one query;
         none for a superuser)."""
@@ -283,7 +290,9 @@ class Scope:
                 self.require_unit(record.organisation.unit, None)
         elif isinstance(record, CellCoverage):
             self.require_village(record.village, None)
-        elif isinstance(record, (GrassrootsOrganisation, ReportedFigure, Goal)):
+        elif isinstance(record, (ReportedFigure, Goal)):
+            self.require_period_of(record)
+        elif isinstance(record, GrassrootsOrganisation):
             self.require_unit(record.unit, None)
         else:
             raise NotPermitted(_("Only a superuser changes this."))

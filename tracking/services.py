@@ -102,6 +102,17 @@ def _check_code_free(code: str, start: datetime.date | None, end: datetime.date 
         )
 
 
+def require_change(*, by, record) -> None:
+    """NotPermitted, with the reason, unless ``by`` may change or delete ``record`` (the rule of
+    every update and delete here, for the edges that ask before they write)."""
+    scope_of(by).require_change(record)
+
+
+def may_change(*, by, record) -> bool:
+    """Whether ``by`` may change or delete ``record``."""
+    return scope_of(by).may_change(record)
+
+
 @transaction.atomic
 def unit_create(
     *,
@@ -432,14 +443,18 @@ def goal_save(*, by, goal: Goal) -> Goal:
 
 
 def _require_unit_record(by, record) -> None:
-    """An editor of the unit of ``record`` (a figure, a goal), as saved and as it will be."""
+    """An editor of the unit of ``record`` (a figure, a goal) during its period, as saved and as
+    it will be."""
     scope = scope_of(by)
     if record.pk is not None:
         saved = type(record).objects.select_related("unit").filter(pk=record.pk).first()
         if saved is not None:
             scope.require_change(saved)
     if record.unit_id is not None:
-        scope.require_unit(record.unit, None)
+        try:
+            scope.require_change(record)
+        except ValidationError:
+            pass  # a period in error: full_clean names it
 
 
 @transaction.atomic

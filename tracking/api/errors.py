@@ -9,6 +9,8 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
+from .. import errors as domain
+
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
@@ -86,7 +88,15 @@ def exception_handler(exc, context):
     # which imports this module), so importing them above fails whenever this module is the first
     # to load them.
     from rest_framework.views import exception_handler as drf_exception_handler
-    if isinstance(exc, DjangoValidationError):
+
+    entries = exc.entries if isinstance(exc, domain.Locked) else []
+    if isinstance(exc, domain.NotFound):
+        exc = exceptions.NotFound(exc.message)
+    elif isinstance(exc, domain.NotPermitted):
+        exc = exceptions.PermissionDenied(exc.message)
+    elif isinstance(exc, domain.Conflict):
+        exc = Conflict(exc.message, code=exc.code)
+    elif isinstance(exc, DjangoValidationError):
         exc = _from_django(exc)
     elif isinstance(exc, (ProtectedError, RestrictedError)):
         blockers = sorted({f"{obj._meta.verbose_name} “{obj}”" for obj in list(exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects)[:5]})
@@ -107,13 +117,9 @@ def exception_handler(exc, context):
         codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
         code = codes if isinstance(codes, str) else "error"
         detail = str(exc.detail) if isinstance(exc, exceptions.APIException) else str(exc)
-        # A write to an approved quarter (tracking.approvals.QuarterLocked): 409 `locked`, and
-        # for a submission each entry locked, by its path. Imported here: approvals uses this module.
-        from ..approvals import QuarterLocked
-
-        errors = []
-        if isinstance(exc, QuarterLocked):
-            errors = [{"path": path, "code": "locked", "message": message} for path, message in exc.entries]
+        # A write to an approved quarter (errors.Locked): 409 `locked`, and for a submission
+        # each entry locked, by its path.
+        errors = [{"path": path, "code": "locked", "message": message} for path, message in entries]
     response.data = {"status": response.status_code, "code": code, "detail": detail, "errors": errors}
     return response
 

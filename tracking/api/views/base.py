@@ -7,17 +7,15 @@ import re
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from ... import audit, services
-from ...access import scope_of
+from ... import audit, selectors, services
 from ...models import AdministrativeUnit
 from .. import examples
 from ..errors import PreconditionFailed
 from ..pagination import PAGE_SCHEMA, PAGE_SIZE_HELP, PAGE_SIZE_SCHEMA
 from ..parsing import IF_MATCH_PATTERN, only_params
-from ..serializers.common import unit_for_code
 from ..serializers.history import HistoryEntrySerializer
 
 
@@ -50,22 +48,15 @@ def etag(record) -> str:
 
 
 class InAreaMixin:
-    """A viewset of the user's areas only (tracking.access): records elsewhere answer 404,
+    """A viewset of what the user may see (``selectors.visible``): records elsewhere answer 404,
     like a wrong id or code."""
 
-    @property
-    def scope(self):
-        return scope_of(self.request.user)
-
     def get_queryset(self):
-        return self.scope.visible(super().get_queryset())
+        return selectors.visible(by=self.request.user, queryset=super().get_queryset())
 
     def unit_in_area(self, code: str, day=None) -> AdministrativeUnit:
-        """The unit with ``code`` (on ``day``); 404 when there is none or it lies outside the areas."""
-        unit = unit_for_code(code, day)
-        if unit is None or not self.scope.sees(unit):
-            raise NotFound(f"No unit has the code {code}.")
-        return unit
+        """The unit with ``code`` (on ``day``) that the user may see (``selectors.unit_by_code``)."""
+        return selectors.unit_by_code(by=self.request.user, code=code, day=day)
 
 
 class ServiceViewSet(InAreaMixin, HistoryMixin, viewsets.GenericViewSet):
@@ -79,10 +70,6 @@ class ServiceViewSet(InAreaMixin, HistoryMixin, viewsets.GenericViewSet):
     # The schema documents If-Match (and 412) for the PATCH and DELETE of a record (api.schema).
     versioned = True
 
-    def check_change(self, record) -> None:
-        """403 with the reason unless the user may change or delete ``record`` (tracking.access)."""
-        self.scope.require_change(record)
-
     def find_object(self):
         """The record the URL names (a viewset that looks records up otherwise overrides this)."""
         return super().get_object()
@@ -90,7 +77,9 @@ class ServiceViewSet(InAreaMixin, HistoryMixin, viewsets.GenericViewSet):
     def get_object(self):
         record = self._record = self.find_object()
         if self.request.method in ("PATCH", "DELETE"):
-            self.check_change(record)
+            # Note: the services check this again in the write; asked first so that a user who
+            # may not change the record learns that (403), not whether their copy is current.
+            services.require_change(by=self.request.user, record=record)
             expected = self.request.headers.get("If-Match")
             if expected is not None and not re.fullmatch(IF_MATCH_PATTERN, expected):
                 raise ValidationError({"If-Match": ['Write * or the ETag of the version you read, e.g. "report-13-2".']},
@@ -109,7 +98,7 @@ class ServiceViewSet(InAreaMixin, HistoryMixin, viewsets.GenericViewSet):
         return response
 
     def perform_destroy(self, instance):
-        services.record_delete(record=instance)
+        services.record_delete(by=self.request.user, record=instance)
 
     def destroy(self, request, *args, **kwargs):
         self.perform_destroy(self.get_object())

@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from ... import services
-from ...models import CellCoverage, GrassrootsOrganisation, PartyCell, Village
+from ... import selectors, services
+from ...models import CellCoverage, PartyCell
 from .. import examples
 from ..examples import ID_PARAM
 from ..filters import PartyCellFilter
@@ -42,21 +40,13 @@ class PartyCellViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Service
 
     def create(self, request):
         data = validated(PartyCellCreateSerializer, request.data, context={"request": request})
+        by = request.user
         organisation = None
         if data["organisation"] is not None:
-            organisation = GrassrootsOrganisation.objects.filter(pk=data["organisation"]).select_related("unit").first()
-            if organisation is None or not self.scope.sees(organisation.unit):
-                raise ValidationError({"organisation": [f"No organisation has the id {data['organisation']}."]}, code="does_not_exist")
-        villages = self.scope.visible(Village.objects.all()).in_bulk(data["villages"])
-        missing = [pk for pk in data["villages"] if pk not in villages]
-        if missing:
-            raise ValidationError({"villages": [f"No village has the id {pk}." for pk in missing]}, code="does_not_exist")
-        if organisation is not None:
-            self.scope.require_unit(organisation.unit, data["founded_on"])
-        for village in villages.values():
-            self.scope.require_village(village, data["founded_on"] or timezone.localdate())
+            organisation = selectors.organisation_by_id(by=by, pk=data["organisation"], field="organisation")
+        villages = selectors.villages_by_ids(by=by, ids=data["villages"], field="villages")
         cell = services.cell_create(
-            name=data["name"], organisation=organisation, founded_on=data["founded_on"],
+            by=by, name=data["name"], organisation=organisation, founded_on=data["founded_on"],
             villages=[villages[pk] for pk in data["villages"]],
             source_url=data["source_url"], source_location=data["source_location"], note=data["note"],
         )
@@ -64,5 +54,5 @@ class PartyCellViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Service
 
     def partial_update(self, request, pk=None):
         data = validated(PartyCellUpdateSerializer, request.data, context={"request": request})
-        cell = services.cell_update(cell=self.get_object(), **data)
+        cell = services.cell_update(by=request.user, cell=self.get_object(), **data)
         return Response(PartyCellSerializer(self.get_queryset().get(pk=cell.pk)).data)

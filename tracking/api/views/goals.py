@@ -6,7 +6,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from ... import progress, services
+from ... import selectors, services
 from ...models import Goal
 from .. import examples
 from ..examples import ID_PARAM, period_param
@@ -45,14 +45,14 @@ class GoalViewSet(mixins.RetrieveModelMixin, ServiceViewSet):
     def list(self, request):
         as_of = parse_period("as_of", request.query_params.get("as_of"))
         goals = list(self.filter_queryset(self.get_queryset()))
-        rows = progress.goals_progress(goals, as_of=as_of.last_quarter if as_of else None)
+        rows = selectors.goals_progress(by=request.user, goals=goals, as_of=as_of)
         wanted = self.request.query_params.get("status")
         if wanted:
             rows = [row for row in rows if row["status"] == wanted]
         return paged(self, request, rows, GoalProgressSerializer)
 
     def retrieve(self, request, pk=None):
-        return Response(progress.goal_progress(self.get_object()))
+        return Response(selectors.goal_progress(by=request.user, goal=self.get_object()))
 
     @extend_schema(summary="A goal's progress", operation_id="goals_progress_retrieve", tags=["figures"],
                    parameters=[ID_PARAM, period_param("as_of", "Evaluate as of this period (default: the current quarter).")],
@@ -61,15 +61,13 @@ class GoalViewSet(mixins.RetrieveModelMixin, ServiceViewSet):
     def progress(self, request, pk=None):
         only_params(request, "as_of")
         as_of = parse_period("as_of", request.query_params.get("as_of"))
-        return Response(progress.goal_progress(self.get_object(), as_of=as_of.last_quarter if as_of else None))
+        return Response(selectors.goal_progress(by=request.user, goal=self.get_object(), as_of=as_of))
 
     def _save(self, goal, data):
-        if "unit" in data:
-            self.scope.require_unit(data["unit"], None)
         for name, value in data.items():
             setattr(goal, name, value)
-        goal = services.goal_save(goal=goal)
-        return progress.goal_progress(self.get_queryset().get(pk=goal.pk))
+        goal = services.goal_save(by=self.request.user, goal=goal)
+        return selectors.goal_progress(by=self.request.user, goal=self.get_queryset().get(pk=goal.pk))
 
     def create(self, request):
         return Response(self._save(Goal(), validated(GoalWriteSerializer, request.data, context={"request": request})), status=status.HTTP_201_CREATED)

@@ -4,16 +4,14 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from ... import reorganisations
-from ...models import AdministrativeUnit, Reorganisation, Village
+from ... import reorganisations, selectors
+from ...models import Reorganisation
 from .. import examples
 from ..examples import ID_PARAM
 from ..filters import ReorganisationFilter
 from ..parsing import validated
-from ..serializers.common import unit_for_code
 from ..serializers.reorganisations import (
     AbolishLevelSerializer,
     EstablishSerializer,
@@ -24,17 +22,6 @@ from ..serializers.reorganisations import (
     TransferSerializer,
 )
 from .base import InAreaMixin
-
-
-def _units(codes: list[str], field: str, scope) -> list[AdministrativeUnit]:
-    units, missing = [], []
-    for code in codes:
-        unit = unit_for_code(code)
-        unit = unit if unit is not None and scope.sees(unit) else None
-        (units if unit else missing).append(unit or code)
-    if missing:
-        raise ValidationError({field: [f"No unit has the code {code}." for code in missing]}, code="does_not_exist")
-    return units
 
 
 def _sources(data: dict) -> dict:
@@ -72,10 +59,7 @@ class ReorganisationViewSet(InAreaMixin, mixins.ListModelMixin, mixins.RetrieveM
     @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
     def establish(self, request):
         data = validated(EstablishSerializer, request.data, context={"request": request})
-        if data["parent"] is None and not self.scope.everything:
-            raise PermissionDenied("Only a superuser establishes a province.")
-        self.scope.require_reshape(data["on"], parent=data["parent"])
-        unit = reorganisations.unit_establish(on=data["on"], code=data["code"], name=data["name"], kind=data["kind"],
+        unit = reorganisations.unit_establish(by=request.user, on=data["on"], code=data["code"], name=data["name"], kind=data["kind"],
                                               level=data["level"], parent=data["parent"], **_sources(data))
         return self._created(unit.reorganisations_as_subject.latest("id"))
 
@@ -84,36 +68,27 @@ class ReorganisationViewSet(InAreaMixin, mixins.ListModelMixin, mixins.RetrieveM
     @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
     def rename(self, request):
         data = validated(RenameSerializer, request.data, context={"request": request})
-        self.scope.require_reshape(data["on"], data["unit"])
-        return self._created(reorganisations.unit_rename(unit=data["unit"], name=data["name"], on=data["on"], **_sources(data)))
+        return self._created(reorganisations.unit_rename(by=request.user, unit=data["unit"], name=data["name"], on=data["on"], **_sources(data)))
 
     @_event_schema("Move a unit to another parent", "reorganisations_transfer", TransferSerializer,
                    {"on": "2020-01-01", "unit": "03317", "parent": "094"})
     @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
     def transfer(self, request):
         data = validated(TransferSerializer, request.data, context={"request": request})
-        self.scope.require_reshape(data["on"], data["unit"], parent=data["parent"])
-        return self._created(reorganisations.unit_transfer(unit=data["unit"], parent=data["parent"], on=data["on"], **_sources(data)))
+        return self._created(reorganisations.unit_transfer(by=request.user, unit=data["unit"], parent=data["parent"], on=data["on"], **_sources(data)))
 
     @_event_schema("Split a unit", "reorganisations_split", SplitSerializer,
                    {"on": "2012-08-25", "unit": "096", "parts": [{"code": "103", "name": "Nậm Pồ", "kind": "huyen", "units": ["03181"]}]})
     @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
     def split(self, request):
         data = validated(SplitSerializer, request.data, context={"request": request})
-        self.scope.require_reshape(data["on"], data["unit"])
+        by = request.user
         parts = []
         for index, part in enumerate(data["parts"]):
-            villages = self.scope.visible(Village.objects.all()).in_bulk(part["villages"])
-            missing = [pk for pk in part["villages"] if pk not in villages]
-            if missing:
-                raise ValidationError({f"parts.{index}.villages": [f"No village has the id {pk}." for pk in missing]}, code="does_not_exist")
-            units = _units(part["units"], f"parts.{index}.units", self.scope)
-            self.scope.require_reshape(data["on"], *units)
-            for village in villages.values():
-                self.scope.require_village(village, data["on"])
-            parts.append({**part, "units": units,
-                          "villages": [villages[pk] for pk in part["villages"]]})
-        event = reorganisations.unit_split(unit=data["unit"], on=data["on"], parts=parts,
+            villages = selectors.villages_by_ids(by=by, ids=part["villages"], field=f"parts.{index}.villages")
+            units = selectors.units_by_codes(by=by, codes=part["units"], field=f"parts.{index}.units")
+            parts.append({**part, "units": units, "villages": [villages[pk] for pk in part["villages"]]})
+        event = reorganisations.unit_split(by=by, unit=data["unit"], on=data["on"], parts=parts,
                                            close_original=data["close_original"], **_sources(data))
         return self._created(event)
 
@@ -123,9 +98,8 @@ class ReorganisationViewSet(InAreaMixin, mixins.ListModelMixin, mixins.RetrieveM
     def merge(self, request):
         data = validated(MergeSerializer, request.data, context={"request": request})
         new = dict(data["new"]) if data["new"] else None
-        units = _units(data["units"], "units", self.scope)
-        self.scope.require_reshape(data["on"], *units, *([data["into"]] if data["into"] else []))
-        event = reorganisations.units_merge(units=units, on=data["on"], into=data["into"], new=new,
+        units = selectors.units_by_codes(by=request.user, codes=data["units"], field="units")
+        event = reorganisations.units_merge(by=request.user, units=units, on=data["on"], into=data["into"], new=new,
                                             **_sources(data))
         return self._created(event)
 
@@ -134,5 +108,4 @@ class ReorganisationViewSet(InAreaMixin, mixins.ListModelMixin, mixins.RetrieveM
     @action(detail=False, methods=["post"], url_path="abolish-level", filterset_class=None, pagination_class=None)
     def abolish_level(self, request):
         data = validated(AbolishLevelSerializer, request.data, context={"request": request})
-        self.scope.require_reshape(data["on"], parent=data["province"])
-        return self._created(reorganisations.level_abolish(province=data["province"], level=data["level"], on=data["on"], **_sources(data)))
+        return self._created(reorganisations.level_abolish(by=request.user, province=data["province"], level=data["level"], on=data["on"], **_sources(data)))

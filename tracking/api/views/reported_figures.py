@@ -3,16 +3,14 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from ... import services
+from ... import selectors, services
 from ...models import ReportedFigure
 from .. import examples
 from ..examples import ID_PARAM
 from ..filters import ReportedFigureFilter
 from ..parsing import validated
-from ..serializers.common import unit_for_code
 from ..serializers.reported_figures import ReportedFigureSerializer, ReportedFigureWriteSerializer
 from .base import ServiceViewSet
 
@@ -41,20 +39,13 @@ class ReportedFigureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Se
     queryset = ReportedFigure.objects.select_related("unit").prefetch_related("combined_with")
 
     def _save(self, figure, data):
-        if "unit" in data:
-            self.scope.require_unit(data["unit"], None)
         for name in ("unit", "period", "since", "metric", "value", "source_url", "source_location", "note"):
             if name in data:
                 setattr(figure, name, data[name])
         combined = None
         if "combined_with" in data:
-            combined = []
-            for code in data["combined_with"]:
-                unit = unit_for_code(code)
-                if unit is None or not self.scope.sees(unit):
-                    raise ValidationError({"combined_with": [f"No unit has the code {code}."]}, code="does_not_exist")
-                combined.append(unit)
-        figure = services.reported_figure_save(figure=figure, combined_with=combined)
+            combined = selectors.units_by_codes(by=self.request.user, codes=data["combined_with"], field="combined_with")
+        figure = services.reported_figure_save(by=self.request.user, figure=figure, combined_with=combined)
         return ReportedFigureSerializer(self.get_queryset().get(pk=figure.pk)).data
 
     def create(self, request):

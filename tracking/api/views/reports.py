@@ -3,28 +3,16 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from ... import services
-from ...models import PartyCell, QuarterReport, Village
+from ... import selectors, services
+from ...models import QuarterReport
 from .. import examples
-from ..errors import Conflict
 from ..examples import ID_PARAM
 from ..filters import QuarterReportFilter
 from ..parsing import validated
 from ..serializers.reports import QuarterReportCreateSerializer, QuarterReportSerializer, ReportValuesSerializer
 from .base import ServiceViewSet
-
-
-def _report_values(data: dict, cells) -> dict:
-    values = {name: value for name, value in data.items() if name not in ("village", "quarter")}
-    if values.get("cell"):
-        cell = cells.filter(pk=values["cell"]).first()
-        if cell is None:
-            raise ValidationError({"cell": [f"No party cell has the id {values['cell']}."]}, code="does_not_exist")
-        values["cell"] = cell
-    return values
 
 
 @extend_schema_view(
@@ -56,21 +44,13 @@ class QuarterReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ser
 
     def create(self, request):
         data = validated(QuarterReportCreateSerializer, request.data, context={"request": request})
-        village = self.scope.visible(Village.objects.all()).filter(pk=data["village"]).first()
-        if village is None:
-            raise ValidationError({"village": [f"No village has the id {data['village']}."]}, code="does_not_exist")
-        self.scope.require_village(village, data["quarter"].end)
-        existing = QuarterReport.objects.filter(village=village, quarter=data["quarter"]).first()
-        if existing:
-            raise Conflict(f"{village} already has a report for {data['quarter']} (id {existing.pk}): change that one.")
-        result = services.quarter_report_submit(village=village, quarter=data["quarter"], **_report_values(data, self.scope.visible(PartyCell.objects.all())))
+        village = selectors.village_by_id(by=request.user, pk=data.pop("village"), field="village")
+        result = services.quarter_report_create(by=request.user, village=village, **data)
         return Response(QuarterReportSerializer(result.report).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
         given = set(request.data) if isinstance(request.data, dict) else set()
         data = validated(ReportValuesSerializer, request.data, context={"request": request}, partial=True)
-        report = self.get_object()
-        current = {name: getattr(report, name if name != "cell" else "cell_id") for name in services.REPORT_FIELDS}
-        merged = {**current, **{name: data[name] for name in given if name in data}}
-        result = services.quarter_report_submit(village=report.village, quarter=report.quarter, **_report_values(merged, self.scope.visible(PartyCell.objects.all())))
+        result = services.quarter_report_update(by=request.user, report=self.get_object(),
+                                                **{name: data[name] for name in given if name in data})
         return Response(QuarterReportSerializer(result.report).data)

@@ -9,12 +9,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from ... import progress, services
-from ...models import AdministrativeUnit, UnitPlacement, Village, VillagePlacement
-from ...periods import MIN_YEAR, QUARTER_PATTERN, Period, current_quarter, quarter_range
+from ... import progress, selectors, services
+from ...models import AdministrativeUnit, UnitPlacement
+from ...periods import QUARTER_PATTERN
 from .. import examples
 from ..examples import BOUNDARIES_PARAM, CODE_PARAM, period_param
 from ..filters import UnitFilter
@@ -24,8 +24,6 @@ from ..serializers.figures import BlankVillageSerializer, UnitFiguresSerializer
 from ..serializers.reports import SubmissionResultSerializer, SubmissionSerializer
 from ..serializers.units import UnitCreateSerializer, UnitSerializer, UnitUpdateSerializer
 from .base import ServiceViewSet, paged
-
-MAX_TIMELINE_QUARTERS = 200
 
 
 @extend_schema_view(
@@ -64,17 +62,12 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
 
     def create(self, request):
         data = validated(UnitCreateSerializer, request.data, context={"request": request})
-        if data["parent"] is None:
-            if not self.scope.everything:
-                raise PermissionDenied("Only a superuser adds a province.")
-        else:
-            self.scope.require_unit(data["parent"], data.get("valid_from") or timezone.localdate())
-        unit = services.unit_create(**data)
+        unit = services.unit_create(by=request.user, **data)
         return Response(UnitSerializer(self.get_queryset().get(pk=unit.pk)).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, code=None):
         data = validated(UnitUpdateSerializer, request.data, context={"request": request})  # a body in error is a 400 before any 412
-        unit = services.unit_update(unit=self.get_object(), **data)
+        unit = services.unit_update(by=request.user, unit=self.get_object(), **data)
         return Response(UnitSerializer(self.get_queryset().get(pk=unit.pk)).data)
 
     @extend_schema(summary="List a unit's direct children", operation_id="units_children_list", parameters=[
@@ -100,7 +93,8 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
     def progress(self, request, code=None):
         only_params(request, "period", "boundaries")
         period = parse_period("period", request.query_params.get("period"))
-        return Response(progress.unit_progress(self.get_object(), period, boundaries=parse_boundaries(request)))
+        return Response(selectors.unit_figures(by=request.user, code=code, period=period,
+                                               boundaries=parse_boundaries(request)))
 
     @extend_schema(
         summary="A unit's figures quarter by quarter", operation_id="units_progress_timeline", tags=["figures"],
@@ -112,17 +106,9 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
     def timeline(self, request, code=None):
         only_params(request, "from", "to", "boundaries")
         boundaries = parse_boundaries(request)
-        unit = self.get_object()
-        last = parse_period("to", request.query_params.get("to")) or progress.latest_period(unit)
-        # Note: five years back, but never before the first quarter a period can name.
-        earliest = Period.quarter(MIN_YEAR, 1).index
-        first = parse_period("from", request.query_params.get("from")) or Period.from_index(max(last.index - 19, earliest))
-        quarters = len(quarter_range(first, last))
-        if quarters < 1:
-            raise ValidationError({"from": ["`from` comes after `to`."]}, code="invalid_range")
-        if quarters > MAX_TIMELINE_QUARTERS:
-            raise ValidationError({"from": [f"At most {MAX_TIMELINE_QUARTERS} quarters at once."]}, code="range_too_long")
-        return Response(progress.unit_timeline(unit, first, last, boundaries=boundaries))
+        last = parse_period("to", request.query_params.get("to"))
+        first = parse_period("from", request.query_params.get("from"))
+        return Response(selectors.unit_timeline(by=request.user, code=code, first=first, last=last, boundaries=boundaries))
 
     @extend_schema(
         summary="The villages still blank", operation_id="units_blank_villages_list", tags=["figures"],
@@ -135,18 +121,8 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
     def blank_villages(self, request, code=None):
         only_params(request, "period", "boundaries", "page", "page_size")
         boundaries = parse_boundaries(request)
-        unit = self.get_object()
-        period = parse_period("period", request.query_params.get("period")) or current_quarter()
-        quarter = period.last_quarter
-        map_day = progress.last_day_on_map(unit) if boundaries == progress.CURRENT else None
-        if unit.path_on(map_day or quarter.end) is None:
-            raise ValidationError({"period": [f"{unit} is not on the map in {period}: ask for boundaries=current."]},
-                                  code="unit_not_on_map")
-        villages = (
-            Village.objects.within(unit, quarter.end, map_day).blank_at(quarter)
-            .prefetch_related(Prefetch("placements", queryset=VillagePlacement.objects.select_related("unit")))
-            .order_by("name", "pk")
-        )
+        period = parse_period("period", request.query_params.get("period"))
+        _unit, quarter, villages = selectors.blank_villages(by=request.user, code=code, period=period, boundaries=boundaries)
         page = self.paginate_queryset(villages)
         rows = [
             {"id": v.pk, "name": v.name, "unit": progress.unit_ref(_unit_of(v, quarter.end)), "latest_quarter": str(v.latest_quarter)}
@@ -179,8 +155,8 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
             raise ValidationError({"period": [f"“{period}” is not a quarter: write it as 2019Q2."]}, code="invalid_period")
         dry_run = validated(DryRunSerializer, request.query_params.dict(), strict=False)["dry_run"]
         entries = validated(SubmissionSerializer, request.data, context={"request": request})["reports"]
-        self.scope.require_unit(unit, quarter.end)
-        outcome = services.quarter_submission_submit(unit=unit, quarter=quarter, entries=[dict(e) for e in entries], dry_run=dry_run)
+        outcome = services.quarter_submission_submit(by=request.user, unit=unit, quarter=quarter,
+                                                      entries=[dict(e) for e in entries], dry_run=dry_run)
         return Response({"unit": progress.unit_ref(unit), "quarter": str(quarter), "dry_run": dry_run, **outcome})
 
 

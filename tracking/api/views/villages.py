@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.response import Response
@@ -40,11 +39,10 @@ class VillageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceVi
 
     def create(self, request):
         data = validated(VillageCreateSerializer, request.data, context={"request": request})
-        self.scope.require_unit(data["unit"], data.get("valid_from") or timezone.localdate())
-        village = services.village_create(**data)
+        village = services.village_create(by=request.user, **data)
         return Response(VillageSerializer(self.get_queryset().get(pk=village.pk)).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
         data = validated(VillageUpdateSerializer, request.data, context={"request": request})
-        village = services.village_update(village=self.get_object(), **data)
+        village = services.village_update(by=request.user, village=self.get_object(), **data)
         return Response(VillageSerializer(self.get_queryset().get(pk=village.pk)).data)
