@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
 from tqdm import tqdm
 
-from tracking import admin_data, reorganisations, services
+from tracking import official_units, reorganisations, services
 from tracking.models import AdministrativeUnit, Level, Reorganisation, ReorganisationKind, UnitPlacement
 
 from ._common import acting_as, acting_user, add_user_argument
@@ -23,7 +23,7 @@ REFORM_SOURCE = "https://pypi.org/project/vietnamadminunits/1.0.4/"
 
 
 def _history(province: str) -> dict:
-    path = admin_data.DATA_DIR / f"history-{province}.json"
+    path = official_units.DATA_DIR / f"history-{province}.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"transfers": []}
 
 
@@ -50,11 +50,11 @@ class Command(BaseCommand):
             self._import(province, no_reform)
 
     def _import(self, province, no_reform):
-        new_of_old = {link.old_province_code: link.new_province_codes[0] for link in admin_data.reform_mapping()}
+        new_of_old = {link.old_province_code: link.new_province_codes[0] for link in official_units.reform_mapping()}
         if province is not None:
             if not province.isdigit():
                 raise CommandError(f"{province!r} is not a province code: write its official code, e.g. 11.")
-            code = admin_data.province_key(province)
+            code = official_units.province_key(province)
             if code not in new_of_old:
                 raise CommandError(f"No province has the code {province!r} in the official list.")
             # Provinces merged in 2025 are imported together: the reform moves communes between them.
@@ -86,7 +86,7 @@ class Command(BaseCommand):
     # -------------------------------------------------------------------------------------
 
     def _province(self, code: str, counts: Counter) -> None:
-        units = admin_data.units_before_reform(code)
+        units = official_units.units_before_reform(code)
         history = _history(code)
         first_parent = {t["unit"]: t["from"] for t in history["transfers"]}
         starts = {code: datetime.date.fromisoformat(day) for code, day in history.get("starts", {}).items()}
@@ -97,8 +97,8 @@ class Command(BaseCommand):
             by_code[record.code] = self._ensure(record, parent, counts, starts.get(record.code))
         for extra in history.get("extra_units", []):
             # Units of earlier years that the 2025-06-30 list no longer has (Tà Lèng, until 2020).
-            record = admin_data.AdminUnit(code=extra["code"], name=extra["name"], kind=extra["kind"], level=extra["level"],
-                                          parent_code=extra["parent"], full_name=extra["full_name"], province_code=code)
+            record = official_units.AdminUnit(code=extra["code"], name=extra["name"], kind=extra["kind"], level=extra["level"],
+                                              parent_code=extra["parent"], full_name=extra["full_name"], province_code=code)
             self._ensure(record, by_code[extra["parent"]], counts, note=extra["note"])
         for split in history.get("splits", []):
             self._split(split, counts)
@@ -178,7 +178,7 @@ class Command(BaseCommand):
             counts["events_unchanged"] += 1
             return
         sources = {"source_url": REFORM_SOURCE, "note": "The 2025 reform: districts abolished, provinces and communes merged (old→new mapping of vietnamadminunits 1.0.4)."}
-        mapped = {link.old_code for code in old_codes for link in admin_data.reform_mapping(code)}
+        mapped = {link.old_code for code in old_codes for link in official_units.reform_mapping(code)}
         for province in olds:
             # Note: a commune the mapping does not know (merged earlier in 2025) has no successor:
             # it ends with its district, before the districts go.
@@ -190,7 +190,7 @@ class Command(BaseCommand):
             counts["events"] += 1
         province = self._successor([p for p in olds], new_code, Level.PROVINCE, None, sources, counts)
         predecessors: dict[str, list[str]] = defaultdict(list)
-        for link in (link for code in old_codes for link in admin_data.reform_mapping(code)):
+        for link in (link for code in old_codes for link in official_units.reform_mapping(code)):
             if link.divided:
                 # Note: a divided commune's villages would have to be sent one by one; the
                 # official mapping gives only its default successor.
@@ -198,7 +198,7 @@ class Command(BaseCommand):
                     raise ValidationError(f"Commune {link.old_code} was divided in 2025: place its villages first.")
             target = link.default_new_code or link.new_codes[0]
             predecessors[target].append(link.old_code)
-        pending = [record for record in admin_data.units_after_reform(new_code) if record.level == "commune"]
+        pending = [record for record in official_units.units_after_reform(new_code) if record.level == "commune"]
         with tqdm(total=len(pending), desc=f"province {new_code}: communes of 2025-07-01", unit="unit", disable=None) as bar:
             while pending:
                 deferred = []
@@ -230,7 +230,7 @@ class Command(BaseCommand):
         """The unit of 2025-07-01 for ``record``: one of ``olds`` keeping its code (the others merged
         into it, its name and kind updated), or a new unit they merge into."""
         if isinstance(record, str):  # a province: its record is in the list of 2025-07-01
-            record = next(u for u in admin_data.units_after_reform(record) if u.level == "province")
+            record = next(u for u in official_units.units_after_reform(record) if u.level == "province")
         keeps_code = next((unit for unit in olds if unit.code == record.code), None)
         if keeps_code is not None:
             if len(olds) > 1:

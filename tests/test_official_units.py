@@ -1,24 +1,28 @@
 """The official units in tracking/data and their reader (no database, no network).
 
 Điện Biên's figures are those of DOMAIN.md: 10 districts and 129 communes on 2025-06-30,
-45 communes (42 xã, 3 phường) on 2025-07-01. The command that regenerates the files needs
-PyPI: it runs only with ADMIN_DATA_NETWORK=1 (see the last test).
+45 communes (42 xã, 3 phường) on 2025-07-01. The tool that regenerates the files
+(``python -m tracking.data.extract_admin_units``) needs PyPI: it runs only with
+ADMIN_DATA_NETWORK=1 (see the last test).
 """
 import json
 import os
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
-from tracking import admin_data
-from tracking.admin_data import (
+from tracking import official_units
+from tracking.data import extract_admin_units as extract
+from tracking.official_units import (
     AdminUnit,
     ReformLink,
     reform_mapping,
     units_after_reform,
     units_before_reform,
 )
-from tracking.management.commands import extract_admin_units as extract
 
 DIEN_BIEN = "11"
 DISTRICTS_2019 = {
@@ -113,7 +117,7 @@ def test_na_nhan_went_into_muong_phang_and_na_tau_stayed_na_tau():
 
 def test_no_dien_bien_unit_was_left_unmatched():
     codes = {u.code for u in units_before_reform(DIEN_BIEN)}
-    unmatched = raw(admin_data.REFORM_FILE)["unmatched"]
+    unmatched = raw(official_units.REFORM_FILE)["unmatched"]
     for kind, keys in unmatched.items():
         assert not [key for key in keys if key.startswith("tinhdienbien") or key in codes], kind
 
@@ -154,41 +158,41 @@ def test_reform_links_point_at_known_units():
 
 @pytest.mark.parametrize(
     ("path", "loader"),
-    [(admin_data.BEFORE_FILE, units_before_reform), (admin_data.AFTER_FILE, units_after_reform)],
+    [(official_units.BEFORE_FILE, units_before_reform), (official_units.AFTER_FILE, units_after_reform)],
 )
 def test_the_reader_returns_exactly_the_records_of_the_committed_files(path, loader):
     document = raw(path)
     expected = {
         (level, item["code"], item["name"], item["kind"], item["parent_code"], item["full_name"])
-        for level, key in admin_data.LEVEL_LISTS.items()
+        for level, key in official_units.LEVEL_LISTS.items()
         for item in document.get(key, [])
     }
     assert {(u.level, u.code, u.name, u.kind, u.parent_code, u.full_name) for u in loader()} == expected
-    for key in admin_data.LEVEL_LISTS.values():
+    for key in official_units.LEVEL_LISTS.values():
         codes = [item["code"] for item in document.get(key, [])]
         assert codes == sorted(codes), f"{path.name}: {key} not sorted"
 
 
 def test_the_reader_returns_exactly_the_links_of_the_committed_file():
-    document = raw(admin_data.REFORM_FILE)
+    document = raw(official_units.REFORM_FILE)
     assert sorted((x.old_code, list(x.new_codes), x.divided) for x in reform_mapping()) == [
         (item["old_code"], item["new_codes"], item["divided"]) for item in document["communes"]
     ]
 
 
 def test_the_files_say_where_they_come_from():
-    sources = admin_data.sources()
+    sources = official_units.sources()
     assert sources["units-2025-06-30.json"]["version"] == "0.6.0"
     assert sources["units-2025-07-01.json"]["version"] == "2025.10.1"
     assert {s["package"] for s in sources["reform-2025.json"]} == {"vietnamadminunits", "vietnam-provinces"}
-    readme = (admin_data.DATA_DIR / "README.md").read_text(encoding="utf-8")
+    readme = (official_units.DATA_DIR / "README.md").read_text(encoding="utf-8")
     assert "extract_admin_units" in readme
     for wheel in extract.WHEELS:
         assert wheel.sha256 in readme
 
 
 def test_the_files_are_small_enough_to_keep_national():
-    for path in (admin_data.BEFORE_FILE, admin_data.AFTER_FILE, admin_data.REFORM_FILE):
+    for path in (official_units.BEFORE_FILE, official_units.AFTER_FILE, official_units.REFORM_FILE):
         assert path.stat().st_size < 5_000_000, path
 
 
@@ -213,7 +217,7 @@ def test_a_province_merged_in_2025_maps_into_its_new_province():
     assert {code for link in reform_mapping("02") for code in link.new_province_codes} == {"08"}
 
 
-# ----- the command's name handling (no network) ---------------------------------------------
+# ----- the tool's name handling (no network) ------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -240,8 +244,37 @@ def test_name_keys_follow_the_converter():
     assert extract.accented_key("Xã Phú Thạnh") != extract.accented_key("Xã Phú Thành")
 
 
-@pytest.mark.skipif(not os.environ.get("ADMIN_DATA_NETWORK"), reason="needs PyPI: set ADMIN_DATA_NETWORK=1")
-def test_the_committed_files_are_what_the_command_generates():
-    from django.core.management import call_command
+# ----- the tool itself: run as python -m, without Django -------------------------------------
 
-    call_command("extract_admin_units", check=True, verbosity=0)
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+def run_tool(*arguments: str) -> subprocess.CompletedProcess:
+    environment = {name: value for name, value in os.environ.items() if name != "DJANGO_SETTINGS_MODULE"}
+    return subprocess.run(
+        [sys.executable, "-m", "tracking.data.extract_admin_units", *arguments],
+        cwd=REPOSITORY, env=environment, capture_output=True, text=True, check=False, timeout=600,
+    )
+
+
+def test_the_tool_is_a_build_tool_not_a_management_command():
+    from django.core.management import get_commands
+
+    assert "extract_admin_units" not in get_commands()
+
+
+def test_the_tool_runs_without_django_settings_and_refuses_missing_wheels(tmp_path):
+    before = {path: path.read_bytes() for path in (official_units.BEFORE_FILE, official_units.AFTER_FILE)}
+    result = run_tool("--wheels", str(tmp_path), "--output-dir", str(tmp_path / "out"))
+    assert result.returncode == 1, result
+    assert f"{extract.OLD.filename} is missing" in result.stderr
+    assert not (tmp_path / "out").exists()
+    assert {path: path.read_bytes() for path in before} == before
+    assert "--check" in run_tool("--help").stdout
+
+
+@pytest.mark.skipif(not os.environ.get("ADMIN_DATA_NETWORK"), reason="needs PyPI: set ADMIN_DATA_NETWORK=1")
+def test_the_committed_files_are_what_the_tool_generates():
+    result = run_tool("--check")
+    assert result.returncode == 0, result.stderr
+    assert "The files are up to date." in result.stdout

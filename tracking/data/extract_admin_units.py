@@ -1,7 +1,13 @@
 """Regenerate tracking/data/*.json from the PyPI packages that carry Vietnam's official units.
 
+A build tool, not part of a running installation: it needs neither Django nor a database.
+
+    python -m tracking.data.extract_admin_units            # downloads the wheels from PyPI
+    python -m tracking.data.extract_admin_units --check    # fails if the files here are out of date
+    python -m tracking.data.extract_admin_units --wheels DIR   # offline, from the three wheels in DIR
+
 The two structures come from two versions of the same package (``vietnam-provinces`` 0.6.0
-and 2025.10.1), which cannot be installed side by side. So this command downloads the pinned
+and 2025.10.1), which cannot be installed side by side. So this tool downloads the pinned
 wheels with pip into a temporary folder, reads the data files inside them (JSON, SQLite)
 without importing or installing anything, and writes normalised, deterministic JSON files:
 
@@ -19,6 +25,7 @@ Network: PyPI (through ``pip download``) unless ``--wheels DIR`` points at the w
 """
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import re
@@ -31,10 +38,9 @@ import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from django.core.management.base import BaseCommand, CommandError
-
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+DATA_DIR = Path(__file__).resolve().parent
 
 BEFORE_FILE = "units-2025-06-30.json"
 AFTER_FILE = "units-2025-07-01.json"
@@ -78,6 +84,11 @@ CONVERTER_JSON = "vietnamadminunits/data/converter_2025.json"
 CONVERTER_DB = "vietnamadminunits/data/dataset.db"
 
 CODE_WIDTH = {"province": 2, "district": 3, "commune": 5}
+
+
+class ExtractError(Exception):
+    """What stops the extraction: reported as ``error: ...``, exit status 1."""
+
 
 # Type prefix of a name -> kind, per level. 0.6.0 says "huyện" for every district and "xã"
 # for every commune in its division_type field, so the prefix of the name decides there.
@@ -133,7 +144,7 @@ def split_name(full_name: str, level: str) -> tuple[str, str]:
     for prefix, kind in sorted(PREFIX_KIND[level].items(), key=lambda item: -len(item[0])):
         if lowered.startswith(prefix + " "):
             return kind, text[len(prefix) + 1 :].strip()
-    raise CommandError(f"No known type prefix in the {level} name {full_name!r}.")
+    raise ExtractError(f"No known type prefix in the {level} name {full_name!r}.")
 
 
 def padded(code: int | str, level: str) -> str:
@@ -147,26 +158,26 @@ def unit(code: str, full_name: str, kind: str, name: str, parent_code: str | Non
 # ----- reading the wheels -----------------------------------------------------------------
 
 
-def download(wheel: Wheel, folder: Path, stdout) -> Path:
+def download(wheel: Wheel, folder: Path, say: Callable[[str], None]) -> Path:
     target = folder / f"{wheel.package}-{wheel.version}"
     target.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
         "--disable-pip-version-check", "--no-input", "--quiet", "--dest", str(target), wheel.requirement,
     ]
-    stdout.write(f"Downloading {wheel.requirement} ...")
+    say(f"Downloading {wheel.requirement} ...")
     result = subprocess.run(command, check=False, capture_output=True, text=True)
     if result.returncode != 0:
-        raise CommandError(f"pip download {wheel.requirement} failed:\n{result.stderr.strip()}")
+        raise ExtractError(f"pip download {wheel.requirement} failed:\n{result.stderr.strip()}")
     return target / wheel.filename
 
 
 def checked(path: Path, wheel: Wheel) -> Path:
     if not path.is_file():
-        raise CommandError(f"{path} is missing (expected the wheel of {wheel.requirement}).")
+        raise ExtractError(f"{path} is missing (expected the wheel of {wheel.requirement}).")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     if digest != wheel.sha256:
-        raise CommandError(f"{path.name}: sha256 {digest}, expected {wheel.sha256}.")
+        raise ExtractError(f"{path.name}: sha256 {digest}, expected {wheel.sha256}.")
     return path
 
 
@@ -252,13 +263,13 @@ def after_reform(nested: list[dict]) -> dict:
         full = province["name"] if province["name"].startswith(prefix + " ") else f"{prefix} {province['name']}"
         kind, name = split_name(full, "province")
         if kind != p_kind:
-            raise CommandError(f"{p_code} {province['name']}: division_type {province['division_type']!r}")
+            raise ExtractError(f"{p_code} {province['name']}: division_type {province['division_type']!r}")
         provinces.append(unit(p_code, full, p_kind, name, None))
         for ward in province["wards"]:
             c_code = padded(ward["code"], "commune")
             c_kind, c_name = split_name(ward["name"], "commune")
             if DIVISION_TYPE_KIND[ward["division_type"]] != c_kind:
-                raise CommandError(f"{c_code} {ward['name']}: division_type {ward['division_type']!r}")
+                raise ExtractError(f"{c_code} {ward['name']}: division_type {ward['division_type']!r}")
             communes.append(unit(c_code, ward["name"], c_kind, c_name, p_code))
     return {
         "provinces": sorted(provinces, key=lambda u: u["code"]),
@@ -270,7 +281,7 @@ def check_unique(document: dict, label: str) -> None:
     for level, units in document.items():
         codes = [u["code"] for u in units]
         if len(codes) != len(set(codes)):
-            raise CommandError(f"{label}: duplicate {level} codes.")
+            raise ExtractError(f"{label}: duplicate {level} codes.")
 
 
 # ----- the reform -------------------------------------------------------------------------
@@ -283,7 +294,7 @@ def unique_index(pairs, label: str) -> dict:
             duplicates.add(key)
         index[key] = value
     if duplicates:
-        raise CommandError(f"{label}: ambiguous keys {sorted(duplicates)[:10]}")
+        raise ExtractError(f"{label}: ambiguous keys {sorted(duplicates)[:10]}")
     return index
 
 
@@ -422,7 +433,7 @@ def reform(before: dict, after: dict, converter: dict, legacy_rows: list[dict]) 
             unmatched["old_communes"].append(old_key)
         for old_code in old_codes:
             if divided.get(old_code, is_divided) != is_divided:
-                raise CommandError(f"{old_key}: listed both as divided and as not divided.")
+                raise ExtractError(f"{old_key}: listed both as divided and as not divided.")
             divided[old_code] = is_divided
             targets[old_code].add(new_code)
             if is_default:
@@ -503,103 +514,118 @@ def source(wheel: Wheel, member: str, licence: str) -> dict:
     }
 
 
-class Command(BaseCommand):
-    requires_system_checks = []  # reads wheels and writes files: no model, URL or database involved
-    help = (
-        "Download the pinned wheels of vietnam-provinces 0.6.0 and 2025.10.1 and vietnamadminunits "
-        "1.0.4 (pip download, nothing installed or imported) and regenerate tracking/data/*.json."
-    )
+def extract(wheels: str | Path | None = None, output_dir: str | Path = DATA_DIR, check: bool = False,
+            say: Callable[[str], None] = print) -> None:
+    """Read the three wheels (from ``wheels``, else downloaded) and write the files into ``output_dir``;
+    with ``check``, write nothing and raise ExtractError if a file there differs."""
+    with tempfile.TemporaryDirectory(prefix="admin-units-") as tmp:
+        folder = Path(tmp)
+        if wheels:
+            paths = {w: checked(Path(wheels) / w.filename, w) for w in WHEELS}
+        else:
+            paths = {w: checked(download(w, folder, say), w) for w in WHEELS}
+        licences = {w: stated_licence(paths[w]) for w in WHEELS}
+        old_nested = read_json(paths[OLD], NESTED_JSON)
+        new_nested = read_json(paths[NEW], NESTED_JSON)
+        converter = read_json(paths[CONVERTER], CONVERTER_JSON)
+        legacy_rows = read_legacy_rows(paths[CONVERTER], folder)
 
-    def add_arguments(self, parser):
-        parser.add_argument("--wheels", help="Read the three wheels from this folder instead of downloading them.")
-        parser.add_argument("--output-dir", default=str(DATA_DIR), help=f"Where to write (default {DATA_DIR}).")
-        parser.add_argument(
-            "--check", action="store_true", help="Write nothing; fail if the files in --output-dir differ."
-        )
+    before, corrections = before_reform(old_nested)
+    after = after_reform(new_nested)
+    check_unique(before, BEFORE_FILE)
+    check_unique(after, AFTER_FILE)
+    links = reform(before, after, converter, legacy_rows)
 
-    def handle(self, *args, wheels=None, output_dir=None, check=False, **options):
-        with tempfile.TemporaryDirectory(prefix="admin-units-") as tmp:
-            folder = Path(tmp)
-            if wheels:
-                paths = {w: checked(Path(wheels) / w.filename, w) for w in WHEELS}
-            else:
-                paths = {w: checked(download(w, folder, self.stdout), w) for w in WHEELS}
-            licences = {w: stated_licence(paths[w]) for w in WHEELS}
-            old_nested = read_json(paths[OLD], NESTED_JSON)
-            new_nested = read_json(paths[NEW], NESTED_JSON)
-            converter = read_json(paths[CONVERTER], CONVERTER_JSON)
-            legacy_rows = read_legacy_rows(paths[CONVERTER], folder)
+    documents = {
+        BEFORE_FILE: {
+            "valid_on": "2025-06-30",
+            "levels": ["province", "district", "commune"],
+            "source": source(OLD, NESTED_JSON, licences[OLD]),
+            "note": (
+                "vietnam-provinces 0.6.0 was built from the GSO list of 2025-01-04; kinds come from the "
+                "name prefix, since its division_type says huyện for every district and xã for every commune."
+            ),
+            **before,
+        },
+        AFTER_FILE: {
+            "valid_on": "2025-07-01",
+            "levels": ["province", "commune"],
+            "source": source(NEW, NESTED_JSON, licences[NEW]),
+            **after,
+        },
+        REFORM_FILE: {
+            "date": "2025-07-01",
+            "sources": [
+                source(CONVERTER, CONVERTER_JSON, licences[CONVERTER]),
+                source(CONVERTER, CONVERTER_DB, licences[CONVERTER]),
+                source(OLD, NESTED_JSON, licences[OLD]),
+                source(NEW, NESTED_JSON, licences[NEW]),
+            ],
+            "note": (
+                "new_codes: the communes of 2025-07-01 an old commune went into, all of it (divided false) "
+                "or a part into each (divided true, default_new_code as the converter's default). Keys of "
+                "the converter are matched by name; matched_by_code lists the names the two packages spell "
+                "differently, matched by the converter dataset's code in the same district."
+            ),
+            **links,
+        },
+    }
 
-        before, corrections = before_reform(old_nested)
-        after = after_reform(new_nested)
-        check_unique(before, BEFORE_FILE)
-        check_unique(after, AFTER_FILE)
-        links = reform(before, after, converter, legacy_rows)
-
-        documents = {
-            BEFORE_FILE: {
-                "valid_on": "2025-06-30",
-                "levels": ["province", "district", "commune"],
-                "source": source(OLD, NESTED_JSON, licences[OLD]),
-                "note": (
-                    "vietnam-provinces 0.6.0 was built from the GSO list of 2025-01-04; kinds come from the "
-                    "name prefix, since its division_type says huyện for every district and xã for every commune."
-                ),
-                **before,
-            },
-            AFTER_FILE: {
-                "valid_on": "2025-07-01",
-                "levels": ["province", "commune"],
-                "source": source(NEW, NESTED_JSON, licences[NEW]),
-                **after,
-            },
-            REFORM_FILE: {
-                "date": "2025-07-01",
-                "sources": [
-                    source(CONVERTER, CONVERTER_JSON, licences[CONVERTER]),
-                    source(CONVERTER, CONVERTER_DB, licences[CONVERTER]),
-                    source(OLD, NESTED_JSON, licences[OLD]),
-                    source(NEW, NESTED_JSON, licences[NEW]),
-                ],
-                "note": (
-                    "new_codes: the communes of 2025-07-01 an old commune went into, all of it (divided false) "
-                    "or a part into each (divided true, default_new_code as the converter's default). Keys of "
-                    "the converter are matched by name; matched_by_code lists the names the two packages spell "
-                    "differently, matched by the converter dataset's code in the same district."
-                ),
-                **links,
-            },
-        }
-
-        out = Path(output_dir)
-        differences = []
-        for filename, document in documents.items():
-            text = dumps(document)
-            target = out / filename
-            if check:
-                if not target.is_file() or target.read_text(encoding="utf-8") != text:
-                    differences.append(filename)
-                continue
-            out.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-            self.stdout.write(f"Wrote {target} ({target.stat().st_size:,} bytes).")
-
-        self.stdout.write(
-            f"2025-06-30: {len(before['provinces'])} provinces, {len(before['districts'])} districts, "
-            f"{len(before['communes'])} communes ({len(corrections)} kinds taken from the name prefix)."
-        )
-        self.stdout.write(
-            f"2025-07-01: {len(after['provinces'])} provinces, {len(after['communes'])} communes."
-        )
-        self.stdout.write(
-            f"Reform: {len(links['communes'])} old communes linked, "
-            f"{sum(1 for c in links['communes'] if c['divided'])} divided, "
-            f"{len(links['matched_by_code'])} matched by code."
-        )
-        for kind, keys in links["unmatched"].items():
-            if keys:
-                self.stdout.write(self.style.WARNING(f"Unmatched {kind} ({len(keys)}): {', '.join(keys[:12])}"))
+    out = Path(output_dir)
+    differences = []
+    for filename, document in documents.items():
+        text = dumps(document)
+        target = out / filename
         if check:
-            if differences:
-                raise CommandError(f"Out of date: {', '.join(differences)}")
-            self.stdout.write(self.style.SUCCESS("The files are up to date."))
+            if not target.is_file() or target.read_text(encoding="utf-8") != text:
+                differences.append(filename)
+            continue
+        out.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        say(f"Wrote {target} ({target.stat().st_size:,} bytes).")
+
+    say(
+        f"2025-06-30: {len(before['provinces'])} provinces, {len(before['districts'])} districts, "
+        f"{len(before['communes'])} communes ({len(corrections)} kinds taken from the name prefix)."
+    )
+    say(
+        f"2025-07-01: {len(after['provinces'])} provinces, {len(after['communes'])} communes."
+    )
+    say(
+        f"Reform: {len(links['communes'])} old communes linked, "
+        f"{sum(1 for c in links['communes'] if c['divided'])} divided, "
+        f"{len(links['matched_by_code'])} matched by code."
+    )
+    for kind, keys in links["unmatched"].items():
+        if keys:
+            say(f"Unmatched {kind} ({len(keys)}): {', '.join(keys[:12])}")
+    if check:
+        if differences:
+            raise ExtractError(f"Out of date: {', '.join(differences)}")
+        say("The files are up to date.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tracking.data.extract_admin_units",
+        description=(
+            "Download the pinned wheels of vietnam-provinces 0.6.0 and 2025.10.1 and vietnamadminunits "
+            "1.0.4 (pip download, nothing installed or imported) and regenerate tracking/data/*.json."
+        ),
+    )
+    parser.add_argument("--wheels", help="Read the three wheels from this folder instead of downloading them.")
+    parser.add_argument("--output-dir", default=str(DATA_DIR), help=f"Where to write (default {DATA_DIR}).")
+    parser.add_argument(
+        "--check", action="store_true", help="Write nothing; fail if the files in --output-dir differ."
+    )
+    options = parser.parse_args(argv)
+    try:
+        extract(wheels=options.wheels, output_dir=options.output_dir, check=options.check)
+    except ExtractError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

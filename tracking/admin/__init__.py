@@ -1,0 +1,25 @@
+"""The data-entry admin.
+
+Every write goes through ``tracking.services`` and every figure comes from ``tracking.progress``.
+A form runs its service inside a savepoint that is rolled back while it validates, so whatever a
+service refuses shows on the form, next to its field, instead of failing the save.
+
+Django's autodiscovery imports this package, which imports the modules that register the pages.
+The modules:
+
+- ``base``: what every page shares (area rules of roles, saving through a service, read-only pages);
+- ``forms``: the forms of the add and change pages, each saved through one service;
+- ``filters``: the list filters;
+- ``map_actions``: the unit list's actions that change the map, and their forms;
+- ``units``, ``villages``, ``cells``, ``reports``, ``figures``, ``roles``, ``approvals``: the
+  registered pages, one module per group of records (``approvals`` holds the pages of quarter
+  approvals; the transitions themselves are ``tracking.approvals``).
+"""
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+# Importing a module registers its pages (in this order, as the admin has always listed its URLs).
+from . import units, villages, cells, reports, figures, roles, approvals  # noqa: F401
+
+admin.site.site_header = _("No village without a party member")
+admin.site.site_title = _("Party member coverage")

@@ -1,0 +1,48 @@
+"""Roles: who holds which role where, also on Django's user page."""
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from ..models import RoleGrant
+
+
+@admin.register(RoleGrant)
+class RoleGrantAdmin(SimpleHistoryAdmin):
+    """Who holds which role where. Only superusers grant roles; every grant is in the audit trail."""
+
+    list_display = ("user", "role", "unit", "granted_at", "note")
+    history_list_display = ("through",)
+    list_select_related = ("user", "unit")
+    list_filter = ("role",)
+    search_fields = ("user__username", "unit__name", "unit__code")
+    autocomplete_fields = ("user", "unit")
+    readonly_fields = ("granted_at",)
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    has_view_permission = has_add_permission = has_change_permission = has_delete_permission = (
+        lambda self, request, obj=None: self.has_module_permission(request)
+    )
+
+
+class RoleGrantInline(admin.TabularInline):
+    model = RoleGrant
+    fields = ("role", "unit", "note")
+    autocomplete_fields = ("unit",)
+    extra = 1
+
+
+User = get_user_model()
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserWithRolesAdmin(UserAdmin):
+    """Django's user page, with the user's roles below it."""
+
+    inlines = (RoleGrantInline,)

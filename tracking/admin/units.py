@@ -1,0 +1,80 @@
+"""Administrative units, their placements and the record of the map's changes."""
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from ..models import AdministrativeUnit, Reorganisation, UnitPlacement
+from .base import SOURCE_FIELDS, ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin, _closing_fields
+from .forms import UnitChangeForm, UnitCreateForm
+from .map_actions import MapChangeActionsMixin
+
+
+class UnitPlacementInline(ReadOnlyInline):
+    model = UnitPlacement
+    fk_name = "unit"
+    fields = ("parent", "path", "valid_from", "valid_to")
+    readonly_fields = ("path",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("parent")
+
+
+@admin.register(AdministrativeUnit)
+class AdministrativeUnitAdmin(MapChangeActionsMixin, ServiceAdmin, SimpleHistoryAdmin):
+    form = UnitChangeForm
+    add_form = UnitCreateForm
+    list_display = ("code", "name", "kind", "level", "valid_from", "valid_to")
+    list_filter = ("level", "kind")
+    search_fields = ("name", "code")
+    # The changes of the map (MapChangeActionsMixin): each records an event through its service.
+    actions = ("transfer_units", "rename_unit", "merge_units", "split_unit", "abolish_districts")
+
+    def get_inlines(self, request, obj):
+        return [UnitPlacementInline] if obj else []
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("code", "level", "valid_from", *_closing_fields(obj)) if obj else ()
+
+
+@admin.register(UnitPlacement)
+class UnitPlacementAdmin(ReadOnlyAdmin):
+    list_display = ("unit", "parent", "path", "valid_from", "valid_to")
+    list_select_related = ("unit", "parent")
+    search_fields = ("path", "unit__name", "unit__code")
+    readonly_fields = ("path",)
+
+
+def _unit_links(units) -> str | None:
+    links = format_html_join(
+        ", ", '<a href="{}">{}</a>',
+        ((reverse("admin:tracking_administrativeunit_change", args=[unit.pk]), unit) for unit in units),
+    )
+    return links or None
+
+
+@admin.register(Reorganisation)
+class ReorganisationAdmin(ReadOnlyAdmin):
+    """The record of the map's changes. Recorded by the unit list's actions, never edited: the
+    placements an event closed and opened are the change itself."""
+
+    list_display = ("effective_on", "kind", "description", "villages_moved")
+    list_filter = ("kind",)
+    search_fields = ("description",)
+    ordering = ("-effective_on", "-id")
+    fields = (
+        "effective_on", "kind", "description", "subject", "units_before", "units_after", "villages_moved",
+        *SOURCE_FIELDS, "created_at",
+    )
+    readonly_fields = ("units_before", "units_after", "created_at")
+
+    @admin.display(description=_("units before"))
+    def units_before(self, event):
+        return _unit_links(event.predecessors.all())
+
+    @admin.display(description=_("units after"))
+    def units_after(self, event):
+        return _unit_links(event.successors.all())
