@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from tracking.access import throttled_admin_login
+from tracking.api.throttling import throttled_admin_login
 from tracking.api.errors import api_not_found
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 

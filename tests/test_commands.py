@@ -45,7 +45,7 @@ def test_progress_defaults_to_the_latest_quarter_with_data():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("progress", "999"), "No unit has the code '999'"),
+        (("progress", "999"), "No unit has the code 999\\."),
         (("progress", "11", "--period", "2019Q5"), "is not a period"),
         (("progress", "103", "--period", "2008"), "not on the map in 2008"),
         (("goals", "--unit", "999"), "No unit has the code"),

@@ -33,7 +33,6 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework import permissions, throttling
 
 from .errors import NotPermitted
 
@@ -181,19 +180,18 @@ class Scope:
 
     def _dated_in_area(self, model, role: str) -> list[int]:
         """The ids of the reported figures or goals whose unit lay in the area during their
-        periods (two queries; these are few: cited documents and committees' goals)."""
-        rows = list(model.objects.filter(unit_id__in=self._placed(UnitPlacement, "unit_id", role)).values(
-            "pk", "unit_id", *(("period",) if model is ReportedFigure else ("baseline_period", "deadline"))))
-        placements = {}
-        for placement in UnitPlacement.objects.under_any(self.prefixes(role)).filter(
-                unit_id__in={row["unit_id"] for row in rows}).values("unit_id", "valid_from", "valid_to"):
-            placements.setdefault(placement["unit_id"], []).append(placement)
-        keep = []
-        for row in rows:
+        periods (one query; these are few: cited documents and committees' goals)."""
+        under = Q(pk__in=[])
+        for prefix in self.prefixes(role):
+            under |= Q(unit__placements__path__startswith=prefix)
+        fields = ("period",) if model is ReportedFigure else ("baseline_period", "deadline")
+        keep = set()
+        for row in model.objects.filter(under).values("pk", *fields, "unit__placements__valid_from",
+                                                       "unit__placements__valid_to"):
             start, end = _span(model, row)
-            if any(_overlaps(p["valid_from"], p["valid_to"], start, end) for p in placements.get(row["unit_id"], ())):
-                keep.append(row["pk"])
-        return keep
+            if _overlaps(row["unit__placements__valid_from"], row["unit__placements__valid_to"], start, end):
+                keep.add(row["pk"])
+        return sorted(keep)
 
     def sees_unit_during(self, unit: AdministrativeUnit, start: datetime.date, end: datetime.date,
                          role: str = Role.VIEWER) -> bool:
@@ -350,45 +348,3 @@ def scope_of(user) -> Scope:
         except AttributeError:  # AnonymousUser instances are shared; their scope is empty anyway
             pass
     return scope
-
-
-class InScope(permissions.BasePermission):
-    """Signed-in users only; writes only for users who hold an editor role somewhere. Which
-    records a user reaches is decided by the views through ``Scope`` (404 out of the area,
-    403 visible but not changeable)."""
-
-    message = "Your roles do not allow changes."
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated and user.is_active):
-            return False
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        return scope_of(user).has_role(Role.EDITOR) or getattr(view, "approver_action", False)
-
-
-class SignInThrottle(throttling.SimpleRateThrottle):
-    """Sign-in attempts (API token and admin login) by client address: rate ``login`` of the
-    settings, counted in the default cache."""
-
-    scope = "login"
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
-def throttled_admin_login(request, extra_context=None):
-    """The admin's login page, with the API's limit on attempts (429 and ``Retry-After``)."""
-    from django.contrib import admin
-    from django.http import HttpResponse
-
-    if request.method == "POST":
-        throttle = SignInThrottle()
-        if not throttle.allow_request(request, None):
-            seconds = int(throttle.wait() or 60) + 1
-            return HttpResponse(
-                _("Too many sign-in attempts from this address: try again in %(seconds)s seconds.") % {"seconds": seconds},
-                status=429, content_type="text/plain; charset=utf-8", headers={"Retry-After": str(seconds)},
-            )
-    return admin.site.login(request, extra_context)

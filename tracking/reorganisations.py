@@ -27,6 +27,7 @@ from .models import (
     Level,
     Reorganisation,
     ReorganisationKind,
+    Role,
     UnitPlacement,
     Village,
     VillagePlacement,
@@ -168,6 +169,16 @@ def _close(unit: AdministrativeUnit, on: datetime.date) -> None:
 
 # ---------------------------------------------------------------------------------------
 # One service per kind of event
+
+
+def reshape_refusal(*, by, units: list[AdministrativeUnit]) -> str | None:
+    """Why ``by`` may change the map of none of ``units`` at any date (they hold no editor role
+    above one of them), or None. Each event checks the map of its own date again."""
+    scope = scope_of(by)
+    for unit in units:
+        if not scope.may_change_unit_area(unit, None, Role.EDITOR, strictly_below=True):
+            return scope.refusal(unit, Role.EDITOR, strictly_below=True)
+    return None
 
 
 @transaction.atomic

@@ -42,6 +42,17 @@ def _refused(message: str, field: str | None, code: str = "does_not_exist"):
 # Records by code or id: the one lookup of each
 
 
+def holds_role(*, by, role) -> bool:
+    """Whether ``by`` holds ``role`` (or more) on some unit."""
+    return scope_of(by).has_role(role)
+
+
+def sees(*, by, record, role=None) -> bool:
+    """Whether ``by`` may see ``record`` (with ``role``: within the area of that role)."""
+    scope = scope_of(by)
+    return scope.sees(record) if role is None else scope.sees(record, role)
+
+
 def visible(*, by, queryset, role=None):
     """``queryset`` narrowed to what ``by`` may see (``access.Scope.visible``)."""
     scope = scope_of(by)

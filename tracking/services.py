@@ -33,6 +33,7 @@ from .models import (
     PartyCell,
     QuarterReport,
     ReportedFigure,
+    RoleGrant,
     UnitPlacement,
     Village,
     VillagePlacement,
@@ -585,3 +586,24 @@ def _check_submission_unlocked(entries: list[dict], villages: dict, allowed: set
     ]
     first = next(locks[entry["village"]] for entry in entries if entry["village"] in locks)
     raise approvals.quarter_locked(first, entries=locked)
+
+
+def _require_superuser(by, message: str) -> None:
+    if not scope_of(by).everything:
+        raise NotPermitted(message)
+
+
+@transaction.atomic
+def role_grant_save(*, by, grant: RoleGrant) -> RoleGrant:
+    """Grant (or change) a role of a user on a unit: superusers only. Audited like every write."""
+    _require_superuser(by, _("Only a superuser grants roles."))
+    grant.full_clean()
+    grant.save()
+    return grant
+
+
+@transaction.atomic
+def role_grant_delete(*, by, grant: RoleGrant) -> None:
+    """Take a role back: superusers only."""
+    _require_superuser(by, _("Only a superuser grants roles."))
+    grant.delete()

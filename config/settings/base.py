@@ -117,7 +117,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Signed in, and then only the area of the user's roles (tracking.access).
-    "DEFAULT_PERMISSION_CLASSES": ["tracking.access.InScope"],
+    "DEFAULT_PERMISSION_CLASSES": ["tracking.api.permissions.InScope"],
     # Password guessing: the token endpoint (and the admin login, tracking.admin) by client address.
     "DEFAULT_THROTTLE_RATES": {"login": "10/min"},
     # The client address is the connection's, never a client-sent X-Forwarded-For (which would

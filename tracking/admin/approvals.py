@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy as _
-from rest_framework.exceptions import APIException
+from ..errors import DomainError
 from simple_history.admin import SimpleHistoryAdmin
 
 from .. import approvals
@@ -20,8 +20,6 @@ from .forms import ServiceForm
 
 class QuarterSubmitForm(ServiceForm):
     """The add page of quarter approvals: submit a unit's quarter (also one returned or reopened)."""
-
-    user = None  # who submits: set by the admin for the request
 
     class Meta(ServiceForm.Meta):
         model = QuarterApproval
@@ -71,11 +69,6 @@ class QuarterApprovalAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
     autocomplete_fields = ("unit",)
     actions = ("submit_quarters", "approve_quarters", "return_quarters", "reopen_quarters")
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        form.user = request.user  # a class made for this request by modelform_factory
-        return form
-
     def add_view(self, request, form_url="", extra_context=None):
         extra_context = {"title": gettext("Submit a unit's quarter"), **(extra_context or {})}
         return super().add_view(request, form_url, extra_context)
@@ -124,7 +117,7 @@ class QuarterApprovalAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
                 approvals.TRANSITIONS[name](unit=row.unit, quarter=row.quarter, by=request.user, **values)
             except ValidationError as error:
                 self.message_user(request, f"{what}: {' '.join(error.messages)}", messages.ERROR)
-            except APIException as error:
+            except DomainError as error:
                 self.message_user(request, refusal(error), messages.ERROR)
             else:
                 self.message_user(request, APPROVAL_DONE[name] % {"what": what}, messages.SUCCESS)

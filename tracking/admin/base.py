@@ -9,9 +9,9 @@ from django.contrib.admin.utils import unquote
 from django.db import models
 from django.http import Http404
 from django.template.response import TemplateResponse
-from rest_framework.exceptions import APIException
 
-from ..access import scope_of
+from .. import selectors, services
+from ..errors import DomainError
 from ..models import AdministrativeUnit, GrassrootsOrganisation, PartyCell, Role, Village
 
 SOURCE_FIELDS = ("source_url", "source_location", "note")
@@ -25,18 +25,18 @@ def _formfield(db_field, **kwargs):
     return db_field.formfield(**kwargs)
 
 
-def refusal(error: APIException) -> str:
-    """The reason of a service's refusal that is not a ValidationError: a locked quarter
-    (``approvals.QuarterLocked``), a role the user lacks, a wrong transition."""
-    return str(error.detail)
+def refusal(error: DomainError) -> str:
+    """The reason of a service's refusal that is not a ValidationError: a locked quarter, a
+    role the user lacks, a wrong transition, a record that does not exist."""
+    return str(error)
 
 
-def _narrow_choices(form, scope) -> None:
+def _narrow_choices(form, user) -> None:
     """Every list of records a form offers holds only those of the user's editor area."""
     for field in form.fields.values():
         queryset = getattr(field, "queryset", None)
         if queryset is not None and queryset.model in AREA_MODELS:
-            field.queryset = scope.visible(queryset, Role.EDITOR)
+            field.queryset = selectors.visible(by=user, queryset=queryset, role=Role.EDITOR)
 
 
 AREA_MODELS = {AdministrativeUnit, Village, PartyCell, GrassrootsOrganisation}
@@ -70,11 +70,11 @@ class AreaAdmin(admin.ModelAdmin):
     history_list_display = ("through",)  # the history pages say through which path each change came
 
     def get_queryset(self, request):
-        return scope_of(request.user).visible(super().get_queryset(request))
+        return selectors.visible(by=request.user, queryset=super().get_queryset(request))
 
     def _staff(self, request, role: str) -> bool:
         user = request.user
-        return bool(user.is_active and user.is_staff and scope_of(user).has_role(role))
+        return bool(user.is_active and user.is_staff and selectors.holds_role(by=user, role=role))
 
     def has_module_permission(self, request):
         return self._staff(request, Role.VIEWER)
@@ -88,11 +88,12 @@ class AreaAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         # The page opens for a record of the user's editor area at some time; what the form
         # saves is then checked for its day (ServiceForm.full_clean).
-        return self._staff(request, Role.EDITOR) and (obj is None or scope_of(request.user).sees(obj, Role.EDITOR))
+        return self._staff(request, Role.EDITOR) and (
+            obj is None or selectors.sees(by=request.user, record=obj, role=Role.EDITOR))
 
     def has_delete_permission(self, request, obj=None):
         # No form checks a deletion afterwards: the rule for the record's day, now.
-        return self._staff(request, Role.EDITOR) and (obj is None or scope_of(request.user).may_change(obj))
+        return self._staff(request, Role.EDITOR) and (obj is None or services.may_change(by=request.user, record=obj))
 
     def _in_area_or_404(self, request, object_id) -> None:
         if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
@@ -108,13 +109,13 @@ class AreaAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change, **kwargs)
-        scope = scope_of(request.user)
+        user = request.user
 
         class AreaForm(form_class):
             def __init__(self, *args, **form_kwargs):
                 super().__init__(*args, **form_kwargs)
-                self.scope = scope
-                _narrow_choices(self, scope)
+                self.user = user  # who acts: every service call of the form passes it as ``by``
+                _narrow_choices(self, user)
 
         AreaForm.__name__ = form_class.__name__
         return AreaForm
@@ -168,7 +169,7 @@ class ReadOnlyInline(admin.TabularInline):
     extra = 0
 
     def has_view_permission(self, request, obj=None):
-        return scope_of(request.user).has_role(Role.VIEWER)
+        return selectors.holds_role(by=request.user, role=Role.VIEWER)
 
     def has_add_permission(self, request, obj=None):
         return False

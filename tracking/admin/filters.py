@@ -6,7 +6,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from ..access import scope_of
+from .. import selectors
 from ..models import AdministrativeUnit, Level, UnitPlacement, VillagePlacement
 from ..periods import Period
 
@@ -23,7 +23,7 @@ class PlacedUnderFilter(admin.SimpleListFilter):
     village_field = "pk"  # how the filtered rows name their village
 
     def lookups(self, request, model_admin):
-        units = scope_of(request.user).visible(AdministrativeUnit.objects.at_level(self.level))
+        units = selectors.visible(by=request.user, queryset=AdministrativeUnit.objects.at_level(self.level))
         for parameter in self.narrowed_by:
             chosen = request.GET.get(parameter, "")
             if chosen.isdigit():

@@ -10,9 +10,9 @@ from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import APIException, PermissionDenied
 
 from .. import approvals, services
+from ..errors import DomainError
 from ..models import (
     COUNT_FIELDS,
     AdministrativeUnit,
@@ -55,27 +55,25 @@ class ServiceForm(ServiceErrorsMixin, forms.ModelForm):
         """Write the cleaned data through the service and return the saved object."""
         raise NotImplementedError
 
+    user = None  # who acts (``by`` of the services): set by the admin for the request
+
     def full_clean(self) -> None:
         super().full_clean()
-        scope = getattr(self, "scope", None)
-        if self.is_bound and not self._errors and self.cleaned_data.get("DELETE") and scope and self.instance.pk:
+        if self.is_bound and not self._errors and self.cleaned_data.get("DELETE") and self.instance.pk:
             try:  # an inline row marked for deletion: the user's area on the record's day
-                scope.require_change(self.instance)
-            except PermissionDenied as error:
-                self.add_error(None, str(error.detail))
+                services.require_change(by=self.user, record=self.instance)
+            except DomainError as error:
+                self.add_error(None, refusal(error))
         if not self.is_bound or self._errors or not self.has_changed() or self.cleaned_data.get("DELETE"):
             return
         pk, adding = self.instance.pk, self.instance._state.adding
         try:
             with transaction.atomic():
-                saved = self.submit()
-                if scope is not None and saved is not None:
-                    # What the service wrote must lie in the user's editor area (on its day).
-                    scope.require_change(saved)
+                self.submit()
                 transaction.set_rollback(True)
         except ValidationError as error:
             self._add_service_error(error)
-        except APIException as error:
+        except DomainError as error:
             self.add_error(None, refusal(error))
         finally:
             # Note: a service given this form's instance saves it; the rollback undoes the row
@@ -100,7 +98,7 @@ class UnitCreateForm(ServiceForm):
         fields = ("code", "name", "kind", "level", "valid_from", "valid_to", *SOURCE_FIELDS)
 
     def submit(self):
-        return services.unit_create(**self.cleaned_data)
+        return services.unit_create(by=self.user, **self.cleaned_data)
 
 
 class UnitChangeForm(ServiceForm):
@@ -109,7 +107,7 @@ class UnitChangeForm(ServiceForm):
         fields = ("name", "kind", "valid_to", *SOURCE_FIELDS)
 
     def submit(self):
-        return services.unit_update(unit=AdministrativeUnit.objects.get(pk=self.instance.pk), **_changed(self))
+        return services.unit_update(by=self.user, unit=AdministrativeUnit.objects.get(pk=self.instance.pk), **_changed(self))
 
 
 class VillageCreateForm(ServiceForm):
@@ -124,7 +122,7 @@ class VillageCreateForm(ServiceForm):
         fields = ("name", "valid_from", "valid_to", *SOURCE_FIELDS)
 
     def submit(self):
-        return services.village_create(**self.cleaned_data)
+        return services.village_create(by=self.user, **self.cleaned_data)
 
 
 class VillageChangeForm(ServiceForm):
@@ -133,7 +131,7 @@ class VillageChangeForm(ServiceForm):
         fields = ("name", "valid_to", *SOURCE_FIELDS)
 
     def submit(self):
-        return services.village_update(village=Village.objects.get(pk=self.instance.pk), **_changed(self))
+        return services.village_update(by=self.user, village=Village.objects.get(pk=self.instance.pk), **_changed(self))
 
 
 class QuarterReportForm(ServiceForm):
@@ -171,7 +169,7 @@ class QuarterReportForm(ServiceForm):
         report = self.instance
         # Fields this form does not show keep their saved values: the service empties a field left out.
         values = {name: getattr(report, name) for name in services.REPORT_FIELDS}
-        return services.quarter_report_submit(village=report.village, quarter=report.quarter, **values).report
+        return services.quarter_report_submit(by=self.user, village=report.village, quarter=report.quarter, **values).report
 
 
 class OrganisationCreateForm(ServiceForm):
@@ -180,7 +178,7 @@ class OrganisationCreateForm(ServiceForm):
         fields = ("name", "unit", "founded_on", "dissolved_on", *SOURCE_FIELDS)
 
     def submit(self):
-        return services.organisation_create(**self.cleaned_data)
+        return services.organisation_create(by=self.user, **self.cleaned_data)
 
 
 class PartyCellCreateForm(ServiceForm):
@@ -197,7 +195,7 @@ class PartyCellCreateForm(ServiceForm):
         fields = ("name", "organisation", "founded_on", "dissolved_on", *SOURCE_FIELDS)
 
     def submit(self):
-        return services.cell_create(**{**self.cleaned_data, "villages": list(self.cleaned_data["villages"])})
+        return services.cell_create(by=self.user, **{**self.cleaned_data, "villages": list(self.cleaned_data["villages"])})
 
 
 class CellCoverageCreateForm(ServiceForm):
@@ -206,7 +204,7 @@ class CellCoverageCreateForm(ServiceForm):
         fields = ("cell", "village", "valid_from", "valid_to")
 
     def submit(self):
-        return services.cell_coverage_add(**self.cleaned_data)
+        return services.cell_coverage_add(by=self.user, **self.cleaned_data)
 
 
 class ReportedFigureForm(ServiceForm):
@@ -215,7 +213,7 @@ class ReportedFigureForm(ServiceForm):
         fields = ("unit", "combined_with", "period", "since", "metric", "value", *SOURCE_FIELDS)
 
     def submit(self):
-        return services.reported_figure_save(
+        return services.reported_figure_save(by=self.user,
             figure=self.instance, combined_with=list(self.cleaned_data["combined_with"])
         )
 
@@ -226,4 +224,4 @@ class GoalForm(ServiceForm):
         fields = ("unit", "title", "metric", "baseline_period", "deadline", "set_by", *SOURCE_FIELDS)
 
     def submit(self):
-        return services.goal_save(goal=self.instance)
+        return services.goal_save(by=self.user, goal=self.instance)

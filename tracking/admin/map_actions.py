@@ -12,7 +12,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_lazy as _
 
 from .. import reorganisations
-from ..access import scope_of
+from ..errors import DomainError
 from ..models import KINDS_BY_LEVEL, AdministrativeUnit, Level, Reorganisation, Role, UnitKind, Village
 from .base import SOURCE_FIELDS, _action_page, _formfield, _narrow_choices
 from .forms import ServiceErrorsMixin
@@ -56,9 +56,10 @@ class EventForm(ServiceErrorsMixin, forms.Form):
     level = None  # the level the selected units must have, if one
     service_field_names = {"valid_from": "effective_on"}
 
-    def __init__(self, *args, units: list[AdministrativeUnit], **kwargs):
+    def __init__(self, *args, units: list[AdministrativeUnit], user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.units = units
+        self.user = user  # who acts: ``by`` of the event services
         self.fields.update(
             forms.fields_for_model(Reorganisation, fields=("effective_on", *SOURCE_FIELDS),
                                    formfield_callback=_event_formfield)
@@ -96,6 +97,9 @@ class EventForm(ServiceErrorsMixin, forms.Form):
         except ValidationError as error:
             self._add_service_error(error)
             return None
+        except DomainError as error:
+            self.add_error(None, str(error))
+            return None
 
 
 def _naming(unit: AdministrativeUnit, error: ValidationError) -> ValidationError:
@@ -124,7 +128,7 @@ class UnitTransferForm(EventForm):
         events = []
         for unit in self.units:
             try:
-                events.append(reorganisations.unit_transfer(
+                events.append(reorganisations.unit_transfer(by=self.user,
                     unit=unit, parent=self.cleaned_data["parent"], on=self.cleaned_data["effective_on"],
                     **self.sources(),
                 ))
@@ -145,7 +149,7 @@ class UnitRenameForm(EventForm):
         self.fields["name"].initial = self.units[0].name
 
     def submit(self):
-        return [reorganisations.unit_rename(
+        return [reorganisations.unit_rename(by=self.user,
             unit=self.units[0], name=self.cleaned_data["name"], on=self.cleaned_data["effective_on"], **self.sources(),
         )]
 
@@ -203,7 +207,7 @@ class UnitsMergeForm(EventForm):
         new = None
         if not data["into"]:
             new = {name: data[f"new_{name}"] for name in ("code", "name", "kind", "parent")}
-        return [reorganisations.units_merge(
+        return [reorganisations.units_merge(by=self.user,
             units=self.units, on=data["effective_on"], into=data["into"], new=new, **self.sources(),
         )]
 
@@ -251,7 +255,7 @@ class UnitSplitForm(EventForm):
             "code": data["code"], "name": data["name"], "kind": data["kind"],
             "units": list(data.get("units", [])), "villages": list(data.get("villages", [])),
         }
-        return [reorganisations.unit_split(
+        return [reorganisations.unit_split(by=self.user,
             unit=self.units[0], on=data["effective_on"], parts=[part], close_original=data["close_original"],
             **self.sources(),
         )]
@@ -268,7 +272,7 @@ class DistrictsAbolishForm(EventForm):
     )
 
     def submit(self):
-        return [reorganisations.level_abolish(
+        return [reorganisations.level_abolish(by=self.user,
             province=self.units[0], level=Level.DISTRICT, on=self.cleaned_data["effective_on"],
             villages_up=self.cleaned_data["villages_up"], **self.sources(),
         )]
@@ -304,17 +308,16 @@ class MapChangeActionsMixin:
     def _map_change(self, request, queryset, form_class: type[EventForm], action: str):
         """The action's form; once applied and recorded, back to the list (by returning None)."""
         units = list(queryset)
-        scope = scope_of(request.user)
-        # A change of the map is made by a committee above every unit it changes.
-        refused = form_class.selection_refused(units) or next(
-            (scope.refusal(unit, Role.EDITOR, strictly_below=True) for unit in units
-             if not scope.may_change_unit_area(unit, None, Role.EDITOR, strictly_below=True)), None)
+        user = request.user
+        # Said before the form: a committee above every unit it changes (the service checks the
+        # map of the effective date when the change is recorded).
+        refused = form_class.selection_refused(units) or reorganisations.reshape_refusal(by=user, units=units)
         if refused:
             self.message_user(request, refused, messages.WARNING)
             return None
         if "apply" in request.POST:
-            form = form_class(request.POST, units=units)
-            _narrow_choices(form, scope)
+            form = form_class(request.POST, units=units, user=user)
+            _narrow_choices(form, user)
             events = form.record() if form.is_valid() else None
             if events is not None:
                 for event in events:
@@ -326,7 +329,7 @@ class MapChangeActionsMixin:
                     )
                 return None
         else:
-            form = form_class(units=units)
-            _narrow_choices(form, scope)
+            form = form_class(units=units, user=user)
+            _narrow_choices(form, user)
         # Re-read: a refused service may have changed the instances it was given.
         return _action_page(self, request, "map_change", form, form.fieldsets, form.title, queryset.all(), action)

@@ -100,8 +100,8 @@ class QuarterReportAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
         return admin_actions.delete_selected(self, request, queryset)
 
     def delete_model(self, request, obj):
-        services.quarter_report_delete(report=obj)
+        services.quarter_report_delete(by=request.user, report=obj)
 
     def delete_queryset(self, request, queryset):
         for report in queryset:
-            services.quarter_report_delete(report=report)
+            services.quarter_report_delete(by=request.user, report=report)

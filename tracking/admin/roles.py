@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from .. import services
 from ..models import RoleGrant
 
 
@@ -28,6 +29,16 @@ class RoleGrantAdmin(SimpleHistoryAdmin):
         lambda self, request, obj=None: self.has_module_permission(request)
     )
 
+    def save_model(self, request, obj, form, change):
+        services.role_grant_save(by=request.user, grant=obj)
+
+    def delete_model(self, request, obj):
+        services.role_grant_delete(by=request.user, grant=obj)
+
+    def delete_queryset(self, request, queryset):
+        for grant in queryset:
+            services.role_grant_delete(by=request.user, grant=grant)
+
 
 class RoleGrantInline(admin.TabularInline):
     model = RoleGrant
@@ -46,3 +57,13 @@ class UserWithRolesAdmin(UserAdmin):
     """Django's user page, with the user's roles below it."""
 
     inlines = (RoleGrantInline,)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not RoleGrant:
+            return super().save_formset(request, form, formset, change)
+        grants = formset.save(commit=False)
+        for grant in formset.deleted_objects:
+            services.role_grant_delete(by=request.user, grant=grant)
+        for grant in grants:
+            services.role_grant_save(by=request.user, grant=grant)
+        return None

@@ -8,8 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .. import approvals, progress, services
-from ..access import scope_of
+from .. import approvals, progress, selectors, services
 from ..models import COUNT_FIELDS, KIND_WORDS, QuarterReport, Role, Village, VillagePlacement
 from ..periods import current_quarter
 from .base import PageFiguresMixin, ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin, _closing_fields, _narrow_choices
@@ -65,22 +64,22 @@ class QuarterReportInline(admin.TabularInline):
 
     # The village's page decides: its editors report for it (each report is checked for its quarter).
     def has_view_permission(self, request, obj=None):
-        return scope_of(request.user).has_role(Role.VIEWER)
+        return selectors.holds_role(by=request.user, role=Role.VIEWER)
 
     def has_add_permission(self, request, obj=None):
-        return obj is not None and scope_of(request.user).sees(obj, Role.EDITOR)
+        return obj is not None and selectors.sees(by=request.user, record=obj, role=Role.EDITOR)
 
     has_change_permission = has_delete_permission = has_add_permission
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
-        scope = scope_of(request.user)
+        user = request.user
 
         class AreaForm(formset.form):
             def __init__(self, *args, **form_kwargs):
                 super().__init__(*args, **form_kwargs)
-                self.scope = scope
-                _narrow_choices(self, scope)
+                self.user = user
+                _narrow_choices(self, user)
 
         formset.form = AreaForm
         return formset
@@ -117,7 +116,7 @@ class VillageAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
             return super().save_formset(request, form, formset, change)
         formset.save(commit=False)  # writes nothing; lists what changed for the change message
         for report in formset.deleted_objects:
-            services.quarter_report_delete(report=report)
+            services.quarter_report_delete(by=request.user, report=report)
         for report_form in formset.forms:
             if report_form.has_changed() and report_form not in formset.deleted_forms:
                 report_form.submit()

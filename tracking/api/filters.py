@@ -33,8 +33,9 @@ from ..models import (
 )
 from ..querysets import active_on_q
 from ..periods import PATTERN, QUARTER, QUARTER_PATTERN, Period, current_quarter
-from ..access import scope_of
-from .serializers.common import CODE_PATTERN, MAX_ID, unit_for_code
+from .. import selectors
+from ..errors import NotFound
+from .serializers.common import CODE_PATTERN, MAX_ID
 
 
 def _day(filterset) -> datetime.date:
@@ -44,11 +45,11 @@ def _day(filterset) -> datetime.date:
 def _unit(filterset, code: str, name: str) -> AdministrativeUnit:
     """The unit with ``code``; else (or when it lies outside the user's areas: the same answer)
     a validation error on the query parameter ``name``."""
-    unit = unit_for_code(code)
     request = getattr(filterset, "request", None)
-    if unit is None or (request is not None and not scope_of(request.user).sees(unit)):
-        raise ValidationError({name: [f"No unit has the code {code}."]}, code="does_not_exist")
-    return unit
+    try:
+        return selectors.unit_by_code(by=getattr(request, "user", None), code=code)
+    except NotFound as error:
+        raise ValidationError({name: [str(error)]}, code="does_not_exist") from error
 
 
 def _period(name: str, text: str) -> Period:

@@ -12,7 +12,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ... import progress
-from ...access import scope_of
+from ... import selectors
+from ...errors import NotFound
 from ...models import AdministrativeUnit
 from ...periods import PATTERN, QUARTER, QUARTER_PATTERN, Period
 
@@ -82,22 +83,14 @@ class UnitCodeField(serializers.SlugRelatedField):
     def to_internal_value(self, data):
         if not isinstance(data, str) or not data.isdigit():
             self.fail("invalid")
-        unit = unit_for_code(data)
         request = self.context.get("request")
-        # Note: a unit outside the user's area is answered like a code that does not exist.
-        if unit is None or (request is not None and not scope_of(request.user).sees(unit)):
+        try:  # a unit outside the user's area reads like a code that does not exist
+            return selectors.unit_by_code(by=getattr(request, "user", None), code=data)
+        except NotFound:
             self.fail("does_not_exist", slug_name="code", value=data)
-        return unit
 
 
 extend_schema_field({"type": "string", "pattern": CODE_PATTERN, "example": "100"})(UnitCodeField)
-
-
-def unit_for_code(code: str, day: datetime.date | None = None) -> AdministrativeUnit | None:
-    """The unit with ``code`` on ``day`` (default today), else the latest unit with that code."""
-    units = list(AdministrativeUnit.objects.with_code(code))
-    day = day or timezone.localdate()
-    return next((unit for unit in units if unit.is_active_on(day)), units[0] if units else None)
 
 
 class SourceFieldsMixin(serializers.Serializer):

@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from ... import approvals, audit
+from ... import approvals, audit, selectors
 from ...models import QuarterApproval
 from ...periods import QUARTER, QUARTER_PATTERN
 from .. import examples
@@ -83,13 +83,17 @@ class UnitApprovalViewSet(InAreaMixin, viewsets.GenericViewSet):
     filterset_class = None
     ordering = None
 
-    def _target(self):
-        """The unit the URL names, as it was on the quarter's last day, and the quarter."""
-        text, code = self.kwargs["quarter"], self.kwargs["code"]
+    def _quarter(self):
+        text = self.kwargs["quarter"]
         quarter = parse_period("quarter", text)
         if quarter.kind != QUARTER:
             raise ValidationError({"quarter": [f"“{text}” is not a quarter: write it as 2019Q2."]}, code="invalid_period")
-        return self.unit_in_area(code, quarter.end), quarter
+        return quarter
+
+    def _target(self):
+        """The unit the URL names, as it was on the quarter's last day, and the quarter."""
+        quarter = self._quarter()
+        return self.unit_in_area(self.kwargs["code"], quarter.end), quarter
 
     @extend_schema(
         summary="Where a unit's quarter stands", operation_id="units_approvals_retrieve",
@@ -102,8 +106,8 @@ class UnitApprovalViewSet(InAreaMixin, viewsets.GenericViewSet):
     )
     def retrieve(self, request, code=None, quarter=None):
         only_params(request)
-        unit, quarter = self._target()
-        return Response(ApprovalDetailSerializer(approvals.overview(unit, quarter)).data)
+        overview = selectors.approval_overview(by=request.user, code=code, quarter=self._quarter())
+        return Response(ApprovalDetailSerializer(overview).data)
 
     def _transition(self, request, name: str, body_serializer):
         only_params(request)
@@ -160,9 +164,5 @@ class UnitApprovalViewSet(InAreaMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], filterset_class=None, ordering=None)
     def history(self, request, code=None, quarter=None):
         only_params(request, "page", "page_size")
-        unit, quarter = self._target()
-        row = approvals.approval_of(unit, quarter)
-        records = [] if row.pk is None else list(
-            row.history.select_related("history_user").order_by("-history_date", "-history_id")
-        )
+        records = selectors.approval_history(by=request.user, code=code, quarter=self._quarter())
         return paged(self, request, audit.changes(records), HistoryEntrySerializer)

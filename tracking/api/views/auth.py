@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ... import progress
-from ...access import SignInThrottle
+from ..throttling import SignInThrottle
 from ...models import RoleGrant
 from ..parsing import validated
 from ..serializers.auth import MeSerializer, SignInSerializer, TokenSerializer

@@ -4,7 +4,6 @@ import contextlib
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
-from tracking import selectors
 from tracking.errors import DomainError
 from tracking.models import acting_user as acting_user_var
 from tracking.periods import Period
@@ -13,6 +12,18 @@ from tracking.periods import Period
 def add_user_argument(parser) -> None:
     parser.add_argument("--user", required=True,
                         help="The username you act for: the change is checked against its roles and audited under it.")
+
+
+def add_reader_argument(parser) -> None:
+    parser.add_argument("--user", help="Read as this user: only what their roles cover (default: everything, "
+                                       "as the installation's operator).")
+
+
+def reader(username: str | None):
+    """Who reads: the user named ``username``, or the installation's operator (``access.SYSTEM``)."""
+    from tracking.access import SYSTEM
+
+    return acting_user(username) if username else SYSTEM
 
 
 def acting_user(username: str):

@@ -3,10 +3,9 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from tracking import progress
-from tracking.models import Goal
+from tracking import selectors
 
-from ._common import period_or_error, unit_by_code
+from ._common import acting_as, add_reader_argument, period_or_error, reader
 
 
 class Command(BaseCommand):
@@ -16,13 +15,16 @@ class Command(BaseCommand):
         parser.add_argument("--unit", dest="unit_code", help="Only the goals of this unit (official code).")
         parser.add_argument("--as-of", help="Evaluate as of this period (default: the current quarter).")
         parser.add_argument("--json", action="store_true", help="Print one JSON document.")
+        add_reader_argument(parser)
 
-    def handle(self, *args, unit_code=None, as_of=None, json=False, **options):
-        goals = Goal.objects.select_related("unit")
-        if unit_code:
-            goals = goals.for_unit(unit_by_code(unit_code))
+    def handle(self, *args, unit_code=None, as_of=None, json=False, user=None, **options):
+        by = reader(user)
         as_of = period_or_error(as_of)
-        rows = progress.goals_progress(list(goals), as_of=as_of.last_quarter if as_of else None)
+        with acting_as(by):
+            goals = selectors.goals(by=by)
+            if unit_code:
+                goals = goals.for_unit(selectors.unit_by_code(by=by, code=unit_code))
+            rows = selectors.goals_progress(by=by, goals=goals, as_of=as_of)
         if json:
             self.stdout.write(_dumps(rows))
             return

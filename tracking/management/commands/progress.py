@@ -1,12 +1,11 @@
 """Print a unit's figures for a period."""
 import json
 
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from tracking import progress
+from tracking import progress, selectors
 
-from ._common import period_or_error, unit_by_code
+from ._common import acting_as, add_reader_argument, period_or_error, reader
 
 LABELS = [
     ("villages_total", "villages"),
@@ -30,13 +29,13 @@ class Command(BaseCommand):
             help="historical (default): the map as it was in the period; current: today's map.",
         )
         parser.add_argument("--json", action="store_true", help="Print one JSON document.")
+        add_reader_argument(parser)
 
-    def handle(self, *args, unit_code, period=None, boundaries=progress.HISTORICAL, json=False, **options):
-        unit = unit_by_code(unit_code)
-        try:
-            figures = progress.unit_progress(unit, period_or_error(period), boundaries=boundaries)
-        except ValidationError as error:
-            raise CommandError(" ".join(error.messages)) from error
+    def handle(self, *args, unit_code, period=None, boundaries=progress.HISTORICAL, json=False, user=None, **options):
+        by = reader(user)
+        with acting_as(by):
+            figures = selectors.unit_figures(by=by, code=unit_code, period=period_or_error(period), boundaries=boundaries)
+            unit = selectors.unit_by_code(by=by, code=unit_code)
         if json:
             self.stdout.write(_dumps(figures))
             return
