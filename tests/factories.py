@@ -2,8 +2,8 @@
 data then goes through the same rules, placements and paths as real data."""
 import datetime
 
-from tracking.access import SYSTEM
 from tracking import services
+from tracking.access import SYSTEM
 from tracking.models import Level, UnitKind
 
 _codes = iter(range(10000, 99999))

@@ -10,10 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from tracking.access import SYSTEM
 from tests import factories
-from tracking.periods import Period
-from tracking import reorganisations, services
+from tracking import services
+from tracking.access import SYSTEM
 from tracking.models import (
     AdministrativeUnit,
     Goal,
@@ -26,6 +25,8 @@ from tracking.models import (
     Village,
     VillagePlacement,
 )
+from tracking.periods import Period
+from tracking.services import reorganisations
 
 pytestmark = pytest.mark.django_db
 

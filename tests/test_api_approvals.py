@@ -2,10 +2,10 @@
 its transitions and history; the lock as the report endpoints show and enforce it; the approval
 state in the figures. Every refusal in the one error shape."""
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests import factories
-from tracking import approvals
 from tracking.models import QuarterApproval, QuarterReport, Role, RoleGrant
 from tracking.periods import Period
 
@@ -263,7 +263,7 @@ def test_every_report_write_of_a_locked_quarter_is_409_locked(clients, tree, vil
         root.delete(f"{REPORTS}{report.pk}/"),
     ]
     approval = QuarterApproval.objects.get()
-    day = approvals.timezone.localdate(approval.approved_at).isoformat()
+    day = timezone.localdate(approval.approved_at).isoformat()
     for response in writes:
         problem = api_error(response, 409, "locked")
         assert problem["detail"] == (

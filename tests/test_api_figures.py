@@ -4,9 +4,9 @@ import datetime
 
 import pytest
 
-from tracking.access import SYSTEM
 from tests import factories
 from tracking import services
+from tracking.access import SYSTEM
 from tracking.models import ReportedFigure
 from tracking.periods import Period
 

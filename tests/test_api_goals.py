@@ -1,9 +1,9 @@
 """/api/v1/goals/: goals with their progress, filters, create, change, delete; the article's goals."""
 import pytest
 
-from tracking.access import SYSTEM
 from tests import factories
 from tracking import services
+from tracking.access import SYSTEM
 from tracking.models import Goal
 from tracking.periods import Period
 

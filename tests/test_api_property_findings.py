@@ -10,7 +10,6 @@ from django.conf import settings
 from tracking.models import AdministrativeUnit, PartyCell, QuarterReport
 from tracking.periods import PATTERN, QUARTER_PATTERN, Period
 
-
 # ----- values of another JSON type were converted, not refused ------------------------------
 
 

@@ -8,9 +8,9 @@ import datetime
 
 import pytest
 
-from tracking.access import SYSTEM
 from tests import factories
 from tracking import services
+from tracking.access import SYSTEM
 from tracking.models import AdministrativeUnit, Goal, ReportedFigure, RoleGrant, Village
 from tracking.periods import Period
 

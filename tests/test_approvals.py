@@ -11,12 +11,21 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from tracking.access import SYSTEM
 from tests import factories
-from tracking import approvals, reorganisations, services
+from tracking import locks, services
+from tracking.access import SYSTEM
 from tracking.errors import Conflict, Locked, NotPermitted
-from tracking.models import ApprovalState, QuarterApproval, QuarterReport, Role, RoleGrant
+from tracking.models import (
+    ApprovalState,
+    QuarterApproval,
+    QuarterReport,
+    Role,
+    RoleGrant,
+)
 from tracking.periods import Period
+from tracking.selectors import approvals as approval_reads
+from tracking.services import approvals as approval_steps
+from tracking.services import reorganisations
 
 D = datetime.date
 Q2 = Period.parse("2019Q2")
@@ -53,8 +62,8 @@ def people(tree, django_user_model):
 
 
 def approve(unit, people, quarter=Q2):
-    approvals.quarter_submit(unit=unit, quarter=quarter, by=people["root"])
-    return approvals.quarter_approve(unit=unit, quarter=quarter, by=people["root"])
+    approval_steps.quarter_submit(unit=unit, quarter=quarter, by=people["root"])
+    return approval_steps.quarter_approve(unit=unit, quarter=quarter, by=people["root"])
 
 
 def reports_snapshot():
@@ -66,20 +75,20 @@ def reports_snapshot():
 
 
 def test_a_quarter_goes_from_draft_to_submitted_to_approved(tree, villages, people):
-    draft = approvals.approval_of(tree["north"], "2019Q2")
+    draft = approval_reads.approval_of(tree["north"], "2019Q2")
     assert (draft.pk, draft.state) == (None, ApprovalState.DRAFT)
-    submitted = approvals.quarter_submit(unit=tree["north"], quarter="2019Q2", by=people["editor"])
+    submitted = approval_steps.quarter_submit(unit=tree["north"], quarter="2019Q2", by=people["editor"])
     assert (submitted.state, submitted.submitted_by, submitted.approved_by) == ("submitted", people["editor"], None)
     assert submitted.submitted_at is not None
-    approved = approvals.quarter_approve(unit=tree["north"], quarter=Q2, by=people["approver"])
+    approved = approval_steps.quarter_approve(unit=tree["north"], quarter=Q2, by=people["approver"])
     assert (approved.pk, approved.state, approved.approved_by) == (submitted.pk, "approved", people["approver"])
-    assert approvals.approval_of(tree["north"], Q2).state == "approved"
+    assert approval_reads.approval_of(tree["north"], Q2).state == "approved"
     assert QuarterApproval.objects.count() == 1
 
 
 def test_a_draft_is_submitted_before_it_is_approved(tree, people):
     with pytest.raises(Conflict) as refused:
-        approvals.quarter_approve(unit=tree["north"], quarter=Q2, by=people["root"])
+        approval_steps.quarter_approve(unit=tree["north"], quarter=Q2, by=people["root"])
     assert str(refused.value) == "2019Q2 of xã Nà Nhạn (03317) is a draft: submit it before approving it."
     assert refused.value.code in ("conflict", "locked")
     assert not QuarterApproval.objects.exists()
@@ -101,32 +110,32 @@ def test_a_draft_is_submitted_before_it_is_approved(tree, people):
 def test_a_wrong_transition_is_a_conflict_with_the_reason(tree, people, steps, transition, reason):
     for step in steps:
         extra = {"reason": "Not complete."} if step in ("return", "reopen") else {}
-        approvals.TRANSITIONS[step](unit=tree["north"], quarter=Q2, by=people["root"], **extra)
+        approval_steps.TRANSITIONS[step](unit=tree["north"], quarter=Q2, by=people["root"], **extra)
     before = list(QuarterApproval.objects.values_list("state", "reason", "updated_at"))
     extra = {"reason": "Why not."} if transition in ("return", "reopen") else {}
     with pytest.raises(Conflict) as refused:
-        approvals.TRANSITIONS[transition](unit=tree["north"], quarter=Q2, by=people["root"], **extra)
+        approval_steps.TRANSITIONS[transition](unit=tree["north"], quarter=Q2, by=people["root"], **extra)
     assert f"2019Q2 of xã Nà Nhạn (03317) {reason}" in str(refused.value)
     assert list(QuarterApproval.objects.values_list("state", "reason", "updated_at")) == before
 
 
 def test_return_sends_a_submitted_quarter_back_with_the_reason(tree, people):
-    approvals.quarter_submit(unit=tree["north"], quarter=Q2, by=people["editor"])
-    row = approvals.quarter_return(unit=tree["north"], quarter=Q2, by=people["approver"], reason="  Hoa is missing.  ")
+    approval_steps.quarter_submit(unit=tree["north"], quarter=Q2, by=people["editor"])
+    row = approval_steps.quarter_return(unit=tree["north"], quarter=Q2, by=people["approver"], reason="  Hoa is missing.  ")
     assert (row.state, row.reason, row.submitted_by, row.submitted_at) == ("draft", "Hoa is missing.", None, None)
-    again = approvals.quarter_submit(unit=tree["north"], quarter=Q2, by=people["editor"])
+    again = approval_steps.quarter_submit(unit=tree["north"], quarter=Q2, by=people["editor"])
     assert (again.pk, again.state) == (row.pk, "submitted")
 
 
 @pytest.mark.parametrize("transition", ["return", "reopen"])
 @pytest.mark.parametrize("reason", ["", "   ", None, "x" * 501])
 def test_return_and_reopen_need_a_reason(tree, people, transition, reason):
-    approvals.quarter_submit(unit=tree["north"], quarter=Q2, by=people["root"])
+    approval_steps.quarter_submit(unit=tree["north"], quarter=Q2, by=people["root"])
     if transition == "reopen":
-        approvals.quarter_approve(unit=tree["north"], quarter=Q2, by=people["root"])
+        approval_steps.quarter_approve(unit=tree["north"], quarter=Q2, by=people["root"])
     state = QuarterApproval.objects.get().state
     with pytest.raises(ValidationError) as refused:
-        approvals.TRANSITIONS[transition](unit=tree["north"], quarter=Q2, by=people["root"], reason=reason)
+        approval_steps.TRANSITIONS[transition](unit=tree["north"], quarter=Q2, by=people["root"], reason=reason)
     assert "reason" in refused.value.message_dict
     assert QuarterApproval.objects.get().state == state
 
@@ -135,10 +144,10 @@ def test_a_quarter_not_begun_or_off_the_map_cannot_be_submitted(tree, people):
     late = factories.commune(tree["district"], code="03399", name="Mới", valid_from=D(2021, 1, 1))
     for unit, quarter, text in ((tree["north"], "2100Q1", "has not begun"), (late, "2019Q2", "is not on the map")):
         with pytest.raises(ValidationError) as refused:
-            approvals.quarter_submit(unit=unit, quarter=quarter, by=people["root"])
+            approval_steps.quarter_submit(unit=unit, quarter=quarter, by=people["root"])
         assert text in " ".join(refused.value.message_dict["quarter"])
     with pytest.raises(ValidationError):
-        approvals.quarter_submit(unit=tree["north"], quarter="2019", by=people["root"])
+        approval_steps.quarter_submit(unit=tree["north"], quarter="2019", by=people["root"])
     assert not QuarterApproval.objects.exists()
 
 
@@ -168,9 +177,9 @@ def test_a_quarter_not_begun_or_off_the_map_cannot_be_submitted(tree, people):
 def test_rights_follow_the_roles_on_the_units_area(tree, people, who, transition, allowed):
     states = {"submit": [], "approve": ["submit"], "return": ["submit"], "reopen": ["submit", "approve"]}
     for step in states[transition]:
-        approvals.TRANSITIONS[step](unit=tree["north"], quarter=Q2, by=people["root"])
+        approval_steps.TRANSITIONS[step](unit=tree["north"], quarter=Q2, by=people["root"])
     extra = {"reason": "Counted twice."} if transition in ("return", "reopen") else {}
-    call = approvals.TRANSITIONS[transition]
+    call = approval_steps.TRANSITIONS[transition]
     if allowed:
         call(unit=tree["north"], quarter=Q2, by=people[who], **extra)
         return
@@ -187,10 +196,10 @@ def test_rights_follow_the_roles_on_the_units_area(tree, people, who, transition
 def test_a_district_approval_is_reopened_from_the_province_only(tree, people, django_user_model):
     approve(tree["district"], people)
     with pytest.raises(NotPermitted):
-        approvals.quarter_reopen(unit=tree["district"], quarter=Q2, by=people["district"], reason="Mine.")
+        approval_steps.quarter_reopen(unit=tree["district"], quarter=Q2, by=people["district"], reason="Mine.")
     province = django_user_model.objects.create_user(username="province")
     RoleGrant.objects.create(user=province, unit=tree["province"], role=Role.APPROVER)
-    row = approvals.quarter_reopen(unit=tree["district"], quarter=Q2, by=province, reason="Nà Tấu recounted.")
+    row = approval_steps.quarter_reopen(unit=tree["district"], quarter=Q2, by=province, reason="Nà Tấu recounted.")
     assert (row.state, row.approved_by, row.reason) == ("draft", None, "Nà Tấu recounted.")
 
 
@@ -200,9 +209,9 @@ def test_rights_are_those_of_the_quarters_last_day(tree, villages, people):
     reorganisations.unit_transfer(by=SYSTEM, unit=tree["north"], parent=tree["other"], on=D(2020, 1, 1))
     approve(tree["north"], people)
     approve(tree["north"], people, quarter="2020Q1")
-    approvals.quarter_reopen(unit=tree["north"], quarter=Q2, by=people["district"], reason="Recount.")
+    approval_steps.quarter_reopen(unit=tree["north"], quarter=Q2, by=people["district"], reason="Recount.")
     with pytest.raises(NotPermitted):
-        approvals.quarter_reopen(unit=tree["north"], quarter="2020Q1", by=people["district"], reason="Recount.")
+        approval_steps.quarter_reopen(unit=tree["north"], quarter="2020Q1", by=people["district"], reason="Recount.")
 
 
 # ---------------------------------------------------------------------------------------
@@ -210,9 +219,9 @@ def test_rights_are_those_of_the_quarters_last_day(tree, villages, people):
 
 
 def test_every_transition_is_a_history_row_with_its_user_path_and_reason(tree, people):
-    approvals.quarter_submit(unit=tree["north"], quarter=Q2, by=people["editor"])
-    approvals.quarter_approve(unit=tree["north"], quarter=Q2, by=people["approver"])
-    approvals.quarter_reopen(unit=tree["north"], quarter=Q2, by=people["district"], reason="Huổi Chổn counted twice.")
+    approval_steps.quarter_submit(unit=tree["north"], quarter=Q2, by=people["editor"])
+    approval_steps.quarter_approve(unit=tree["north"], quarter=Q2, by=people["approver"])
+    approval_steps.quarter_reopen(unit=tree["north"], quarter=Q2, by=people["district"], reason="Huổi Chổn counted twice.")
     row = QuarterApproval.objects.get()
     trail = list(row.history.order_by("history_id").values_list(
         "history_type", "state", "history_user__username", "history_path", "reason", "approved_by__username"))
@@ -262,24 +271,24 @@ def test_approval_locks_every_write_of_the_units_reports(tree, villages, people)
 
 
 def test_a_submitted_quarter_is_not_locked(tree, villages, people):
-    approvals.quarter_submit(unit=tree["north"], quarter=Q2, by=people["editor"])
-    assert approvals.lock_for(villages["a"], Q2) is None
+    approval_steps.quarter_submit(unit=tree["north"], quarter=Q2, by=people["editor"])
+    assert locks.lock_for(villages["a"], Q2) is None
     services.quarter_report_submit(by=SYSTEM, village=villages["a"], quarter=Q2, full_members=3, probationary_members=1)
 
 
 def test_reopening_unlocks_the_reports(tree, villages, people):
     approve(tree["north"], people)
-    assert approvals.lock_for(villages["a"], Q2) is not None
-    approvals.quarter_reopen(unit=tree["north"], quarter=Q2, by=people["district"], reason="Recount.")
-    assert approvals.lock_for(villages["a"], Q2) is None
+    assert locks.lock_for(villages["a"], Q2) is not None
+    approval_steps.quarter_reopen(unit=tree["north"], quarter=Q2, by=people["district"], reason="Recount.")
+    assert locks.lock_for(villages["a"], Q2) is None
     assert services.quarter_report_submit(by=SYSTEM, village=villages["a"], quarter=Q2, full_members=3, probationary_members=1).outcome == "created"
 
 
 def test_a_district_approval_locks_the_villages_of_all_its_communes(tree, villages, people):
     approve(tree["district"], people)
-    locks = approvals.locks_for([village.pk for village in villages.values()], Q2)
-    assert set(locks) == {villages["a"].pk, villages["b"].pk, villages["hoa"].pk}
-    assert {lock.unit.code for lock in locks.values()} == {"100"}
+    found = locks.locks_for([village.pk for village in villages.values()], Q2)
+    assert set(found) == {villages["a"].pk, villages["b"].pk, villages["hoa"].pk}
+    assert {lock.unit.code for lock in found.values()} == {"100"}
     with pytest.raises(Locked) as refused:
         services.quarter_report_submit(by=SYSTEM, village=villages["hoa"], quarter=Q2, full_members=1, probationary_members=0)
     assert "2019Q2 of huyện Điện Biên (100) was approved by root" in str(refused.value)
@@ -289,40 +298,40 @@ def test_a_district_approval_locks_the_villages_of_all_its_communes(tree, villag
 def test_the_nearest_approval_is_named_when_several_lock(tree, villages, people):
     approve(tree["district"], people)
     approve(tree["north"], people)
-    assert approvals.lock_for(villages["a"], Q2).unit == tree["north"]
-    assert approvals.lock_for(villages["hoa"], Q2).unit == tree["district"]
+    assert locks.lock_for(villages["a"], Q2).unit == tree["north"]
+    assert locks.lock_for(villages["hoa"], Q2).unit == tree["district"]
     # Reopening the commune leaves the district's lock.
-    approvals.quarter_reopen(unit=tree["north"], quarter=Q2, by=people["district"], reason="Recount.")
-    assert approvals.lock_for(villages["a"], Q2).unit == tree["district"]
+    approval_steps.quarter_reopen(unit=tree["north"], quarter=Q2, by=people["district"], reason="Recount.")
+    assert locks.lock_for(villages["a"], Q2).unit == tree["district"]
 
 
 def test_a_village_moved_later_stays_locked_by_the_unit_it_was_under(tree, villages, people):
     reorganisations.village_move(by=SYSTEM, village=villages["a"], unit=tree["south"], on=D(2020, 1, 1))
     approve(tree["north"], people)
     approve(tree["south"], people, quarter="2020Q1")
-    assert approvals.lock_for(villages["a"], Q2).unit == tree["north"]  # in Nà Nhạn on 2019-06-30
-    assert approvals.lock_for(villages["a"], "2020Q1").unit == tree["south"]
+    assert locks.lock_for(villages["a"], Q2).unit == tree["north"]  # in Nà Nhạn on 2019-06-30
+    assert locks.lock_for(villages["a"], "2020Q1").unit == tree["south"]
     with pytest.raises(Locked):
         services.quarter_report_submit(by=SYSTEM, village=villages["a"], quarter=Q2, full_members=1, probationary_members=0)
     # Nà Tấu's approval of 2019Q2 does not reach back to a village that joined it later.
-    approvals.quarter_reopen(unit=tree["north"], quarter=Q2, by=people["root"], reason="Recount.")
+    approval_steps.quarter_reopen(unit=tree["north"], quarter=Q2, by=people["root"], reason="Recount.")
     approve(tree["south"], people)
-    assert approvals.lock_for(villages["a"], Q2) is None
+    assert locks.lock_for(villages["a"], Q2) is None
 
 
 def test_a_commune_moved_to_another_district_is_locked_by_its_district_of_then(tree, villages, people):
     reorganisations.unit_transfer(by=SYSTEM, unit=tree["north"], parent=tree["other"], on=D(2020, 1, 1))
     approve(tree["other"], people)  # 101's 2019Q2: Nà Nhạn was not in it yet
-    assert approvals.lock_for(villages["a"], Q2) is None
+    assert locks.lock_for(villages["a"], Q2) is None
     approve(tree["district"], people)
-    assert approvals.lock_for(villages["a"], Q2).unit == tree["district"]
+    assert locks.lock_for(villages["a"], Q2).unit == tree["district"]
 
 
 def test_superusers_are_locked_out_too_and_reopen_first(tree, villages, people, admin_client):
     approve(tree["north"], people)
     with pytest.raises(Locked):
         services.quarter_report_submit(by=SYSTEM, village=villages["a"], quarter=Q2, full_members=1, probationary_members=0)
-    approvals.quarter_reopen(unit=tree["north"], quarter=Q2, by=people["root"], reason="Typo in Huổi Chổn.")
+    approval_steps.quarter_reopen(unit=tree["north"], quarter=Q2, by=people["root"], reason="Typo in Huổi Chổn.")
     services.quarter_report_submit(by=SYSTEM, village=villages["a"], quarter=Q2, full_members=1, probationary_members=0)
 
 
@@ -330,13 +339,13 @@ def test_locks_of_many_villages_in_a_fixed_number_of_queries(tree, people, djang
     many = [factories.village(tree["north"], name=f"Bản {number}") for number in range(40)]
     many += [factories.village(tree["south"], name=f"Bản Nam {number}") for number in range(40)]
     approve(tree["north"], people)
-    approvals.quarter_submit(unit=tree["south"], quarter=Q2, by=people["root"])
+    approval_steps.quarter_submit(unit=tree["south"], quarter=Q2, by=people["root"])
     with django_assert_num_queries(2):
-        locks = approvals.locks_for([village.pk for village in many], Q2)
-    assert len(locks) == 40
+        found = locks.locks_for([village.pk for village in many], Q2)
+    assert len(found) == 40
     reports = [factories.report(village, quarter, full=1) for village in many[::10] for quarter in ("2019Q1", "2019Q3")]
     with django_assert_num_queries(2):
-        standings = approvals.standings_for_reports(reports)
+        standings = locks.standings_for_reports(reports)
     assert {standing.state for standing in standings.values()} == {"draft"}
 
 
@@ -495,7 +504,7 @@ def test_approvals_admin_submits_approves_and_reopens_with_a_reason(admin_client
 
 
 def test_approvals_admin_shows_each_refusal_as_a_message(admin_client, tree, people):
-    row = approvals.quarter_submit(unit=tree["north"], quarter=Q2, by=people["root"])
+    row = approval_steps.quarter_submit(unit=tree["north"], quarter=Q2, by=people["root"])
     changelist = admin_url(QuarterApproval, "changelist")
     response = admin_client.post(changelist, {"action": "submit_quarters", "_selected_action": [row.pk]}, follow=True)
     assert "2019Q2 of xã Nà Nhạn (03317) is already submitted: an approver approves it or returns it." in [
@@ -515,8 +524,8 @@ def test_approvals_admin_follows_the_users_roles(client, tree, people, django_us
     # Only units of the user's editor areas are offered: the viewed commune is not a valid choice.
     assert "unit" in refused.context["adminform"].form.errors
     assert not QuarterApproval.objects.exists()
-    row = approvals.quarter_submit(unit=tree["north"], quarter=Q2, by=people["root"])
-    elsewhere = approvals.quarter_submit(unit=tree["other"], quarter=Q2, by=people["root"])
+    row = approval_steps.quarter_submit(unit=tree["north"], quarter=Q2, by=people["root"])
+    elsewhere = approval_steps.quarter_submit(unit=tree["other"], quarter=Q2, by=people["root"])
     listed = client.get(admin_url(QuarterApproval, "changelist")).context["cl"].result_list
     assert list(listed) == [row]  # district 101 is out of the clerk's area
     response = client.post(admin_url(QuarterApproval, "changelist"),
@@ -536,7 +545,7 @@ def test_approvals_admin_in_vietnamese(admin_client, tree, people):
 
 def test_approvals_admin_filters_by_state_and_quarter_and_searches_units(admin_client, tree, people):
     north = approve(tree["north"], people)
-    south = approvals.quarter_submit(unit=tree["south"], quarter="2019Q3", by=people["root"])
+    south = approval_steps.quarter_submit(unit=tree["south"], quarter="2019Q3", by=people["root"])
     changelist = admin_url(QuarterApproval, "changelist")
     for query, expected in [({"state": "approved"}, [north]), ({"state": "submitted"}, [south]),
                             ({"quarter": "2019Q3"}, [south]), ({"q": "03317"}, [north]), ({"q": "Tấu"}, [south])]:
@@ -562,12 +571,12 @@ def test_a_write_that_found_the_quarter_open_commits_before_an_approval(django_u
     village = factories.village(commune, name="Huổi Chổn")
     factories.report(village, "2019Q2", full=1, probationary=0)
     root = django_user_model.objects.create_superuser("root", "r@example.org", "pw")
-    approvals.quarter_submit(unit=commune, quarter="2019Q2", by=root)
+    approval_steps.quarter_submit(unit=commune, quarter="2019Q2", by=root)
     checked, done = threading.Event(), {}
 
     def write():
         with transaction.atomic():
-            approvals.require_unlocked(village, "2019Q2")  # open: the write goes on
+            locks.require_unlocked(village, "2019Q2")  # open: the write goes on
             checked.set()
             time.sleep(0.5)  # the approver acts meanwhile
             services._report_save(village, Q2, {"full_members": 2, "probationary_members": 0})
@@ -576,7 +585,7 @@ def test_a_write_that_found_the_quarter_open_commits_before_an_approval(django_u
 
     def approve():
         checked.wait()
-        approvals.quarter_approve(unit=commune, quarter="2019Q2", by=root)
+        approval_steps.quarter_approve(unit=commune, quarter="2019Q2", by=root)
         done["approve"] = timezone.now()
         connection.close()
 

@@ -3,10 +3,9 @@ import datetime
 import io
 
 import pytest
-
-from tests import factories
 from django.core.management import call_command
 
+from tests import factories
 from tracking import progress
 from tracking.models import AdministrativeUnit, Goal, Level, Reorganisation, Village
 from tracking.periods import Period

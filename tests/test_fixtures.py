@@ -6,7 +6,13 @@ from django.apps import apps
 from django.core.management import call_command
 
 from tracking import progress
-from tracking.models import AdministrativeUnit, Goal, QuarterReport, ReportedFigure, Village
+from tracking.models import (
+    AdministrativeUnit,
+    Goal,
+    QuarterReport,
+    ReportedFigure,
+    Village,
+)
 from tracking.periods import Period
 
 ARTICLE = "http://nhandan.com.vn/chinhtri/dang-va-cuoc-song/item/42762402-chon-trong-tam-de-lanh-dao-nang-cao-vai-tro-to-chuc-co-so-dang.html"

@@ -8,8 +8,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests import factories
-from tracking import approvals
 from tracking.models import Goal, QuarterReport, ReportedFigure, RoleGrant
+from tracking.services import approvals as approval_steps
 
 USERS = ("anonymous", "viewer", "editor", "outsider", "approver", "superuser")
 
@@ -107,9 +107,9 @@ def world(tree, django_user_model):
                                baseline_period="2019Q2", set_by="Huyện ủy")
     locked = factories.report(village, "2019Q4", full=4, probationary=0, cell=cell)
     root = django_user_model.objects.create_superuser(username="root", password="pw")
-    approvals.quarter_submit(unit=tree["north"], quarter="2019Q3", by=root)
-    approvals.quarter_submit(unit=tree["north"], quarter="2019Q4", by=root)
-    approvals.quarter_approve(unit=tree["north"], quarter="2019Q4", by=root)
+    approval_steps.quarter_submit(unit=tree["north"], quarter="2019Q3", by=root)
+    approval_steps.quarter_submit(unit=tree["north"], quarter="2019Q4", by=root)
+    approval_steps.quarter_approve(unit=tree["north"], quarter="2019Q4", by=root)
     clients = {"anonymous": APIClient()}
     for name, role, unit in (("viewer", "viewer", "district"), ("editor", "editor", "district"),
                              ("outsider", "editor", "other"), ("approver", "approver", "district")):

@@ -3,9 +3,9 @@ import datetime
 
 import pytest
 
-from tracking.access import SYSTEM
 from tests import factories
 from tracking import progress, services
+from tracking.access import SYSTEM
 from tracking.models import Goal, ReportedFigure
 from tracking.periods import Period
 

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db.models import F
 
-from tracking.access import SYSTEM
 from tests import factories
-from tracking import progress, reorganisations, services
+from tracking import progress, services
+from tracking.access import SYSTEM
 from tracking.models import (
     AdministrativeUnit,
     Goal,
@@ -23,6 +23,7 @@ from tracking.models import (
     VillagePlacement,
 )
 from tracking.periods import Period
+from tracking.services import reorganisations
 
 D = datetime.date
 P = Period.parse

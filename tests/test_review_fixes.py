@@ -3,10 +3,9 @@ import io
 import json
 
 import pytest
-
-from tests import factories
 from django.core.management import CommandError, call_command
 
+from tests import factories
 from tracking.models import AdministrativeUnit, PartyCell, Reorganisation, Village
 
 pytestmark = pytest.mark.usefixtures("article")

@@ -5,9 +5,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from tracking.access import SYSTEM
 from tests import factories
 from tracking import services
+from tracking.access import SYSTEM
 from tracking.models import QuarterReport, VillagePlacement
 from tracking.periods import Period
 

@@ -35,7 +35,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .errors import NotPermitted
-
 from .models import (
     ROLE_RANK,
     AdministrativeUnit,

@@ -20,87 +20,21 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-
 from simple_history.models import HistoricalRecords
 
 from . import querysets
+from .choices import (  # noqa: F401  (the closed sets are part of the models' vocabulary)
+    CODE_DIGITS,
+    KIND_WORDS,
+    KINDS_BY_LEVEL,
+    GoalMetric,
+    Level,
+    ReportedMetric,
+    UnitKind,
+    VillageStatus,
+)
 from .fields import PeriodField, QuarterField
 from .periods import Period
-
-
-class Level(models.IntegerChoices):
-    PROVINCE = 1, _("province")
-    DISTRICT = 2, _("district")
-    COMMUNE = 3, _("commune")
-
-
-class UnitKind(models.TextChoices):
-    PROVINCE = "tinh", _("tỉnh (province)")
-    RURAL_DISTRICT = "huyen", _("huyện (rural district)")
-    TOWN = "thi_xa", _("thị xã (town)")
-    CITY = "thanh_pho", _("thành phố (city)")
-    URBAN_DISTRICT = "quan", _("quận (urban district)")
-    COMMUNE = "xa", _("xã (commune)")
-    WARD = "phuong", _("phường (ward)")
-    TOWNSHIP = "thi_tran", _("thị trấn (township)")
-    SPECIAL_ZONE = "dac_khu", _("đặc khu (special zone)")
-
-
-KIND_WORDS = {
-    UnitKind.PROVINCE: "tỉnh",
-    UnitKind.RURAL_DISTRICT: "huyện",
-    UnitKind.TOWN: "thị xã",
-    UnitKind.CITY: "thành phố",
-    UnitKind.URBAN_DISTRICT: "quận",
-    UnitKind.COMMUNE: "xã",
-    UnitKind.WARD: "phường",
-    UnitKind.TOWNSHIP: "thị trấn",
-    UnitKind.SPECIAL_ZONE: "đặc khu",
-}
-
-# Which kinds each level may take. A city (thành phố) is a district-level unit here; the
-# centrally run cities (Hà Nội, …) are provinces of kind "thành phố" too.
-KINDS_BY_LEVEL = {
-    Level.PROVINCE: {UnitKind.PROVINCE, UnitKind.CITY},
-    Level.DISTRICT: {UnitKind.RURAL_DISTRICT, UnitKind.URBAN_DISTRICT, UnitKind.TOWN, UnitKind.CITY},
-    Level.COMMUNE: {UnitKind.COMMUNE, UnitKind.WARD, UnitKind.TOWNSHIP, UnitKind.SPECIAL_ZONE},
-}
-
-
-class VillageStatus(models.TextChoices):
-    """What a historical source says of a village when it gives no count."""
-
-    NO_MEMBER = "no_member", _("no party member")
-    HAS_MEMBERS = "has_members", _("has party members")
-    HAS_OWN_CELL = "has_own_cell", _("has its own party cell")
-
-
-class GoalMetric(models.TextChoices):
-    """What a goal brings down to zero."""
-
-    BLANK_VILLAGES = "blank_villages", _("blank villages")
-    VILLAGES_WITHOUT_OWN_CELL = "villages_without_own_cell", _("villages without their own cell")
-    MERGED_CELLS = "merged_cells", _("merged cells")
-
-
-class ReportedMetric(models.TextChoices):
-    VILLAGES_TOTAL = "villages_total", _("villages in total")
-    BLANK_VILLAGES = "blank_villages", _("blank villages")
-    FORMERLY_BLANK_WITH_MEMBERS = (
-        "formerly_blank_with_members",
-        _("formerly blank villages that now have members"),
-    )
-    MEMBERS = "members", _("party members")
-    GRASSROOTS_ORGANISATIONS = "grassroots_organisations", _("grassroots party organisations")
-    ADMISSIONS = "admissions", _("admissions")
-    ETHNIC_MINORITY_ADMISSIONS = "ethnic_minority_admissions", _("ethnic-minority admissions")
-    MERGED_CELLS = "merged_cells", _("merged cells")
-    MERGED_CELLS_REDUCED = "merged_cells_reduced", _("merged cells reduced")
-    VILLAGES_WITH_OWN_CELL = "villages_with_own_cell", _("villages with their own cell")
-
-
-# The statistics office writes province codes with 2 digits, districts 3, communes 5.
-CODE_DIGITS = {Level.PROVINCE: 2, Level.DISTRICT: 3, Level.COMMUNE: 5}
 
 unit_code_validator = RegexValidator(
     r"^[0-9]{2,5}$", _("An official unit code is 2 to 5 digits, as the statistics office writes it.")
@@ -267,6 +201,11 @@ class AdministrativeUnit(Sourced, Dated):
     def parent_on(self, day: datetime.date) -> AdministrativeUnit | None:
         placement = self.placement_on(day)
         return placement.parent if placement else None
+
+
+def unit_ref(unit: AdministrativeUnit) -> dict:
+    """A unit as other records refer to it: its code, name and level word."""
+    return {"code": unit.code, "name": unit.name, "level": Level(unit.level).name.lower()}
 
 
 class UnitPlacement(Dated):

@@ -27,19 +27,19 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from . import approvals
+from . import locks
 from .models import (
     AdministrativeUnit,
     CellCoverage,
     Goal,
     GoalMetric,
-    Level,
     QuarterReport,
     ReportedFigure,
     ReportedMetric,
     UnitPlacement,
     VillagePlacement,
     VillageStatus,
+    unit_ref,
 )
 from .periods import Period, current_quarter, quarter_range
 from .querysets import minimal_prefixes
@@ -76,10 +76,6 @@ def _active(row: dict, day: datetime.date) -> bool:
     return (row["valid_from"] is None or row["valid_from"] <= day) and (
         row["valid_to"] is None or day < row["valid_to"]
     )
-
-
-def unit_ref(unit: AdministrativeUnit) -> dict:
-    return {"code": unit.code, "name": unit.name, "level": Level(unit.level).name.lower()}
 
 
 @dataclass
@@ -441,7 +437,7 @@ def latest_period(unit: AdministrativeUnit, today: datetime.date | None = None) 
 
 
 def _figures_row(data: UnitData, figures: list[ReportedFigure], unit: AdministrativeUnit, period: Period,
-                 map_day: datetime.date | None, history: list[dict], standing: approvals.Standing) -> dict:
+                 map_day: datetime.date | None, history: list[dict], standing: locks.Standing) -> dict:
     computed = data.computed(unit, period, map_day)
     if computed is None:
         raise _not_on_map(unit, period)
@@ -460,7 +456,7 @@ def _figures_row(data: UnitData, figures: list[ReportedFigure], unit: Administra
 def _standings(data: UnitData, unit: AdministrativeUnit, quarters: list[Period]) -> dict:
     """Whether each quarter is approved for ``unit`` (its place on the quarter's last day, as the
     approvals know it) or a unit above it: one query for all the quarters."""
-    return approvals.standings_of_paths({quarter: (data.unit_path(unit, quarter.end), quarter) for quarter in quarters})
+    return locks.standings_of_paths({quarter: (data.unit_path(unit, quarter.end), quarter) for quarter in quarters})
 
 
 def unit_progress(unit: AdministrativeUnit, period: Period | None = None, *, boundaries: str = HISTORICAL,

@@ -6,6 +6,8 @@ import datetime
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 
+from .choices import VillageStatus
+
 
 def active_on_q(day: datetime.date, prefix: str = "") -> Q:
     """Rows whose validity range [valid_from, valid_to) contains ``day``; null ends are open."""
@@ -91,14 +93,14 @@ class VillageQuerySet(DatedQuerySet):
         ``unit.path_on(...)`` is a primary-key lookup; the villages are then one query on the
         indexed path column, whatever the depth of the tree.
         """
-        from .models import VillagePlacement
+        placements = self.model._meta.get_field("placements").related_model
 
         map_day = map_day or day
         path = unit.path_on(map_day)
         if path is None:
             return self.none()
         return self.active_on(day).filter(
-            placements__in=VillagePlacement.objects.active_on(map_day).under(path)
+            placements__in=placements.objects.active_on(map_day).under(path)
         )
 
     def search(self, text: str):
@@ -107,9 +109,8 @@ class VillageQuerySet(DatedQuerySet):
 
     def with_latest_report(self, quarter):
         """Annotate each village with its latest report at or before ``quarter`` (carry-forward)."""
-        from .models import QuarterReport
-
-        latest = QuarterReport.objects.filter(village=OuterRef("pk"), quarter__lte=quarter).order_by("-quarter")
+        reports = self.model._meta.get_field("reports").related_model
+        latest = reports.objects.filter(village=OuterRef("pk"), quarter__lte=quarter).order_by("-quarter")
         return self.annotate(
             latest_quarter=Subquery(latest.values("quarter")[:1]),
             latest_full=Subquery(latest.values("full_members")[:1]),
@@ -120,8 +121,6 @@ class VillageQuerySet(DatedQuerySet):
     def blank_at(self, quarter, blank: bool = True):
         """Villages whose latest report at ``quarter`` says they have no member (or, with
         ``blank=False``, that they have members). Villages without a report are in neither."""
-        from .models import VillageStatus
-
         is_blank = Q(latest_status=VillageStatus.NO_MEMBER) | Q(latest_status="", latest_full=0, latest_probationary=0)
         has_members = Q(latest_status__in=[VillageStatus.HAS_MEMBERS, VillageStatus.HAS_OWN_CELL]) | (
             Q(latest_status="") & (Q(latest_full__gt=0) | Q(latest_probationary__gt=0))
@@ -130,9 +129,8 @@ class VillageQuerySet(DatedQuerySet):
 
     def with_unit_on(self, day: datetime.date):
         """Annotate each village with the code, name and kind of the unit it sits in on ``day``."""
-        from .models import VillagePlacement
-
-        placement = VillagePlacement.objects.filter(village=OuterRef("pk")).active_on(day)
+        placements = self.model._meta.get_field("placements").related_model
+        placement = placements.objects.filter(village=OuterRef("pk")).active_on(day)
         return self.annotate(
             unit_code_on_day=Subquery(placement.values("unit__code")[:1]),
             unit_name_on_day=Subquery(placement.values("unit__name")[:1]),

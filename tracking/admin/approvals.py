@@ -7,12 +7,14 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils.translation import gettext, gettext_lazy as _
-from ..errors import DomainError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .. import approvals
+from .. import locks
+from ..errors import DomainError
 from ..models import QuarterApproval
+from ..services import approvals as approval_steps
 from .base import PageFiguresMixin, ServiceAdmin, _action_page, refusal
 from .filters import QuarterFilter
 from .forms import ServiceForm
@@ -31,14 +33,14 @@ class QuarterSubmitForm(ServiceForm):
         return {*super()._get_validation_exclusions(), "quarter"}
 
     def submit(self):
-        return approvals.quarter_submit(unit=self.cleaned_data["unit"], quarter=self.cleaned_data["quarter"], by=self.user)
+        return approval_steps.quarter_submit(unit=self.cleaned_data["unit"], quarter=self.cleaned_data["quarter"], by=self.user)
 
 
 class ApprovalReasonForm(forms.Form):
     """The intermediate page of returning or reopening quarters: the reason, required."""
 
     reason = forms.CharField(
-        label=_("reason"), max_length=approvals.REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        label=_("reason"), max_length=approval_steps.REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
         help_text=_("Kept in the history of each quarter."),
     )
 
@@ -78,18 +80,18 @@ class QuarterApprovalAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
         obj.pk, obj.state, obj._state.adding = saved.pk, saved.state, False
 
     def response_add(self, request, obj, post_url_continue=None):
-        self.message_user(request, APPROVAL_DONE["submit"] % {"what": approvals.unit_quarter(obj.unit, obj.quarter)},
+        self.message_user(request, APPROVAL_DONE["submit"] % {"what": locks.unit_quarter(obj.unit, obj.quarter)},
                           messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:tracking_quarterapproval_changelist"))
 
     def annotate_page(self, rows):
-        for row, standing in zip(rows, approvals.standings_of_rows(rows)):
+        for row, standing in zip(rows, locks.standings_of_rows(rows)):
             row.standing = standing
 
     @admin.display(description=_("reports locked"), boolean=True)
     def locked(self, row):
         if not hasattr(row, "standing"):
-            row.standing = approvals.standings_of_rows([row])[0]
+            row.standing = locks.standings_of_rows([row])[0]
         return row.standing.locked
 
     # Each action runs one transition per selected quarter, each in its own transaction.
@@ -112,9 +114,9 @@ class QuarterApprovalAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
 
     def _transition(self, request, queryset, name: str, **values) -> None:
         for row in queryset.select_related("unit"):
-            what = approvals.unit_quarter(row.unit, row.quarter)
+            what = locks.unit_quarter(row.unit, row.quarter)
             try:
-                approvals.TRANSITIONS[name](unit=row.unit, quarter=row.quarter, by=request.user, **values)
+                approval_steps.TRANSITIONS[name](unit=row.unit, quarter=row.quarter, by=request.user, **values)
             except ValidationError as error:
                 self.message_user(request, f"{what}: {' '.join(error.messages)}", messages.ERROR)
             except DomainError as error:

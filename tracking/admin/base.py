@@ -12,7 +12,13 @@ from django.template.response import TemplateResponse
 
 from .. import selectors, services
 from ..errors import DomainError
-from ..models import AdministrativeUnit, GrassrootsOrganisation, PartyCell, Role, Village
+from ..models import (
+    AdministrativeUnit,
+    GrassrootsOrganisation,
+    PartyCell,
+    Role,
+    Village,
+)
 
 SOURCE_FIELDS = ("source_url", "source_location", "note")
 

@@ -10,7 +10,6 @@ from ..models import Goal, ReportedFigure
 from .base import PageFiguresMixin, ServiceAdmin
 from .forms import GoalForm, ReportedFigureForm
 
-
 GOAL_STATUS_LABELS = {
     progress.ACHIEVED: _("achieved"),
     progress.ON_TRACK: _("on track"),

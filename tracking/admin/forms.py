@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from .. import approvals, services
+from .. import locks, services
 from ..errors import DomainError
 from ..models import (
     COUNT_FIELDS,
@@ -153,9 +153,9 @@ class QuarterReportForm(ServiceForm):
         # Note: a row ticked for deletion is not validated by the service; refuse a locked one here
         # rather than when the page saves.
         if self.is_bound and self.instance.pk and self.cleaned_data.get("DELETE"):
-            lock = self.lock or approvals.lock_for(self.instance.village, self.instance.quarter)
+            lock = self.lock or locks.lock_for(self.instance.village, self.instance.quarter)
             if lock is not None:
-                self.add_error(None, approvals.locked_message(lock))
+                self.add_error(None, locks.locked_message(lock))
 
     def clean_quarter(self):
         quarter = self.cleaned_data["quarter"]

@@ -9,11 +9,19 @@ from django.contrib.admin.widgets import AdminTextInputWidget
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import capfirst
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from .. import reorganisations
 from ..errors import DomainError
-from ..models import KINDS_BY_LEVEL, AdministrativeUnit, Level, Reorganisation, Role, UnitKind, Village
+from ..models import (
+    KINDS_BY_LEVEL,
+    AdministrativeUnit,
+    Level,
+    Reorganisation,
+    UnitKind,
+    Village,
+)
+from ..services import reorganisations
 from .base import SOURCE_FIELDS, _action_page, _formfield, _narrow_choices
 from .forms import ServiceErrorsMixin
 

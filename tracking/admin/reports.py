@@ -7,13 +7,19 @@ from django.contrib.admin import actions as admin_actions
 from django.contrib.admin.utils import unquote
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .. import approvals, services
+from .. import locks, services
 from ..models import QuarterApproval, QuarterReport
 from .base import PageFiguresMixin, ServiceAdmin
-from .filters import QuarterFilter, ReportCommuneFilter, ReportDistrictFilter, ReportProvinceFilter
+from .filters import (
+    QuarterFilter,
+    ReportCommuneFilter,
+    ReportDistrictFilter,
+    ReportProvinceFilter,
+)
 from .forms import QuarterReportForm
 
 
@@ -35,17 +41,17 @@ class QuarterReportAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
     actions = ("delete_selected",)
 
     def annotate_page(self, reports):
-        standings = approvals.standings_for_reports(reports)
+        standings = locks.standings_for_reports(reports)
         for report in reports:
             report.approval_lock = standings[report.pk].lock
 
     @staticmethod
     def _lock(request, report) -> QuarterApproval | None:
         """The approval that locks ``report``, read once per request."""
-        locks = request.__dict__.setdefault("_report_locks", {})
-        if report.pk not in locks:
-            locks[report.pk] = approvals.lock_for(report.village, report.quarter)
-        return locks[report.pk]
+        found = request.__dict__.setdefault("_report_locks", {})
+        if report.pk not in found:
+            found[report.pk] = locks.lock_for(report.village, report.quarter)
+        return found[report.pk]
 
     @admin.display(description=_("locked"), boolean=True)
     def locked(self, report):
@@ -62,7 +68,7 @@ class QuarterReportAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
         return gettext(
             "This report is locked. %(reason)s To change it, an approver of a unit above reopens the quarter in "
             "“Quarter approvals” (action “Reopen…”), giving the reason."
-        ) % {"reason": approvals.locked_message(lock)}
+        ) % {"reason": locks.locked_message(lock)}
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         report = self.get_object(request, unquote(object_id)) if object_id else None
@@ -70,7 +76,7 @@ class QuarterReportAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
         if lock is not None:
             if request.method == "POST":
                 self.message_user(request, gettext("Nothing was saved: %(reason)s") % {
-                    "reason": approvals.locked_message(lock)}, messages.ERROR)
+                    "reason": locks.locked_message(lock)}, messages.ERROR)
                 return HttpResponseRedirect(request.path)
             self.message_user(request, self.notice(lock), messages.WARNING)
             extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False,
@@ -82,7 +88,7 @@ class QuarterReportAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
         lock = self._lock(request, report) if report is not None else None
         if lock is not None:
             self.message_user(request, gettext("Nothing was deleted: %(reason)s") % {
-                "reason": approvals.locked_message(lock)}, messages.ERROR)
+                "reason": locks.locked_message(lock)}, messages.ERROR)
             return HttpResponseRedirect(reverse("admin:tracking_quarterreport_change", args=[report.pk]))
         return super().delete_view(request, object_id, extra_context)
 
@@ -90,12 +96,12 @@ class QuarterReportAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
     def delete_selected(self, request, queryset):
         """Django's bulk deletion, refused as a whole when a selected report is locked."""
         reports = list(queryset.select_related("village"))
-        standings = approvals.standings_for_reports(reports)
+        standings = locks.standings_for_reports(reports)
         locked = [report for report in reports if standings[report.pk].locked]
         if locked:
             self.message_user(request, gettext("Nothing was deleted: %(reports)s locked. %(reason)s") % {
                 "reports": ", ".join(str(report) for report in locked),
-                "reason": approvals.locked_message(standings[locked[0].pk].lock)}, messages.ERROR)
+                "reason": locks.locked_message(standings[locked[0].pk].lock)}, messages.ERROR)
             return None
         return admin_actions.delete_selected(self, request, queryset)
 

@@ -8,7 +8,13 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import AdministrativeUnit, Reorganisation, UnitPlacement
-from .base import SOURCE_FIELDS, ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin, _closing_fields
+from .base import (
+    SOURCE_FIELDS,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    ServiceAdmin,
+    _closing_fields,
+)
 from .forms import UnitChangeForm, UnitCreateForm
 from .map_actions import MapChangeActionsMixin
 

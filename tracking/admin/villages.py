@@ -8,10 +8,24 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .. import approvals, progress, selectors, services
-from ..models import COUNT_FIELDS, KIND_WORDS, QuarterReport, Role, Village, VillagePlacement
+from .. import locks, progress, selectors, services
+from ..models import (
+    COUNT_FIELDS,
+    KIND_WORDS,
+    QuarterReport,
+    Role,
+    Village,
+    VillagePlacement,
+)
 from ..periods import current_quarter
-from .base import PageFiguresMixin, ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin, _closing_fields, _narrow_choices
+from .base import (
+    PageFiguresMixin,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    ServiceAdmin,
+    _closing_fields,
+    _narrow_choices,
+)
 from .filters import CommuneFilter, DistrictFilter, ProvinceFilter
 from .forms import QuarterReportForm, VillageChangeForm, VillageCreateForm
 
@@ -40,7 +54,7 @@ class QuarterReportFormSet(forms.BaseInlineFormSet):
 
     def _locks(self) -> dict:
         if not hasattr(self, "_report_locks"):
-            standings = approvals.standings_for_reports(self.get_queryset())
+            standings = locks.standings_for_reports(self.get_queryset())
             self._report_locks = {pk: standing.lock for pk, standing in standings.items() if standing.locked}
         return self._report_locks
 

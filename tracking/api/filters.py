@@ -11,6 +11,8 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
+from .. import selectors
+from ..errors import NotFound
 from ..models import (
     AdministrativeUnit,
     ApprovalState,
@@ -31,10 +33,8 @@ from ..models import (
     VillagePlacement,
     VillageStatus,
 )
-from ..querysets import active_on_q
 from ..periods import PATTERN, QUARTER, QUARTER_PATTERN, Period, current_quarter
-from .. import selectors
-from ..errors import NotFound
+from ..querysets import active_on_q
 from .serializers.common import CODE_PATTERN, MAX_ID
 
 

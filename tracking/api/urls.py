@@ -1,7 +1,17 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from .views import approvals, auth, cells, goals, reorganisations, reported_figures, reports, units, villages
+from .views import (
+    approvals,
+    auth,
+    cells,
+    goals,
+    reorganisations,
+    reported_figures,
+    reports,
+    units,
+    villages,
+)
 
 router = DefaultRouter(trailing_slash=True)
 router.register("units", units.UnitViewSet, basename="unit")

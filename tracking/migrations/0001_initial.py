@@ -3,8 +3,9 @@
 import django.core.validators
 import django.db.models.deletion
 import django.db.models.expressions
-import tracking.fields
 from django.db import migrations, models
+
+import tracking.fields
 
 
 class Migration(migrations.Migration):

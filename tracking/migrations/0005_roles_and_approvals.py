@@ -2,9 +2,10 @@
 
 import django.db.models.deletion
 import simple_history.models
-import tracking.fields
 from django.conf import settings
 from django.db import migrations, models
+
+import tracking.fields
 
 
 class Migration(migrations.Migration):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from ... import approvals
 from ...models import ApprovalState
+from ...services import approvals as approval_steps
 from .common import UnitRefSerializer, non_empty
 
 
@@ -35,7 +35,7 @@ class ApprovalDetailSerializer(ApprovalSerializer):
 
 
 class ApprovalReasonSerializer(serializers.Serializer):
-    reason = non_empty(max_length=approvals.REASON_MAX_LENGTH, help_text="Why: kept in the quarter's history.")
+    reason = non_empty(max_length=approval_steps.REASON_MAX_LENGTH, help_text="Why: kept in the quarter's history.")
 
 
 class NoBodySerializer(serializers.Serializer):

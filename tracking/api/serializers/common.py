@@ -7,12 +7,10 @@ from __future__ import annotations
 import datetime
 
 from django.core.validators import RegexValidator
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ... import progress
-from ... import selectors
+from ... import progress, selectors
 from ...errors import NotFound
 from ...models import AdministrativeUnit
 from ...periods import PATTERN, QUARTER, QUARTER_PATTERN, Period

@@ -4,7 +4,15 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from ...models import GoalMetric
-from .common import FIGURE_SOURCES, GOAL_STATUSES, PeriodField, SourceFieldsMixin, UnitCodeField, UnitRefSerializer, non_empty
+from .common import (
+    FIGURE_SOURCES,
+    GOAL_STATUSES,
+    PeriodField,
+    SourceFieldsMixin,
+    UnitCodeField,
+    UnitRefSerializer,
+    non_empty,
+)
 
 
 class ValueSourceSerializer(serializers.Serializer):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ... import approvals
+from ... import locks
 from ...models import ApprovalState, QuarterReport, VillageStatus
 from .common import MAX_ID, QuarterSerializerField, SourceFieldsMixin, UnitRefSerializer
 
@@ -14,7 +14,7 @@ class QuarterReportListSerializer(serializers.ListSerializer):
 
     def to_representation(self, data):
         reports = list(data.all() if hasattr(data, "all") else data)
-        self._context["approvals"] = approvals.standings_for_reports(reports)
+        self._context["approvals"] = locks.standings_for_reports(reports)
         return super().to_representation(reports)
 
 
@@ -47,14 +47,14 @@ class QuarterReportSerializer(serializers.ModelSerializer):
             "created_at", "updated_at", "locked", "approval",
         ]
 
-    def _standing(self, report) -> approvals.Standing:
+    def _standing(self, report) -> locks.Standing:
         standings = self.context.get("approvals") or {}
         if report.pk in standings:
             return standings[report.pk]
         # One report read alone: its own two queries, once.
         cache = self.__dict__.setdefault("_standings", {})
         if report.pk not in cache:
-            cache.update(approvals.standings_for_reports([report]))
+            cache.update(locks.standings_for_reports([report]))
         return cache[report.pk]
 
     def get_locked(self, report) -> bool:

@@ -5,7 +5,13 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from ...models import AdministrativeUnit, Level, UnitKind
-from .common import CODE_PATTERN, SourceFieldsMixin, UnitCodeField, non_empty, placement_on
+from .common import (
+    CODE_PATTERN,
+    SourceFieldsMixin,
+    UnitCodeField,
+    non_empty,
+    placement_on,
+)
 
 
 class UnitSerializer(serializers.ModelSerializer):

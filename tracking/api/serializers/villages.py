@@ -6,7 +6,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ... import progress
-from .common import SourceFieldsMixin, UnitCodeField, UnitRefSerializer, non_empty, placement_on
+from .common import (
+    SourceFieldsMixin,
+    UnitCodeField,
+    UnitRefSerializer,
+    non_empty,
+    placement_on,
+)
 
 
 class VillageSerializer(serializers.Serializer):

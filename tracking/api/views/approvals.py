@@ -7,15 +7,22 @@ code (404); visible but without the role, 403 with the reason; a wrong transitio
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from ... import approvals, audit, selectors
+from ... import audit, selectors
 from ...models import QuarterApproval
 from ...periods import QUARTER, QUARTER_PATTERN
+from ...selectors import approvals as approval_reads
+from ...services import approvals as approval_steps
 from .. import examples
 from ..examples import CODE_PARAM
 from ..filters import QuarterApprovalFilter
@@ -54,7 +61,7 @@ class ApprovalViewSet(InAreaMixin, mixins.ListModelMixin, viewsets.GenericViewSe
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(ApprovalSerializer(approvals.describe(page), many=True).data)
+        return self.get_paginated_response(ApprovalSerializer(approval_reads.describe(page), many=True).data)
 
 
 def _transition_schema(summary: str, operation_id: str, description: str, request=None, example=None):
@@ -113,8 +120,8 @@ class UnitApprovalViewSet(InAreaMixin, viewsets.GenericViewSet):
         only_params(request)
         unit, quarter = self._target()
         data = validated(body_serializer, request.data)
-        approvals.TRANSITIONS[name](unit=unit, quarter=quarter, by=request.user, **data)
-        return Response(ApprovalDetailSerializer(approvals.overview(unit, quarter)).data)
+        approval_steps.TRANSITIONS[name](unit=unit, quarter=quarter, by=request.user, **data)
+        return Response(ApprovalDetailSerializer(approval_reads.overview(unit, quarter)).data)
 
     @_transition_schema(
         "Submit a unit's quarter for approval", "units_approvals_submit",

@@ -10,10 +10,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ... import progress
-from ..throttling import SignInThrottle
 from ...models import RoleGrant
 from ..parsing import validated
 from ..serializers.auth import MeSerializer, SignInSerializer, TokenSerializer
+from ..throttling import SignInThrottle
 
 
 @extend_schema(tags=["auth"])

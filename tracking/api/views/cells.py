@@ -12,7 +12,11 @@ from .. import examples
 from ..examples import ID_PARAM
 from ..filters import PartyCellFilter
 from ..parsing import validated
-from ..serializers.cells import PartyCellCreateSerializer, PartyCellSerializer, PartyCellUpdateSerializer
+from ..serializers.cells import (
+    PartyCellCreateSerializer,
+    PartyCellSerializer,
+    PartyCellUpdateSerializer,
+)
 from .base import ServiceViewSet
 
 

@@ -6,8 +6,9 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from ... import reorganisations, selectors
+from ... import selectors
 from ...models import Reorganisation
+from ...services import reorganisations
 from .. import examples
 from ..examples import ID_PARAM
 from ..filters import ReorganisationFilter

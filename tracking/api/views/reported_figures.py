@@ -11,7 +11,10 @@ from .. import examples
 from ..examples import ID_PARAM
 from ..filters import ReportedFigureFilter
 from ..parsing import validated
-from ..serializers.reported_figures import ReportedFigureSerializer, ReportedFigureWriteSerializer
+from ..serializers.reported_figures import (
+    ReportedFigureSerializer,
+    ReportedFigureWriteSerializer,
+)
 from .base import ServiceViewSet
 
 

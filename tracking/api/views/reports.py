@@ -11,7 +11,11 @@ from .. import examples
 from ..examples import ID_PARAM
 from ..filters import QuarterReportFilter
 from ..parsing import validated
-from ..serializers.reports import QuarterReportCreateSerializer, QuarterReportSerializer, ReportValuesSerializer
+from ..serializers.reports import (
+    QuarterReportCreateSerializer,
+    QuarterReportSerializer,
+    ReportValuesSerializer,
+)
 from .base import ServiceViewSet
 
 

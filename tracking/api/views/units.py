@@ -6,7 +6,12 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -19,10 +24,21 @@ from .. import examples
 from ..examples import BOUNDARIES_PARAM, CODE_PARAM, period_param
 from ..filters import UnitFilter
 from ..pagination import PAGE_SCHEMA, PAGE_SIZE_HELP, PAGE_SIZE_SCHEMA
-from ..parsing import DaySerializer, DryRunSerializer, only_params, parse_boundaries, parse_period, validated
+from ..parsing import (
+    DaySerializer,
+    DryRunSerializer,
+    only_params,
+    parse_boundaries,
+    parse_period,
+    validated,
+)
 from ..serializers.figures import BlankVillageSerializer, UnitFiguresSerializer
 from ..serializers.reports import SubmissionResultSerializer, SubmissionSerializer
-from ..serializers.units import UnitCreateSerializer, UnitSerializer, UnitUpdateSerializer
+from ..serializers.units import (
+    UnitCreateSerializer,
+    UnitSerializer,
+    UnitUpdateSerializer,
+)
 from .base import ServiceViewSet, paged
 
 

@@ -12,7 +12,11 @@ from .. import examples
 from ..examples import ID_PARAM
 from ..filters import VillageFilter
 from ..parsing import validated
-from ..serializers.villages import VillageCreateSerializer, VillageSerializer, VillageUpdateSerializer
+from ..serializers.villages import (
+    VillageCreateSerializer,
+    VillageSerializer,
+    VillageUpdateSerializer,
+)
 from .base import ServiceViewSet
 
 

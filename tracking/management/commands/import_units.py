@@ -10,8 +10,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
 from tqdm import tqdm
 
-from tracking import official_units, reorganisations, services
-from tracking.models import AdministrativeUnit, Level, Reorganisation, ReorganisationKind, UnitPlacement
+from tracking import official_units, services
+from tracking.models import (
+    AdministrativeUnit,
+    Level,
+    Reorganisation,
+    ReorganisationKind,
+    UnitPlacement,
+)
+from tracking.services import reorganisations
 
 from ._common import acting_as, acting_user, add_user_argument
 

@@ -3,8 +3,9 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tracking import reorganisations, selectors
+from tracking import selectors
 from tracking.models import Level, UnitKind
+from tracking.services import reorganisations
 
 from ._common import acting_as, acting_user, add_user_argument
 

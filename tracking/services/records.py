@@ -1,29 +1,21 @@
-"""Every write. The admin, the API and the management commands call these functions, so each
-rule is enforced once: who may do it (``by``, the acting user, asked of ``access``), then
-``full_clean()`` (the model's rules and constraints), inside a transaction. Refusals are the
-plain errors of ``tracking.errors``; records named by id or code are looked up with the
-selectors, so one the user cannot see reads like one that does not exist.
-
-The reports of an approved quarter are locked (``tracking.approvals``): every function here that
-creates, changes or deletes a report refuses with ``errors.Locked`` first, for
-superusers too.
+"""Writes of the records: units, villages, organisations, cells and their coverage, reported
+figures, goals; deletions. Each takes the acting user (``by``) and asks ``access`` whether they
+may, then applies the model's rules (``full_clean``) in one transaction.
 """
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from django.utils import timezone
-
-from . import approvals, selectors
-from .access import scope_of
-from .errors import Conflict, Invalid, NotPermitted
-from .models import (
+from .. import locks
+from ..access import scope_of
+from ..errors import Invalid, NotPermitted
+from ..models import (
     COUNT_FIELDS,
     AdministrativeUnit,
     CellCoverage,
@@ -33,12 +25,11 @@ from .models import (
     PartyCell,
     QuarterReport,
     ReportedFigure,
-    RoleGrant,
     UnitPlacement,
     Village,
     VillagePlacement,
 )
-from .periods import Period
+from ..periods import Period
 
 SOURCE_FIELDS = ("source_url", "source_location", "note")
 REPORT_FIELDS = (*COUNT_FIELDS, "status", "cell", *SOURCE_FIELDS)
@@ -80,7 +71,7 @@ def _check_closing_day(field: str, day: datetime.date, starts) -> None:
 
 def check_day(field: str, day: datetime.date | None) -> None:
     """Dates the tracker can place in a quarter: years 1945 to 2100, as periods."""
-    from .periods import MAX_YEAR, MIN_YEAR
+    from ..periods import MAX_YEAR, MIN_YEAR
 
     if day is not None and not MIN_YEAR <= day.year <= MAX_YEAR:
         raise ValidationError({field: _("Give a date between %(min)s and %(max)s.") % {"min": MIN_YEAR, "max": MAX_YEAR}})
@@ -348,79 +339,6 @@ def cell_coverage_add(*, by, cell: PartyCell, village: Village, valid_from: date
     return coverage
 
 
-@dataclass(frozen=True)
-class SubmitResult:
-    report: QuarterReport
-    outcome: str  # "created", "updated" or "unchanged"
-
-
-@transaction.atomic
-def quarter_report_submit(*, by, village: Village, quarter: Period | str, **values) -> SubmitResult:
-    """Create or replace the report of ``village`` for ``quarter``: an editor of the unit the
-    village lay in on the quarter's last day.
-
-    ``values`` are the report's fields (counts, status, cell, sources); a field left out is
-    empty; ``cell`` is a cell or its id (one ``by`` cannot see does not exist). Submitting the
-    same values again changes nothing and says so. Refused with ``errors.Locked`` while the
-    quarter is approved for a unit the village was under.
-    """
-    quarter = QuarterReport._meta.get_field("quarter").to_python(quarter)
-    scope_of(by).require_village(village, quarter.end)
-    if isinstance(values.get("cell"), int):
-        values["cell"] = selectors.cell_by_id(by=by, pk=values["cell"], field="cell")
-    approvals.require_unlocked(village, quarter)
-    return _report_save(village, quarter, values)
-
-
-@transaction.atomic
-def quarter_report_create(*, by, village: Village, quarter: Period | str, **values) -> SubmitResult:
-    """A new report of ``village`` for ``quarter``, as ``quarter_report_submit``; a conflict if
-    the village has one already (change that one instead)."""
-    quarter = QuarterReport._meta.get_field("quarter").to_python(quarter)
-    scope_of(by).require_village(village, quarter.end)
-    existing = QuarterReport.objects.filter(village=village, quarter=quarter).first()
-    if existing:
-        raise Conflict(_("%(village)s already has a report for %(quarter)s (id %(id)s): change that one.")
-                       % {"village": village, "quarter": quarter, "id": existing.pk})
-    return quarter_report_submit(by=by, village=village, quarter=quarter, **values)
-
-
-@transaction.atomic
-def quarter_report_update(*, by, report: QuarterReport, **values) -> SubmitResult:
-    """Change the fields ``values`` of ``report``; the others, its village and quarter stay."""
-    current = {name: getattr(report, name if name != "cell" else "cell_id") for name in REPORT_FIELDS}
-    return quarter_report_submit(by=by, village=report.village, quarter=report.quarter, **{**current, **values})
-
-
-def _report_save(village: Village, quarter: Period, values: dict) -> SubmitResult:
-    """``quarter_report_submit`` once the lock is checked (a submission checks all its villages at once)."""
-    unknown = set(values) - set(REPORT_FIELDS)
-    if unknown:
-        raise ValidationError(_("Unknown report fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
-    report = QuarterReport.objects.select_for_update().filter(village=village, quarter=quarter).first()
-    created = report is None
-    if created:
-        report = QuarterReport(village=village, quarter=quarter)
-    before = {name: getattr(report, name if name != "cell" else "cell_id") for name in REPORT_FIELDS}
-    for name in REPORT_FIELDS:
-        default = "" if name in ("status", "source_url", "source_location", "note") else None
-        setattr(report, name, values.get(name, default))
-    after = {name: getattr(report, name if name != "cell" else "cell_id") for name in REPORT_FIELDS}
-    report.full_clean()
-    if not created and before == after:
-        return SubmitResult(report, "unchanged")
-    report.save()
-    return SubmitResult(report, "created" if created else "updated")
-
-
-@transaction.atomic
-def quarter_report_delete(*, by, report: QuarterReport) -> None:
-    """Delete a report: an editor of the village's unit in its quarter, while the quarter is open."""
-    scope_of(by).require_change(report)
-    approvals.require_unlocked(report.village, report.quarter)
-    report.delete()
-
-
 @transaction.atomic
 def reported_figure_save(*, by, figure: ReportedFigure, combined_with: list[AdministrativeUnit] | None = None) -> ReportedFigure:
     """Create or update a cited figure: an editor of its unit (before and after the change)."""
@@ -495,115 +413,5 @@ def record_delete(*, by, record) -> None:
         if figures:
             raise ProtectedError("reported together with other units", figures)
     if isinstance(record, QuarterReport):
-        approvals.require_unlocked(record.village, record.quarter)
+        locks.require_unlocked(record.village, record.quarter)
     record.delete()
-
-
-@transaction.atomic
-def quarter_submission_submit(*, by, unit: AdministrativeUnit, quarter: Period, entries: list[dict],
-                              dry_run: bool = False) -> dict:
-    """Submit the reports of many villages of ``unit`` for ``quarter``: all or nothing.
-
-    Each entry is a village id with the report's values. Villages outside the unit, or not on
-    its map on the quarter's last day, are errors. Errors name the entry and the field
-    (``reports.2.admissions``). Returns what was created, updated and unchanged; with
-    ``dry_run`` the same summary and nothing saved. Villages whose quarter is approved are
-    refused first, dry run or not, with ``errors.Locked`` naming each entry. An editor of the
-    unit's area on the quarter's last day submits; a village or cell id ``by`` cannot see reads
-    like one that does not exist.
-    """
-    scope = scope_of(by)
-    scope.require_unit(unit, quarter.end)
-    # Two committees submitting for the same unit at once: the second waits for the first, then
-    # applies its own whole submission (never a mix of the two). The province first, as every
-    # write of reports and every approval does (approvals.lock_province).
-    approvals.lock_province(unit.path_on(quarter.end))
-    AdministrativeUnit.objects.select_for_update().filter(pk=unit.pk).first()
-    day = quarter.end
-    allowed = set(Village.objects.within(unit, day).values_list("pk", flat=True))
-    villages = scope.visible(Village.objects.all()).in_bulk([entry["village"] for entry in entries])
-    cells = selectors.cells_by_ids(by=by, ids=[entry["cell"] for entry in entries if entry.get("cell")])
-    _check_submission_unlocked(entries, villages, allowed, quarter)
-    errors: dict[str, list[str]] = {}
-    outcomes: dict[str, list[tuple[int, int | None]]] = {"created": [], "updated": [], "unchanged": []}
-    seen: set[int] = set()
-    for index, entry in enumerate(entries):
-        village_id = entry["village"]
-        village = villages.get(village_id)
-        where = f"reports.{index}"
-        if village is None:
-            errors[f"{where}.village"] = [_("No village has the id %(id)s.") % {"id": village_id}]
-            continue
-        if village_id in seen:
-            errors[f"{where}.village"] = [_("%(village)s appears twice in the submission.") % {"village": village}]
-            continue
-        seen.add(village_id)
-        if village_id not in allowed:
-            errors[f"{where}.village"] = [
-                _("%(village)s (id %(id)s) is not a village of %(unit)s on the last day of %(quarter)s.")
-                % {"village": village, "id": village_id, "unit": unit, "quarter": quarter}
-            ]
-            continue
-        values = {name: value for name, value in entry.items() if name != "village"}
-        if values.get("cell"):
-            if values["cell"] not in cells:
-                errors[f"{where}.cell"] = [_("No party cell has the id %(id)s.") % {"id": values["cell"]}]
-                continue
-            values["cell"] = cells[values["cell"]]
-        try:
-            with transaction.atomic():
-                result = _report_save(village, quarter, values)
-        except ValidationError as error:
-            for field, messages in getattr(error, "message_dict", {"": error.messages}).items():
-                path = f"{where}.{field}" if field and field != "__all__" else where
-                errors[path] = [f"{village}: {message}" for message in messages]
-            continue
-        outcomes[result.outcome].append((village_id, result.report.pk))
-    if errors:
-        raise ValidationError(errors)
-    if dry_run:
-        transaction.set_rollback(True)
-    return {
-        name: {
-            "count": len(rows),
-            "villages": [village_id for village_id, _pk in rows],
-            "ids": [] if dry_run and name == "created" else [pk for _village_id, pk in rows],
-        }
-        for name, rows in outcomes.items()
-    }
-
-
-def _check_submission_unlocked(entries: list[dict], villages: dict, allowed: set, quarter: Period) -> None:
-    """errors.Locked naming each entry whose village's quarter is approved (two queries)."""
-    wanted = [entry["village"] for entry in entries if entry["village"] in villages and entry["village"] in allowed]
-    locks = approvals.locks_for(wanted, quarter)
-    if not locks:
-        return
-    locked = [
-        (f"reports.{index}.village", f"{villages[entry['village']]}: {approvals.locked_message(locks[entry['village']])}")
-        for index, entry in enumerate(entries)
-        if entry["village"] in locks
-    ]
-    first = next(locks[entry["village"]] for entry in entries if entry["village"] in locks)
-    raise approvals.quarter_locked(first, entries=locked)
-
-
-def _require_superuser(by, message: str) -> None:
-    if not scope_of(by).everything:
-        raise NotPermitted(message)
-
-
-@transaction.atomic
-def role_grant_save(*, by, grant: RoleGrant) -> RoleGrant:
-    """Grant (or change) a role of a user on a unit: superusers only. Audited like every write."""
-    _require_superuser(by, _("Only a superuser grants roles."))
-    grant.full_clean()
-    grant.save()
-    return grant
-
-
-@transaction.atomic
-def role_grant_delete(*, by, grant: RoleGrant) -> None:
-    """Take a role back: superusers only."""
-    _require_superuser(by, _("Only a superuser grants roles."))
-    grant.delete()

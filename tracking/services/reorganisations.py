@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import ValidationError
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from . import services
-from .access import scope_of
-from .errors import NotPermitted
-from .models import (
+from ..access import scope_of
+from ..errors import NotPermitted
+from ..models import (
     AdministrativeUnit,
     Level,
     Reorganisation,
@@ -32,6 +31,7 @@ from .models import (
     Village,
     VillagePlacement,
 )
+from . import records as services
 
 
 def _placement(unit: AdministrativeUnit, on: datetime.date, field: str = "unit") -> UnitPlacement:

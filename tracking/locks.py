@@ -1,0 +1,230 @@
+"""The lock of approved quarters, and where a quarter stands.
+
+While a unit's quarter is approved, the reports of every village placed under the unit *on the
+quarter's last day* cannot be created, changed or deleted: the approval of a commune locks its
+villages, the approval of a district the villages of all its communes. The map of that day
+decides, so a village moved to another commune later stays locked by the approval of the unit it
+was under then. The services refuse every write of a locked report (``require_unlocked``),
+whichever path it comes from, superusers included: they reopen first.
+
+Reads: the state of many villages, reports or units is computed in a fixed number of queries
+(``standings_for_reports``, ``locks_for``, ``standings_of_paths``).
+"""
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .errors import Locked
+from .models import (
+    AdministrativeUnit,
+    ApprovalState,
+    QuarterApproval,
+    UnitPlacement,
+    Village,
+    VillagePlacement,
+)
+from .periods import Period
+
+
+def quarter_locked(approval: QuarterApproval, entries=()) -> Locked:
+    """The refusal of a write to the reports that ``approval`` locks (``entries``: each entry of
+    a request naming several villages that is locked, as ``(path, message)``)."""
+    return Locked(locked_message(approval), approval=approval, entries=entries)
+
+
+def unit_quarter(unit: AdministrativeUnit, quarter: Period) -> str:
+    return _("%(quarter)s of %(unit)s") % {"quarter": quarter, "unit": unit}
+
+
+def locked_message(approval: QuarterApproval) -> str:
+    """Who approved which unit's quarter, when, and what must happen before its reports change."""
+    values = {
+        "what": unit_quarter(approval.unit, approval.quarter),
+        "user": approval.approved_by.get_username() if approval.approved_by else "",
+        "day": timezone.localdate(approval.approved_at).isoformat() if approval.approved_at else "",
+    }
+    if approval.approved_by:
+        return _(
+            "%(what)s was approved by %(user)s on %(day)s: an approver of a unit above must reopen it "
+            "before its reports change."
+        ) % values
+    return _(
+        "%(what)s was approved on %(day)s: an approver of a unit above must reopen it before its reports change."
+    ) % values
+
+
+def as_quarter(quarter: Period | str) -> Period:
+    return QuarterApproval._meta.get_field("quarter").to_python(quarter)
+
+
+def lock_province(path: str | None) -> None:
+    """Lock, until the transaction ends, the province at the top of ``path`` (a placement path).
+
+    Every write of reports and every transition of a quarter takes this lock first (one query),
+    so a write and an approval in the same province never overlap: a write that found its
+    quarter open commits before an approval can be made, and a write after an approval sees it.
+    The province is always the first lock taken, so these waits cannot form a cycle.
+    Note: SQLite takes its database write lock at the start of each write transaction instead
+    (IMMEDIATE, see the settings); ``select_for_update`` is a no-op there.
+    """
+    if not path:
+        return
+    top = f"/{path.strip('/').split('/')[0]}/"
+    provinces = UnitPlacement.objects.filter(path=top).values("unit_id")
+    list(AdministrativeUnit.objects.select_for_update().filter(pk__in=provinces).values_list("pk", flat=True))
+
+
+
+
+@dataclass(frozen=True)
+class Standing:
+    """How a village's (or a unit's) quarter stands, from the rows of the units at and above it.
+
+    ``state`` is the furthest any of them has gone (approved, submitted, else draft); ``lock``
+    is the nearest approved row, which locks the reports.
+    """
+
+    quarter: Period
+    state: str
+    lock: QuarterApproval | None
+
+    @property
+    def locked(self) -> bool:
+        return self.lock is not None
+
+    def as_dict(self) -> dict:
+        return {
+            "quarter": str(self.quarter),
+            "state": self.state,
+            "approved_by_unit": self.lock.unit.code if self.lock else None,
+        }
+
+
+def _prefixes(path: str) -> list[str]:
+    """``/11/100/03317/`` → ``/11/``, ``/11/100/``, ``/11/100/03317/``."""
+    parts = [part for part in path.split("/") if part]
+    return ["/" + "/".join(parts[:end]) + "/" for end in range(1, len(parts) + 1)]
+
+
+def _active(valid_from: datetime.date | None, valid_to: datetime.date | None, day: datetime.date) -> bool:
+    return (valid_from is None or valid_from <= day) and (valid_to is None or day < valid_to)
+
+
+def standings_of_paths(items: dict) -> dict:
+    """For each ``key → (path, quarter)``, how the quarter stands for what sits at ``path`` on the
+    quarter's last day: the submitted and approved rows of the units whose path on that day is a
+    prefix of ``path``. One query, whatever the number of items. A ``None`` path (not on the map)
+    stands as a draft."""
+    result = {key: Standing(quarter, ApprovalState.DRAFT, None) for key, (path, quarter) in items.items()}
+    placed = {key: (path, quarter) for key, (path, quarter) in items.items() if path}
+    if not placed:
+        return result
+    prefixes = {prefix for path, _quarter in placed.values() for prefix in _prefixes(path)}
+    quarters = {quarter.index for _path, quarter in placed.values()}
+    # Note: the annotations read the placement the filter joined (one row per placement whose
+    # path is one of the prefixes); the one valid on the quarter's last day is kept.
+    rows = (
+        QuarterApproval.objects.filter(
+            quarter__in=sorted(quarters),
+            state__in=[ApprovalState.SUBMITTED, ApprovalState.APPROVED],
+            unit__placements__path__in=sorted(prefixes),
+        )
+        .annotate(
+            placement_path=F("unit__placements__path"),
+            placement_from=F("unit__placements__valid_from"),
+            placement_to=F("unit__placements__valid_to"),
+        )
+        .select_related("unit", "approved_by", "submitted_by")
+    )
+    found: dict[tuple[int, str], list[QuarterApproval]] = defaultdict(list)
+    for row in rows:
+        if _active(row.placement_from, row.placement_to, row.quarter.end):
+            found[(row.quarter.index, row.placement_path)].append(row)
+    for key, (path, quarter) in placed.items():
+        covering = [row for prefix in reversed(_prefixes(path)) for row in found.get((quarter.index, prefix), [])]
+        lock = next((row for row in covering if row.state == ApprovalState.APPROVED), None)
+        state = ApprovalState.APPROVED if lock else (ApprovalState.SUBMITTED if covering else ApprovalState.DRAFT)
+        result[key] = Standing(quarter, state, lock)
+    return result
+
+
+def _village_paths(pairs) -> dict:
+    """``(village_id, quarter) → path`` of the village on the quarter's last day (one query)."""
+    pairs = set(pairs)
+    rows: dict[int, list[dict]] = defaultdict(list)
+    for row in VillagePlacement.objects.filter(village_id__in={village_id for village_id, _q in pairs}).values(
+        "village_id", "path", "valid_from", "valid_to"
+    ):
+        rows[row["village_id"]].append(row)
+    return {
+        (village_id, quarter): next(
+            (row["path"] for row in rows[village_id] if _active(row["valid_from"], row["valid_to"], quarter.end)), None
+        )
+        for village_id, quarter in pairs
+    }
+
+
+def standings_for_villages(pairs) -> dict:
+    """``(village_id, quarter) → Standing`` for many villages and quarters, in two queries."""
+    paths = _village_paths(pairs)
+    return standings_of_paths({pair: (path, pair[1]) for pair, path in paths.items()})
+
+
+def standings_for_reports(reports) -> dict:
+    """``report pk → Standing`` for a page of reports, in two queries (none for an empty page)."""
+    reports = list(reports)
+    if not reports:
+        return {}
+    standings = standings_for_villages({(report.village_id, report.quarter) for report in reports})
+    return {report.pk: standings[(report.village_id, report.quarter)] for report in reports}
+
+
+def locks_for(village_ids, quarter: Period | str) -> dict[int, QuarterApproval]:
+    """``village_id → the approved row that locks its reports of quarter``, for the locked ones
+    among many villages of one quarter. Two queries."""
+    quarter = as_quarter(quarter)
+    standings = standings_for_villages({(village_id, quarter) for village_id in village_ids})
+    return {village_id: standing.lock for (village_id, _q), standing in standings.items() if standing.locked}
+
+
+def lock_for(village: Village, quarter: Period | str) -> QuarterApproval | None:
+    """The approved row whose unit held ``village`` on the quarter's last day, or None."""
+    return locks_for([village.pk], quarter).get(village.pk)
+
+
+def require_unlocked(village: Village, quarter: Period | str) -> None:
+    """errors.Locked unless the reports of ``village`` for ``quarter`` may change. Call it in the
+    write's transaction: it holds the province's lock (``lock_province``) until the write commits."""
+    quarter = as_quarter(quarter)
+    lock_province(village.placements.active_on(quarter.end).values_list("path", flat=True).first())
+    lock = lock_for(village, quarter)
+    if lock is not None:
+        raise quarter_locked(lock)
+
+
+def unit_standing(unit: AdministrativeUnit, quarter: Period) -> Standing:
+    """How ``unit``'s quarter stands, counting the rows of the units above it (two queries)."""
+    return standings_of_paths({unit.pk: (unit.path_on(quarter.end), quarter)})[unit.pk]
+
+
+def standings_of_rows(rows: list[QuarterApproval]) -> list[Standing]:
+    """How each row's unit and quarter stand, counting the units above it: whether the unit's
+    reports are locked, by its own approval or an upper unit's. Two queries for any number of rows."""
+    placements = defaultdict(list)
+    unit_ids = {row.unit_id for row in rows}
+    if unit_ids:
+        for placement in UnitPlacement.objects.filter(unit_id__in=unit_ids).values("unit_id", "path", "valid_from", "valid_to"):
+            placements[placement["unit_id"]].append(placement)
+    paths = {}
+    for index, row in enumerate(rows):
+        day = row.quarter.end
+        path = next((p["path"] for p in placements[row.unit_id] if _active(p["valid_from"], p["valid_to"], day)), None)
+        paths[index] = (path, row.quarter)
+    standings = standings_of_paths(paths)
+    return [standings[index] for index in range(len(rows))]

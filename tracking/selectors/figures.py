@@ -1,0 +1,86 @@
+"""The figures a user may read: of a unit, for the periods when it lay in their area. The numbers
+themselves come from ``tracking.progress``, the one definition of every figure."""
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+
+from .. import progress
+from ..errors import Invalid, NotFound
+from ..models import (
+    Goal,
+    Village,
+    VillagePlacement,
+)
+from ..periods import MIN_YEAR, Period, current_quarter, quarter_range
+from .records import quarters_in_area, unit_by_code, visible
+
+MAX_TIMELINE_QUARTERS = 200
+
+
+
+def unit_figures(*, by, code: str, period: Period | None = None, boundaries: str = progress.HISTORICAL) -> dict:
+    """The figures of the unit ``code`` for ``period`` (default: the latest quarter with data), for
+    ``by``: only for a period when the unit lay in their area."""
+    unit = unit_by_code(by=by, code=code, day=period.end if period else None)
+    period = period or progress.latest_period(unit)
+    if not quarters_in_area(by, unit, [period]):
+        raise NotFound(_("No unit has the code %(code)s.") % {"code": code})
+    return progress.unit_progress(unit, period, boundaries=boundaries)
+
+
+def unit_timeline(*, by, code: str, first: Period | None = None, last: Period | None = None,
+                  boundaries: str = progress.HISTORICAL) -> list[dict]:
+    """The figures of the unit ``code`` quarter by quarter (default: the five years up to the
+    latest quarter with data), only the quarters when it lay in ``by``'s area."""
+    unit = unit_by_code(by=by, code=code)
+    last = last or progress.latest_period(unit)
+    # Note: five years back, but never before the first quarter a period can name.
+    first = first or Period.from_index(max(last.index - 19, Period.quarter(MIN_YEAR, 1).index))
+    quarters = quarter_range(first, last)
+    if len(quarters) < 1:
+        raise Invalid({"from": Invalid(_("`from` comes after `to`."), code="invalid_range")})
+    if len(quarters) > MAX_TIMELINE_QUARTERS:
+        raise Invalid({"from": Invalid(_("At most %(n)s quarters at once.") % {"n": MAX_TIMELINE_QUARTERS},
+                                       code="range_too_long")})
+    visible_quarters = quarters_in_area(by, unit, quarters)
+    if not visible_quarters:
+        raise NotFound(_("No unit has the code %(code)s.") % {"code": code})
+    rows = progress.unit_timeline(unit, visible_quarters[0], visible_quarters[-1], boundaries=boundaries)
+    shown = {str(quarter) for quarter in visible_quarters}
+    return [row for row in rows if row["period"] in shown]
+
+
+def blank_villages(*, by, code: str, period: Period | None = None, boundaries: str = progress.HISTORICAL):
+    """``(unit, quarter, villages)``: the villages under the unit ``code`` still blank at
+    ``period`` (default: the current quarter), a queryset to page, for ``by``."""
+    quarter = (period or current_quarter()).last_quarter
+    unit = unit_by_code(by=by, code=code, day=quarter.end)
+    if not quarters_in_area(by, unit, [quarter]):
+        raise NotFound(_("No unit has the code %(code)s.") % {"code": code})
+    map_day = progress.last_day_on_map(unit) if boundaries == progress.CURRENT else None
+    if unit.path_on(map_day or quarter.end) is None:
+        raise Invalid({"period": Invalid(
+            _("%(unit)s is not on the map in %(period)s: ask for boundaries=current.")
+            % {"unit": unit, "period": period or quarter}, code="unit_not_on_map")})
+    villages = (
+        Village.objects.within(unit, quarter.end, map_day).blank_at(quarter)
+        .prefetch_related(Prefetch("placements", queryset=VillagePlacement.objects.select_related("unit")))
+        .order_by("name", "pk")
+    )
+    return unit, quarter, villages
+
+
+def goals(*, by, queryset=None):
+    """The goals ``by`` may see: of units that lay in their area from baseline to deadline."""
+    return visible(by=by, queryset=queryset if queryset is not None else Goal.objects.select_related("unit"))
+
+
+def goals_progress(*, by, goals: list[Goal], as_of: Period | None = None) -> list[dict]:
+    """The progress of ``goals`` (already narrowed by ``goals()``) as of ``as_of``."""
+    return progress.goals_progress(list(goals), as_of=as_of.last_quarter if as_of else None)
+
+
+def goal_progress(*, by, goal: Goal, as_of: Period | None = None) -> dict:
+    """The progress of one goal ``by`` may see."""
+    return progress.goal_progress(goal, as_of=as_of.last_quarter if as_of else None)
