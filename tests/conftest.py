@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import translation
 
-from tests import factories
+from tests import factories, once
 
 
 @pytest.fixture
@@ -160,19 +160,13 @@ def article_only(db):
 # ----- data built once for a module ----------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def _moved_world_for_module(django_db_setup, django_db_blocker):
-    """``tests.moved_world`` built once per module, in a transaction rolled back after the
-    module's last test (each test runs in a savepoint of it, through ``db``)."""
-    from django.db import transaction
-
+def _build_moved_world():
     from tests import moved_world
 
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            ids = moved_world.build()
-            yield ids
-            transaction.set_rollback(True)
+    return moved_world.build()
+
+
+_moved_world_for_module = once.module_data(_build_moved_world)
 
 
 @pytest.fixture
