@@ -82,6 +82,13 @@ def shown(response) -> str:
     return html.unescape(response.content.decode())
 
 
+def form_errors(response) -> dict:
+    """The errors of the form on an admin page (add, change, or an action's page), if any."""
+    context = response.context or {}
+    form = context["adminform"].form if "adminform" in context else context.get("form")
+    return dict(form.errors) if form is not None and form.errors else {}
+
+
 def command(*args: str) -> tuple[bool, str]:
     """Run a management command: (whether it succeeded, its output or its error)."""
     out = io.StringIO()
