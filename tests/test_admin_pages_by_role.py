@@ -125,7 +125,7 @@ def test_the_list_shows_the_records_of_the_area_only(records, model, role):
 
 
 @pytest.mark.parametrize(("model", "role"), PARAMS)
-def test_the_add_page_is_for_editors_of_models_they_may_add(model, role):
+def test_the_add_page_is_for_editors_of_models_they_may_add(moved, model, role):
     response = browser(role).get(admin_url(model, "add"))
     kind = KINDS[model]
     may_add = (role == "superuser" and kind != "read") or (kind in ("edit", "add") and role != "viewer")

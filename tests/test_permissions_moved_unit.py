@@ -14,7 +14,8 @@ What is expected:
 * a record of a period (report, quarter, figures, reported figure, goal) belongs to the district
   that held the commune then: for the other one it does not exist (404);
 * Nà Lốc and its cell were never under A: 404 for A;
-* visible but not yours to change: 403 (a viewer's writes are always 403: its roles allow none);
+* visible but not yours to change: 403 with the reason (a viewer's writes are 403 before any record
+  is looked up, as its roles allow none; a quarter's steps look the quarter up first);
 * the commune today sits directly in the province: neither district renames or closes it, nor
   renames or deletes its villages (403), as neither covers today's map.
 
