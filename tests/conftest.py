@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import translation
 
-from tests import factories
+from tests import factories, once
 
 
 @pytest.fixture
@@ -155,3 +155,38 @@ def api_error():
 def article_only(db):
     """The article's facts alone, on the map as the article knew it (before any change is recorded)."""
     call_command("loaddata", "dien_bien_article", verbosity=0)
+
+
+# ----- data built once for a module ----------------------------------------------------
+
+
+def _build_moved_world():
+    from tests import moved_world
+
+    return moved_world.build()
+
+
+_moved_world_for_module = once.module_data(_build_moved_world)
+
+
+@pytest.fixture
+def moved(db, _moved_world_for_module):
+    """The ids of ``tests.moved_world``'s records (a commune that moved between two districts, with
+    records from before and after the move); what a test writes is rolled back after it."""
+    return dict(_moved_world_for_module)
+
+
+@pytest.fixture
+def client_of(db):
+    """``client_of("a_viewer")``: an API client signed in as that user (read afresh, so that no
+    cached area outlives the test), or of nobody for ``"anonymous"``."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.test import APIClient
+
+    def make(username: str, *, raise_errors: bool = False):
+        client = APIClient(raise_request_exception=raise_errors)
+        if username != "anonymous":
+            client.force_authenticate(get_user_model().objects.get(username=username))
+        return client
+
+    return make
