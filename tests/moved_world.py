@@ -27,7 +27,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from tests import factories
-from tracking import approvals, services
+from tracking import services
+from tracking.access import SYSTEM
+from tracking.services import approvals
 from tracking.models import AdministrativeUnit, Goal, QuarterReport, ReportedFigure, RoleGrant, Village
 
 D = datetime.date
@@ -79,9 +81,9 @@ def build(*, staff: bool = True) -> dict:
     approvals.quarter_submit(unit=na_tau, quarter="2019Q3", by=root)
     approvals.quarter_submit(unit=na_tau, quarter="2019Q4", by=root)
     approvals.quarter_approve(unit=na_tau, quarter="2019Q4", by=root)
-    figure_2019 = services.reported_figure_save(figure=ReportedFigure(
+    figure_2019 = services.reported_figure_save(by=SYSTEM, figure=ReportedFigure(
         unit=na_tau, period="2019", metric="blank_villages", value=1, source_url="https://example.org/na-tau-2019"))
-    goal_2019 = services.goal_save(goal=Goal(
+    goal_2019 = services.goal_save(by=SYSTEM, goal=Goal(
         unit=na_tau, title="Nà Tấu: no blank village by the end of 2019", metric="blank_villages",
         baseline_period="2019Q1", deadline="2019Q4", set_by="Đảng ủy xã Nà Tấu"))
 
@@ -94,9 +96,9 @@ def build(*, staff: bool = True) -> dict:
     approvals.quarter_submit(unit=na_tau, quarter="2021Q1", by=root)
     approvals.quarter_submit(unit=na_tau, quarter="2021Q2", by=root)
     approvals.quarter_approve(unit=na_tau, quarter="2021Q2", by=root)
-    figure_2024 = services.reported_figure_save(figure=ReportedFigure(
+    figure_2024 = services.reported_figure_save(by=SYSTEM, figure=ReportedFigure(
         unit=na_tau, period="2024", metric="blank_villages", value=0, source_url="https://example.org/na-tau-2024"))
-    goal_2024 = services.goal_save(goal=Goal(
+    goal_2024 = services.goal_save(by=SYSTEM, goal=Goal(
         unit=na_tau, title="Nà Tấu: every village its own cell by mid-2025", metric="villages_without_own_cell",
         baseline_period="2024", deadline="2025Q2", set_by="Đảng ủy xã Nà Tấu"))
 

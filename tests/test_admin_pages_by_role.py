@@ -15,7 +15,9 @@ from django.test import Client
 from django.urls import reverse
 
 from tests import factories
-from tracking import approvals, services
+from tracking import services
+from tracking.access import SYSTEM
+from tracking.services import approvals
 from tracking.models import (
     AdministrativeUnit,
     CellCoverage,
@@ -53,8 +55,8 @@ def records(moved):
     root = get_user_model().objects.get(username="root")
     nha_nhan, dien_bien_dong = AdministrativeUnit.objects.get(code="03317"), AdministrativeUnit.objects.get(code="101")
     tham_chau = Village.objects.get(name="Thẩm Chấu")
-    ours_org = services.organisation_create(name="Đảng bộ xã Nà Nhạn", unit=nha_nhan)
-    theirs_org = services.organisation_create(name="Đảng bộ huyện Điện Biên Đông", unit=dien_bien_dong)
+    ours_org = services.organisation_create(by=SYSTEM, name="Đảng bộ xã Nà Nhạn", unit=nha_nhan)
+    theirs_org = services.organisation_create(by=SYSTEM, name="Đảng bộ huyện Điện Biên Đông", unit=dien_bien_dong)
     theirs_cell = factories.cell(tham_chau, name="Chi bộ bản Thẩm Chấu")
     ours_quarter = QuarterApproval.objects.get(unit__code="03316", quarter="2019Q3")
     theirs_quarter = approvals.quarter_submit(unit=dien_bien_dong, quarter="2019Q3", by=root)

@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from tracking.access import SYSTEM
 from tests import factories
 from tracking import services
 from tracking.models import AdministrativeUnit, PartyCell
@@ -28,7 +29,7 @@ def tua_chua(moved):
     """Ids of the hidden records and of a village of Tủa Chùa's own, with a grassroots
     organisation of Nà Nhạn (outside the area)."""
     own = factories.village(AdministrativeUnit.objects.get(code="03217"), name="Bản Tủa")
-    organisation = services.organisation_create(name="Đảng bộ xã Nà Nhạn", unit=AdministrativeUnit.objects.get(code="03317"))
+    organisation = services.organisation_create(by=SYSTEM, name="Đảng bộ xã Nà Nhạn", unit=AdministrativeUnit.objects.get(code="03317"))
     return {
         "own": own.pk,
         "village": moved["huoi_chon"],

@@ -17,7 +17,8 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 
 from tests import edges, factories, once
-from tracking import approvals, reorganisations
+from tracking.access import SYSTEM
+from tracking.services import approvals, reorganisations
 from tracking.models import (
     AdministrativeUnit,
     Goal,
@@ -44,7 +45,7 @@ def build() -> dict:
     south = factories.commune(district, code="03316", name="Nà Tấu")
     huoi_chon = factories.village(north, name="Huổi Chổn")
     hoa = factories.village(south, name="Hoa")
-    reorganisations.unit_transfer(unit=south, parent=other, on=D(2020, 1, 1))
+    reorganisations.unit_transfer(by=SYSTEM, unit=south, parent=other, on=D(2020, 1, 1))
     cell = factories.cell(huoi_chon, name="Chi bộ bản Huổi Chổn")
     report = factories.report(huoi_chon, "2019Q2", full=3, probationary=1, cell=cell)
     approvals.quarter_submit(unit=north, quarter="2019Q3", by=root)

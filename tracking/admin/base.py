@@ -9,6 +9,7 @@ from django.contrib.admin.utils import unquote
 from django.db import models
 from django.http import Http404
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 
 from .. import selectors, services
 from ..errors import DomainError
@@ -100,6 +101,11 @@ class AreaAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # No form checks a deletion afterwards: the rule for the record's day, now.
         return self._staff(request, Role.EDITOR) and (obj is None or services.may_change(by=request.user, record=obj))
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Note: Django redirects to the index for an id it cannot find; here a record outside the
+        # user's areas and one that does not exist answer alike, and as the API does: 404.
+        raise Http404(gettext("No %(what)s has the id %(id)s.") % {"what": opts.verbose_name, "id": object_id})
 
     def _in_area_or_404(self, request, object_id) -> None:
         if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():

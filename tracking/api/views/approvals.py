@@ -98,9 +98,10 @@ class UnitApprovalViewSet(InAreaMixin, viewsets.GenericViewSet):
         return quarter
 
     def _target(self):
-        """The unit the URL names, as it was on the quarter's last day, and the quarter."""
+        """The unit the URL names, as it was on the quarter's last day, and the quarter: one of
+        the user's quarters (another committee's quarter does not exist for them)."""
         quarter = self._quarter()
-        return self.unit_in_area(self.kwargs["code"], quarter.end), quarter
+        return selectors.approval_unit(by=self.request.user, code=self.kwargs["code"], quarter=quarter), quarter
 
     @extend_schema(
         summary="Where a unit's quarter stands", operation_id="units_approvals_retrieve",

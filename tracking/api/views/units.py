@@ -165,10 +165,12 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
     @action(detail=True, methods=["put"], url_path=r"reports/(?P<period>[^/]+)", filterset_class=None, pagination_class=None)
     def submit_reports(self, request, code=None, period=None):
         only_params(request, "dry_run")
-        unit = self.get_object()
+        self.get_object()  # an unknown code is a 404 before a badly written quarter is a 400
         quarter = parse_period("period", period)
         if quarter.kind != "quarter":
             raise ValidationError({"period": [f"“{period}” is not a quarter: write it as 2019Q2."]}, code="invalid_period")
+        # Another committee's quarter of the unit does not exist for the user.
+        unit = selectors.unit_in_period(by=request.user, code=code, period=quarter)
         dry_run = validated(DryRunSerializer, request.query_params.dict(), strict=False)["dry_run"]
         entries = validated(SubmissionSerializer, request.data, context={"request": request})["reports"]
         outcome = services.quarter_submission_submit(by=request.user, unit=unit, quarter=quarter,
