@@ -150,3 +150,14 @@ def current_quarter(today: datetime.date | None = None) -> Period:
     from django.utils import timezone
 
     return Period.quarter_of(today or timezone.localdate())
+
+
+def period_of(name: str, text: str | Period | None) -> Period | None:
+    """The period written ``text`` in the parameter or field ``name`` (None when not given); else
+    a ValidationError on ``name``. The one reading of a period that a user typed."""
+    if text is None:
+        return None
+    try:
+        return Period.parse(text)
+    except ValidationError as error:
+        raise ValidationError({name: error.error_list}) from error

@@ -33,7 +33,7 @@ from ..models import (
     VillagePlacement,
     VillageStatus,
 )
-from ..periods import PATTERN, QUARTER, QUARTER_PATTERN, Period, current_quarter
+from ..periods import period_of, PATTERN, QUARTER, QUARTER_PATTERN, Period, current_quarter
 from ..querysets import active_on_q
 from .serializers.common import CODE_PATTERN, MAX_ID
 
@@ -53,10 +53,8 @@ def _unit(filterset, code: str, name: str) -> AdministrativeUnit:
 
 
 def _period(name: str, text: str) -> Period:
-    try:
-        return Period.parse(text)
-    except Exception as error:
-        raise ValidationError({name: error.messages}, code="invalid_period")
+    """The period of the query parameter ``name`` (``periods.period_of``)."""
+    return period_of(name, text)
 
 
 class _TrueOrFalseField(forms.NullBooleanField):

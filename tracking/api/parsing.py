@@ -9,7 +9,7 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.settings import api_settings
 
 from .. import progress
-from ..periods import Period
+from ..periods import Period, period_of
 from .errors import RequestTooLarge
 
 # An If-Match header: `*` or one or more quoted entity tags, separated by commas.
@@ -41,12 +41,8 @@ def parse_boundaries(request) -> str:
 
 
 def parse_period(name: str, text: str | None) -> Period | None:
-    if text is None:
-        return None
-    try:
-        return Period.parse(text)
-    except Exception as error:
-        raise ValidationError({name: getattr(error, "messages", [str(error)])}, code="invalid_period")
+    """The period of the query or path parameter ``name`` (``periods.period_of``)."""
+    return period_of(name, text)
 
 
 def only_params(request, *allowed: str) -> None:

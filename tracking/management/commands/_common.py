@@ -6,7 +6,7 @@ from django.core.management.base import CommandError
 
 from tracking.errors import DomainError
 from tracking.models import acting_user as acting_user_var
-from tracking.periods import Period
+from tracking.periods import Period, period_of
 
 
 def add_user_argument(parser) -> None:
@@ -52,9 +52,7 @@ def acting_as(user):
 
 
 def period_or_error(text: str | None) -> Period | None:
-    if text is None:
-        return None
     try:
-        return Period.parse(text)
+        return period_of("period", text)
     except ValidationError as error:
         raise CommandError(" ".join(error.messages)) from error
