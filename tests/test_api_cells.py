@@ -1,12 +1,21 @@
-"""/api/v1/cells/: found a village's own cell or a merged cell, dissolve, filter by village, delete."""
+"""/api/v1/cells/: found a village's own cell or a merged cell, dissolve, filter by village, delete;
+an editor cannot found a cell that would lie in nobody's area, through the API or in the admin."""
 import datetime
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from tests import factories
 from tracking import services
 from tracking.access import SYSTEM
-from tracking.models import CellCoverage, PartyCell
+from tracking.models import (
+    AdministrativeUnit,
+    CellCoverage,
+    PartyCell,
+    RoleGrant,
+    Village,
+)
 
 D = datetime.date
 CELLS = "/api/v1/cells/"
@@ -192,3 +201,44 @@ def test_delete_a_cell_named_by_a_report_is_a_conflict(staff_api, villages, api_
     body = api_error(staff_api.delete(f"{CELLS}{cell.pk}/"), 409, "conflict")
     assert "Huổi Chổn 2019Q2" in body["detail"]
     assert PartyCell.objects.filter(pk=cell.pk).exists()
+
+
+# ----- a cell in nobody's area ------------------------------------------------------------
+# A cell serving no village and of no organisation would lie in nobody's area: an editor cannot
+# found one (400 with the reason, nothing saved), whichever way they ask. Never a server error.
+
+
+@pytest.fixture
+def editor_100(article, django_user_model):
+    """An editor of huyện Điện Biên (100), staff, on the article's Điện Biên."""
+    user = django_user_model.objects.create_user(username="a_editor", password="pw", is_staff=True)
+    RoleGrant.objects.create(user=user, unit=AdministrativeUnit.objects.get(code="100"), role="editor")
+    return user
+
+
+def test_the_api_refuses_a_cell_with_neither_villages_nor_organisation(editor_100, client_of, api_error):
+    client = client_of("a_editor", raise_errors=False)  # a server error comes back as a 500 response
+    before = PartyCell.objects.count()
+    response = client.post("/api/v1/cells/", {"name": "Orphan", "founded_on": "2019-03-01"}, format="json")
+    assert response.status_code == 400, response.content[:500]
+    body = api_error(response, 400, "validation_error")
+    assert {error["path"] for error in body["errors"]} <= {"", "villages", "organisation"}, body
+    assert PartyCell.objects.count() == before
+    assert not PartyCell.objects.filter(name="Orphan").exists()
+
+
+def test_the_same_editor_founds_a_cell_for_a_village_of_theirs(editor_100, client_of):
+    huoi_chon = Village.objects.get(name="Huổi Chổn")
+    response = client_of("a_editor").post("/api/v1/cells/", {"name": "Chi bộ ghép", "founded_on": "2019-03-01",
+                                                             "villages": [huoi_chon.pk]}, format="json")
+    assert response.status_code == 201, response.content[:500]
+
+
+def test_the_admin_refuses_a_cell_with_neither_villages_nor_organisation(editor_100):
+    client = Client()
+    client.force_login(editor_100)
+    before = PartyCell.objects.count()
+    response = client.post(reverse("admin:tracking_partycell_add"), {"name": "Orphan", "founded_on": "2019-03-01"})
+    assert response.status_code == 200  # the form again, with the reason
+    assert response.context["adminform"].form.errors
+    assert PartyCell.objects.count() == before

@@ -8,7 +8,7 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from tracking.models import AdministrativeUnit, QuarterReport, Village
+from tracking.models import AdministrativeUnit, PartyCell, QuarterReport, Village
 
 HUGE = 10**30  # beyond any database integer
 
@@ -61,6 +61,11 @@ def test_not_found(staff, tree, api_error, url):
 def test_not_found_for_any_method_under_api(staff, tree, api_error):
     for method in ("post", "put", "patch", "delete"):
         api_error(getattr(staff, method)("/api/v1/nowhere/", {}, format="json"), 404, "not_found")
+
+
+@pytest.mark.usefixtures("article")
+def test_writes_to_unknown_api_paths_get_the_json_404(staff_api, api_error):
+    api_error(staff_api.post("/api/v1/units", {}, format="json"), 404, "not_found")
 
 
 def test_conflict(staff, data, api_error):
@@ -134,6 +139,12 @@ def test_malformed_json_on_each_write(staff, data, api_error):
         api_error(staff.generic(method, url, "{", content_type="application/json"), 400, "parse_error")
 
 
+@pytest.mark.usefixtures("article")
+def test_deeply_nested_json_is_a_parse_error(staff_api, api_error):
+    body = "[" * 5000 + "]" * 5000
+    api_error(staff_api.generic("POST", "/api/v1/villages/", body, content_type="application/json"), 400, "parse_error")
+
+
 def test_not_authenticated_and_permission_denied(anonymous, django_user_model, tree, api_error):
     body = api_error(anonymous.post("/api/v1/villages/", {"name": "X", "unit": "03317"}, format="json"), 401, "not_authenticated")
     assert body["errors"] == []
@@ -145,7 +156,7 @@ def test_not_authenticated_and_permission_denied(anonymous, django_user_model, t
     api_error(reader.post("/api/v1/villages/", {"name": "X", "unit": "03317"}, format="json"), 403, "permission_denied")
 
 
-# ----- wrong types, overlong values ------------------------------------------------------
+# ----- wrong types, overlong values, dates out of range ----------------------------------
 
 
 @pytest.mark.parametrize(
@@ -187,6 +198,30 @@ def test_not_authenticated_and_permission_denied(anonymous, django_user_model, t
 def test_wrong_types(staff, data, api_error, url, body, path):
     text = json.dumps(body).replace('"VILLAGE"', str(data["village"].pk))
     api_error(staff.generic("POST", url, text, content_type="application/json"), 400, "validation_error", path)
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "path"),
+    [
+        ("post", "/api/v1/cells/", {"name": 0}, "name"),
+        ("post", "/api/v1/goals/", {"unit": "03317", "title": "T", "metric": "blank_villages", "set_by": 1}, "set_by"),
+        ("post", "/api/v1/units/", {"code": "03320", "name": "X", "kind": "xa", "level": "3", "parent": "100"}, "level"),
+        ("post", "/api/v1/reorganisations/rename/", {"on": "2020-01-01", "unit": "03317", "name": 0}, "name"),
+        ("post", "/api/v1/reorganisations/split/", {"on": "2020-01-01", "unit": "100", "close_original": "yes",
+                                                    "parts": [{"code": "104", "name": "X", "kind": "huyen"}]}, "close_original"),
+        ("patch", "/api/v1/reports/REPORT/", {"full_members": "4"}, "full_members"),
+        ("put", "/api/v1/units/03317/reports/2019Q3/", {"reports": [{"village": "VILLAGE", "full_members": 1,
+                                                                     "probationary_members": 0, "cell": "CELL"}]}, "reports.0.cell"),
+    ],
+)
+def test_values_of_another_json_type_are_refused(staff, data, api_error, method, url, body, path):
+    url = url.replace("REPORT", str(data["report"].pk))
+    text = json.dumps(body).replace('"VILLAGE"', str(data["village"].pk)).replace('"CELL"', f'"{data["cell"].pk}"')
+    before = (PartyCell.objects.count(), AdministrativeUnit.objects.count(), QuarterReport.objects.count())
+    result = api_error(staff.generic(method.upper(), url, text, content_type="application/json"), 400, "validation_error", path)
+    assert "Must be" in result["detail"]
+    assert (PartyCell.objects.count(), AdministrativeUnit.objects.count(), QuarterReport.objects.count()) == before
+    assert QuarterReport.objects.get(pk=data["report"].pk).full_members == 3
 
 
 @pytest.mark.parametrize(
@@ -251,6 +286,54 @@ def test_query_integers_beyond_the_database(staff, data, api_error, url):
     api_error(staff.get(url), 400, "validation_error", "village")
 
 
+@pytest.mark.usefixtures("article")
+@pytest.mark.parametrize(("url", "body", "field"), [
+    ("/api/v1/villages/6/", {"valid_to": "1900-01-01"}, "valid_to"),
+    ("/api/v1/cells/1/", {"dissolved_on": "1900-01-01"}, "dissolved_on"),
+    ("/api/v1/units/100/", {"valid_to": "2026-01-01"}, "valid_to"),  # closed in 2025: not reopened
+])
+def test_out_of_range_or_moved_closing_dates_are_refused(staff_api, api_error, url, body, field):
+    api_error(staff_api.patch(url, body, format="json"), 400, "validation_error", field)
+    assert AdministrativeUnit.objects.get(code="100").valid_to.isoformat() == "2025-07-01"
+    assert Village.objects.get(pk=6).valid_to is None and PartyCell.objects.get(pk=1).dissolved_on is None
+
+
+# ----- query parameters: an empty value, a page size -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("/api/v1/reports/?period=", "period"),
+        ("/api/v1/cells/?village=", "village"),
+        ("/api/v1/units/?level=", "level"),
+        ("/api/v1/villages/?active_on=", "active_on"),
+        ("/api/v1/units/11/children/?active_on=", "active_on"),
+        ("/api/v1/units/11/progress/?period=", "period"),
+        ("/api/v1/units/11/progress/timeline/?from=", "from"),
+        ("/api/v1/units/11/blank-villages/?period=", "period"),
+        ("/api/v1/goals/?as_of=", "as_of"),
+    ],
+)
+def test_an_empty_query_value_is_refused(staff, data, api_error, url, path):
+    api_error(staff.get(url), 400, "validation_error", path)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/approvals/?within=", "/api/v1/approvals/?unit=", "/api/v1/approvals/?quarter="])
+def test_empty_query_values_on_approvals_are_refused(staff_api, tree, api_error, url):
+    api_error(staff_api.get(url), 400, "validation_error", url.split("?")[1].rstrip("="))
+
+
+def test_an_empty_search_is_no_filter(staff, data):
+    assert staff.get("/api/v1/villages/?search=").json()["count"] == 1
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "ten", "null", "1.5", "٣"])
+def test_page_size_must_be_a_whole_number_from_1(staff, data, api_error, value):
+    api_error(staff.get("/api/v1/units/", {"page_size": value}), 400, "validation_error", "page_size")
+    api_error(staff.get(f"/api/v1/reports/{data['report'].pk}/history/", {"page_size": value}), 400, "validation_error", "page_size")
+
+
 # ----- no input is a 500 -----------------------------------------------------------------
 
 
@@ -307,7 +390,7 @@ def _variants(body: dict):
 
 
 @pytest.mark.parametrize(("method", "url", "body"), WRITES, ids=[f"{m} {u}" for m, u, _ in WRITES])
-def test_no_write_body_is_a_500(staff, data, method, url, body):
+def test_no_write_body_is_a_server_error(staff, data, method, url, body):
     url = _url(url, data)
     body = _fill(body, data)
     assert staff.generic(method, url, json.dumps(body), content_type="application/json").status_code < 300
@@ -337,7 +420,7 @@ QUERY_VALUES = ["", "x", "-1", "0", str(HUGE), "1e400", "NaN", "1.5", "2019Q5", 
 
 
 @pytest.mark.parametrize(("url", "parameters"), READS, ids=[url for url, _ in READS])
-def test_no_query_is_a_500(staff, data, url, parameters):
+def test_no_query_is_a_server_error(staff, data, url, parameters):
     goal = staff.post("/api/v1/goals/", {"unit": "03317", "title": "T", "metric": "blank_villages", "baseline_period": "2019Q2",
                                          "set_by": "S"}, format="json").json()
     url = url.replace("GOAL", str(goal["id"]))

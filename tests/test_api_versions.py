@@ -30,6 +30,22 @@ def test_a_stale_if_match_is_refused_and_changes_nothing(report, staff_api, api_
     assert staff_api.delete(url, HTTP_IF_MATCH="*").status_code == 204
 
 
+@pytest.mark.parametrize("value", ["0", "", "abc", '"unclosed', '"a" "b"', "*, *"])
+def test_a_malformed_if_match_is_a_400_not_a_412(staff, data, api_error, value):
+    url = f"/api/v1/reports/{data['report'].pk}/"
+    api_error(staff.patch(url, {"full_members": 4}, format="json", HTTP_IF_MATCH=value), 400, "validation_error", "If-Match")
+    api_error(staff.delete(url, HTTP_IF_MATCH=value), 400, "validation_error", "If-Match")
+    assert QuarterReport.objects.get(pk=data["report"].pk).full_members == 3
+
+
+def test_a_body_in_error_is_a_400_even_with_a_stale_if_match(staff, data, api_error):
+    url = f"/api/v1/cells/{data['cell'].pk}/"
+    api_error(staff.patch(url, {"dissolved_on": 1966}, format="json", HTTP_IF_MATCH='"stale"'), 400, "validation_error", "dissolved_on")
+    api_error(staff.patch(url, {"name": "Chi bộ"}, format="json", HTTP_IF_MATCH='"stale"'), 412, "precondition_failed")
+    tag = staff.get(url)["ETag"]
+    assert staff.patch(url, {"name": "Chi bộ"}, format="json", HTTP_IF_MATCH=f'"other" ,\t{tag}').status_code == 200
+
+
 def test_each_detail_resource_has_an_etag(article, api):
     for url in ("/api/v1/units/11/", "/api/v1/villages/6/", "/api/v1/cells/1/", "/api/v1/reports/1/",
                 "/api/v1/reported-figures/1/", "/api/v1/goals/1/"):

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from tests import factories
 from tracking.models import AdministrativeUnit
 
 FIGURE_FIELDS = {
@@ -70,6 +71,19 @@ def test_goals_json():
 def test_goals_text():
     text = run("goals", "--unit", "11")
     assert "baseline 134 (2008), current 17 (2019), resolved 117, progress 87%" in text
+
+
+@pytest.mark.usefixtures("article")
+def test_goals_as_of_a_year_are_read_at_its_last_quarter():
+    rows = json.loads(run("goals", "--as-of", "2019", "--json"))
+    assert {row["as_of"] for row in rows} == {"2019Q4"}
+
+
+@pytest.mark.usefixtures("article")
+def test_import_units_refuses_a_bad_province_code():
+    for code in ("abc", ""):
+        with pytest.raises(CommandError, match="not a province code"):
+            run("import_units", "--user", factories.clerk(), "--province", code)
 
 
 def test_seed_loads_once_and_never_waits_for_input(db, monkeypatch):

@@ -6,6 +6,10 @@ commune and the villages that were ever theirs; but the figures, blank villages,
 quarter approvals, reported figures, goals and village reports of a period belong to the district
 that held the commune (for a report: the village) on the period's last day. Outside it they do not
 exist: 404 exactly as for a code or id that does not exist, rows left out of lists.
+
+The same, for records written through the API on the article's data rather than taken from
+``tests.moved_world``: ``test_moved_unit_periods_recorded_through_the_api.py`` (its data is built
+per test, so it cannot share this module, whose world is built once).
 """
 import json
 import re

@@ -1,9 +1,10 @@
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from tracking.periods import Period, quarter_range
+from tracking.periods import PATTERN, QUARTER_PATTERN, Period, quarter_range
 
 
 @pytest.mark.parametrize(
@@ -59,3 +60,14 @@ def test_quarter_index_is_an_ordered_integer():
     assert [str(p) for p in quarter_range(Period.parse("2019Q3"), Period.parse("2020"))] == [
         "2019Q3", "2019Q4", "2020Q1", "2020Q2", "2020Q3", "2020Q4",
     ]
+
+
+@pytest.mark.parametrize("text", ["1944", "1945", "2019", "2100", "2101", "0000", "9999", "2019Q2", "2100Q4", "1944Q4",
+                                  "2019-05", "2101-01", "2019-13", "19450", "2019Q5"])
+def test_the_period_patterns_accept_what_the_server_accepts(text):
+    try:
+        period = Period.parse(text)
+    except Exception:
+        period = None
+    assert bool(re.match(PATTERN, text)) == (period is not None), text
+    assert bool(re.match(QUARTER_PATTERN, text)) == (period is not None and period.kind == "quarter"), text

@@ -235,6 +235,16 @@ def test_closing_the_original_of_a_split_with_villages_left_is_refused(article_o
             {"code": "104", "name": "Mới", "kind": "huyen"}], close_original=True)
 
 
+@pytest.mark.usefixtures("article")
+def test_events_far_in_time_and_self_merges_are_refused(staff_api, api_error):
+    api_error(staff_api.post("/api/v1/reorganisations/rename/", {"on": "9999-12-31", "unit": "03325", "name": "X"},
+                             format="json"), 400, "validation_error", "on")
+    api_error(staff_api.post("/api/v1/reorganisations/merge/", {"on": "2026-05-01", "units": ["03325"], "into": "03325"},
+                             format="json"), 400, "validation_error", "units")
+    assert AdministrativeUnit.objects.get(code="03325", valid_to__isnull=True).name == "Mường Phăng"
+    assert not Reorganisation.objects.filter(effective_on__year__gt=2025).exists()
+
+
 # ----- commands ------------------------------------------------------------------------------
 
 

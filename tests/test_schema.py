@@ -184,6 +184,36 @@ def test_string_fields_state_their_constraints(schema):
     assert not problems, "\n".join(problems)
 
 
+def test_412_is_documented_wherever_if_match_is_taken(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            takes_if_match = any(p["name"] == "If-Match" for p in operation.get("parameters", []))
+            assert takes_if_match == ("412" in operation["responses"]), (method, path)
+            takes_if_match_expected = method in ("patch", "delete") and "{" in path
+            assert takes_if_match == takes_if_match_expected, (method, path)
+
+
+def test_only_getting_a_token_is_documented_as_open(schema):
+    open_operations = []
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if operation.get("security", [{}]) in ([], [{}]) or {} in operation.get("security", []):
+                open_operations.append(f"{method.upper()} {path}")
+            else:
+                assert {"tokenAuth": []} in operation["security"], (method, path)
+    assert open_operations == ["POST /api/v1/auth/token/"]
+
+
+def test_request_bodies_take_no_other_field_and_lists_give_their_lengths(schema):
+    components = schema["components"]["schemas"]
+    requests = [name for name in components if name.endswith("Request")]
+    assert requests and all(components[name]["additionalProperties"] is False for name in requests)
+    reports = components["SubmissionRequest"]["properties"]["reports"]
+    assert (reports["minItems"], reports["maxItems"]) == (1, 5000)
+    assert components["SplitRequest"]["properties"]["parts"]["minItems"] == 1
+    assert components["MergeRequest"]["properties"]["units"]["minItems"] == 1
+
+
 # ---------------------------------------------------------------------------------------
 # What the schema allows, the server accepts
 

@@ -3,6 +3,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from django.conf import settings
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -23,3 +26,12 @@ def test_production_refuses_to_start_without_a_secret_key():
 def test_production_starts_with_its_secrets():
     result = check("config.settings.production", SECRET_KEY="x" * 50, DATABASE_URL="sqlite:///:memory:")
     assert result.returncode == 0, result.stderr
+
+
+def test_sqlite_write_transactions_wait_for_the_lock():
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        pytest.skip("SQLite only")
+    # Concurrent writes (runserver answers each request in its own thread) wait for each other
+    # rather than fail with "database is locked".
+    assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"

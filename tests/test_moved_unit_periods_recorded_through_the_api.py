@@ -4,6 +4,8 @@ Nà Tấu (03316) moved from huyện Điện Biên (100) to thành phố Điện
 superuser records, through the API, what happened after the move; huyện Điện Biên's viewer must
 find none of it in the commune's figures, blank villages, timeline, quarter approvals, reported
 figures or goals, and still read the commune's quarters before the move.
+
+The same rules on ``tests.moved_world``'s records, built once for the module: ``test_moved_unit_periods.py``.
 """
 import json
 
