@@ -390,7 +390,7 @@ def _variants(body: dict):
 
 
 @pytest.mark.parametrize(("method", "url", "body"), WRITES, ids=[f"{m} {u}" for m, u, _ in WRITES])
-def test_no_write_body_is_a_server_error(staff, data, method, url, body):
+def test_no_write_body_gets_a_server_error(staff, data, method, url, body):
     url = _url(url, data)
     body = _fill(body, data)
     assert staff.generic(method, url, json.dumps(body), content_type="application/json").status_code < 300
@@ -420,7 +420,7 @@ QUERY_VALUES = ["", "x", "-1", "0", str(HUGE), "1e400", "NaN", "1.5", "2019Q5", 
 
 
 @pytest.mark.parametrize(("url", "parameters"), READS, ids=[url for url, _ in READS])
-def test_no_query_is_a_server_error(staff, data, url, parameters):
+def test_no_query_gets_a_server_error(staff, data, url, parameters):
     goal = staff.post("/api/v1/goals/", {"unit": "03317", "title": "T", "metric": "blank_villages", "baseline_period": "2019Q2",
                                          "set_by": "S"}, format="json").json()
     url = url.replace("GOAL", str(goal["id"]))
