@@ -227,10 +227,20 @@ def test_the_api_refuses_a_cell_with_neither_villages_nor_organisation(editor_10
     assert not PartyCell.objects.filter(name="Orphan").exists()
 
 
-def test_the_same_editor_founds_a_cell_for_a_village_of_theirs(editor_100, client_of):
+def test_a_cell_serving_a_village_until_today_needs_an_editor_of_today(editor_100, client_of, role_api):
+    """District 100 had Huổi Chổn in 2019 but was abolished in 2025: it cannot found a cell that
+    serves the village from 2019 on, into today's map; an editor of the province can."""
+    from tracking.models import AdministrativeUnit
+
     huoi_chon = Village.objects.get(name="Huổi Chổn")
-    response = client_of("a_editor").post("/api/v1/cells/", {"name": "Chi bộ ghép", "founded_on": "2019-03-01",
-                                                             "villages": [huoi_chon.pk]}, format="json")
+    body = {"name": "Chi bộ ghép", "founded_on": "2019-03-01", "villages": [huoi_chon.pk]}
+    before = PartyCell.objects.count()
+    response = client_of("a_editor").post("/api/v1/cells/", body, format="json")
+    assert response.status_code == 403, response.content[:500]
+    assert "(map of " in response.json()["detail"]
+    assert PartyCell.objects.count() == before
+    province_editor = role_api("editor", AdministrativeUnit.objects.get(code="11"))
+    response = province_editor.post("/api/v1/cells/", body, format="json")
     assert response.status_code == 201, response.content[:500]
 
 

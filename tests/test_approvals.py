@@ -622,7 +622,7 @@ def test_a_write_that_found_the_quarter_open_commits_before_an_approval(django_u
             locks.require_unlocked(village, "2019Q2")  # open: the write goes on
             checked.set()
             time.sleep(0.5)  # the approver acts meanwhile
-            services._report_save(village, Q2, {"full_members": 2, "probationary_members": 0})
+            services.reports._report_save(village, Q2, {"full_members": 2, "probationary_members": 0})
         done["write"] = timezone.now()
         connection.close()
 

@@ -1,9 +1,11 @@
 """The API, the admin and the ``reorganise`` command agree on who may change the map.
 
 Xã Nà Tấu (03316) moved from huyện Điện Biên (100) to thành phố Điện Biên Phủ (094) on
-2020-01-01. Renaming it with effect from 2021-06-01 is a change of Điện Biên Phủ's map: its editor
-may, every way; huyện Điện Biên's editor may not, any way — refused with the same reason and
-nothing recorded. Each test starts from the same fresh fixtures.
+2020-01-01, and has sat directly in the province since the districts were abolished on 2025-07-01.
+Renaming it with effect from 2021-06-01 is a change of Điện Biên Phủ's map — and, a unit having one
+name, of today's: the province's editor may, every way; huyện Điện Biên's editor may not (2021 is
+not its map), nor Điện Biên Phủ's (today is not) — refused with the same reason and nothing
+recorded. Each test starts from the same fresh fixtures.
 """
 import pytest
 
@@ -16,7 +18,7 @@ RENAME = {"unit": "03316", "name": "Nà Tấu Mới", "on": ON}
 
 @pytest.fixture
 def editors(article, django_user_model):
-    for username, code in (("editor_100", "100"), ("editor_094", "094")):
+    for username, code in (("editor_100", "100"), ("editor_094", "094"), ("editor_11", "11")):
         user = django_user_model.objects.create_user(username=username, password="pw", is_staff=True)
         RoleGrant.objects.create(user=user, unit=AdministrativeUnit.objects.get(code=code), role="editor")
     return AdministrativeUnit.objects.get(code="03316")
@@ -62,13 +64,26 @@ def test_the_former_district_cannot_rename_the_commune_for_a_day_after_it_left(e
 
 
 @pytest.mark.parametrize("way", ["api", "admin", "command"])
-def test_the_district_that_held_the_commune_then_renames_it_every_way(editors, way):
+def test_the_district_that_held_the_commune_then_cannot_rename_it_now_any_way(editors, way):
+    reason = api_reason("editor_094")
+    assert "(map of " in reason and ON not in reason  # refused for today's map, not 2021's
     events = Reorganisation.objects.count()
-    rename(way, "editor_094", editors)
+    told = rename(way, "editor_094", editors)
+    assert Reorganisation.objects.count() == events
+    if way == "admin":
+        assert reason in told
+    else:
+        assert told == reason
+
+
+@pytest.mark.parametrize("way", ["api", "admin", "command"])
+def test_the_committee_above_the_commune_then_and_now_renames_it_every_way(editors, way):
+    events = Reorganisation.objects.count()
+    rename(way, "editor_11", editors)
     assert Reorganisation.objects.count() == events + 1
     event = Reorganisation.objects.latest("id")
     assert (event.kind, str(event.effective_on), event.description) == ("rename", ON, "xã Nà Tấu (03316) renamed Nà Tấu Mới")
     unit = AdministrativeUnit.objects.get(pk=editors.pk)
     assert unit.name == "Nà Tấu Mới"
     change = unit.history.latest()
-    assert (change.history_user.username, change.history_path) == ("editor_094", way)
+    assert (change.history_user.username, change.history_path) == ("editor_11", way)

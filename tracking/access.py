@@ -201,6 +201,36 @@ class Scope:
         placements = unit.placements.under_any(self.prefixes(role))
         return any(_overlaps(p.valid_from, p.valid_to, start, end) for p in placements)
 
+    def villages_placed_on(self, queryset, day: datetime.date, role: str = Role.VIEWER):
+        """The villages of ``queryset`` that lay in the area on ``day`` (their data of a period
+        ending then is the user's)."""
+        if self.everything:
+            return queryset
+        placed = VillagePlacement.objects.under_any(self.prefixes(role)).active_on(day).values("village_id")
+        return queryset.filter(pk__in=placed)
+
+    def last_days_in_area(self, unit_ids, role: str = Role.VIEWER) -> dict[int, datetime.date | None]:
+        """``unit id → the last day it lay in the area`` (None: it still does), for units that
+        ever did (one query; none for a superuser, for whom every unit still does)."""
+        if self.everything:
+            return {unit_id: None for unit_id in unit_ids}
+        last: dict[int, datetime.date | None] = {}
+        for row in UnitPlacement.objects.under_any(self.prefixes(role)).filter(unit_id__in=list(unit_ids)).values(
+                "unit_id", "valid_to"):
+            day = None if row["valid_to"] is None else row["valid_to"] - datetime.timedelta(days=1)
+            known = last.get(row["unit_id"], datetime.date.min)
+            last[row["unit_id"]] = None if day is None or known is None else max(day, known)
+        return last
+
+    def villages_in_area_on(self, village_ids, days: list[datetime.date], role: str = Role.VIEWER) -> dict:
+        """``day → the villages of village_ids that lay in the area on that day`` (one query)."""
+        spans: dict[int, list[tuple]] = {}
+        for row in VillagePlacement.objects.under_any(self.prefixes(role)).filter(village_id__in=village_ids).values(
+                "village_id", "valid_from", "valid_to"):
+            spans.setdefault(row["village_id"], []).append((row["valid_from"], row["valid_to"]))
+        return {day: {village_id for village_id, rows in spans.items()
+                      if any(_overlaps(start, end, day, day) for start, end in rows)} for day in days}
+
     def sees_unit_on(self, unit: AdministrativeUnit, day: datetime.date, role: str = Role.VIEWER) -> bool:
         """Whether ``unit`` lay in the area on ``day``: may the user read its data of a period ending then."""
         return self.sees_unit_during(unit, day, day, role)
@@ -255,6 +285,15 @@ class Scope:
                 % {"village": village, "role": Role(role).label, "where": where}
             )
 
+    def require_coverage(self, village: Village, valid_from: datetime.date | None,
+                         valid_to: datetime.date | None) -> None:
+        """A cell serving ``village`` over [valid_from, valid_to): an editor of the village on its
+        first day (today, without one) and, when it reaches today, today."""
+        today = timezone.localdate()
+        self.require_village(village, valid_from or today)
+        if valid_to is None or valid_to > today:
+            self.require_village(village, today)
+
     def require_reshape(self, on: datetime.date, *units: AdministrativeUnit, parent: AdministrativeUnit | None = None) -> None:
         """A change of the map is made by a committee above every unit it changes (and, for a unit
         placed under ``parent``, one whose editor area holds that parent): 403 otherwise."""
@@ -281,12 +320,17 @@ class Scope:
         elif isinstance(record, QuarterReport):
             self.require_village(record.village, record.quarter.end)
         elif isinstance(record, PartyCell):
-            for coverage in record.coverage.select_related("village"):
-                self.require_village(coverage.village, None)
+            # The villages it serves today, by an editor of each today; a cell that serves none
+            # any more (dissolved, its villages closed) by an editor of those it served.
+            today = timezone.localdate()
+            coverage = list(record.coverage.select_related("village"))
+            current = [row for row in coverage if row.is_active_on(today)]
+            for row in current or coverage:
+                self.require_village(row.village, today if current else None)
             if record.organisation_id:
                 self.require_unit(record.organisation.unit, None)
         elif isinstance(record, CellCoverage):
-            self.require_village(record.village, None)
+            self.require_coverage(record.village, record.valid_from, record.valid_to)
         elif isinstance(record, (ReportedFigure, Goal)):
             self.require_period_of(record)
         elif isinstance(record, GrassrootsOrganisation):

@@ -268,10 +268,11 @@ class UnitData:
         return None
 
 
-def latest_village_situations(village_ids: list[int], as_of: Period) -> dict[int, tuple[Period, str]]:
-    """Each village's latest report at or before ``as_of`` and its situation, in two queries."""
+def latest_village_situations(village_ids: list[int], as_of: Period, reports=None) -> dict[int, tuple[Period, str]]:
+    """Each village's latest report at or before ``as_of`` (among ``reports``, default all) and
+    its situation, in two queries."""
     reports = list(
-        QuarterReport.objects.filter(village_id__in=village_ids)
+        (QuarterReport.objects.all() if reports is None else reports).filter(village_id__in=village_ids)
         .latest_per_village(as_of)
         .values("village_id", "quarter", "full_members", "probationary_members", "status", "cell_id")
     )

@@ -144,8 +144,9 @@ class QuarterReportQuerySet(models.QuerySet):
         return self.filter(quarter__lte=quarter)
 
     def latest_per_village(self, quarter):
-        """For each village, its latest report at or before ``quarter`` (carry-forward)."""
-        later = self.model.objects.filter(
+        """For each village, its latest report at or before ``quarter`` (carry-forward), among the
+        reports of this queryset."""
+        later = self.filter(
             village=OuterRef("village"), quarter__gt=OuterRef("quarter"), quarter__lte=quarter
         )
         return self.up_to(quarter).exclude(models.Exists(later))

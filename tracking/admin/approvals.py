@@ -84,7 +84,7 @@ class QuarterApprovalAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
                           messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:tracking_quarterapproval_changelist"))
 
-    def annotate_page(self, rows):
+    def annotate_page(self, request, rows):
         for row, standing in zip(rows, locks.standings_of_rows(rows)):
             row.standing = standing
 

@@ -199,10 +199,10 @@ class PageFiguresMixin:
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
         changelist.result_list = list(changelist.result_list)
-        self.annotate_page(changelist.result_list)
+        self.annotate_page(request, changelist.result_list)
         return changelist
 
-    def annotate_page(self, objects: list) -> None:
+    def annotate_page(self, request, objects: list) -> None:
         raise NotImplementedError
 
 

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .. import progress
+from .. import progress, selectors
 from ..models import Goal, ReportedFigure
 from .base import PageFiguresMixin, ServiceAdmin
 from .forms import GoalForm, ReportedFigureForm
@@ -45,14 +45,18 @@ class GoalAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
         progress_fields = ("baseline", "current", "progress_percent", "goal_status", "projected_period", "explanation")
         return progress_fields if obj else ()
 
-    def annotate_page(self, goals):
-        for goal, row in zip(goals, progress.goals_progress(goals)):
+    def annotate_page(self, request, goals):
+        for goal, row in zip(goals, selectors.goals_progress(by=request.user, goals=goals)):
             goal.progress_row = row
+
+    def get_object(self, request, object_id, from_field=None):
+        goal = super().get_object(request, object_id, from_field)
+        if goal is not None:
+            goal.progress_row = selectors.goal_progress(by=request.user, goal=goal)
+        return goal
 
     @staticmethod
     def _progress(goal: Goal) -> dict:
-        if not hasattr(goal, "progress_row"):
-            goal.progress_row = progress.goal_progress(goal)
         return goal.progress_row
 
     @admin.display(description=_("baseline"))

@@ -40,7 +40,7 @@ class QuarterReportAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
     autocomplete_fields = ("village", "cell")
     actions = ("delete_selected",)
 
-    def annotate_page(self, reports):
+    def annotate_page(self, request, reports):
         standings = locks.standings_for_reports(reports)
         for report in reports:
             report.approval_lock = standings[report.pk].lock

@@ -76,6 +76,10 @@ class QuarterReportInline(admin.TabularInline):
     autocomplete_fields = ("cell",)
     extra = 1
 
+    def get_queryset(self, request):
+        # The reports of the quarters when the village lay in the user's area only.
+        return selectors.visible(by=request.user, queryset=super().get_queryset(request))
+
     # The village's page decides: its editors report for it (each report is checked for its quarter).
     def has_view_permission(self, request, obj=None):
         return selectors.holds_role(by=request.user, role=Role.VIEWER)
@@ -120,8 +124,9 @@ class VillageAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ("valid_from", *_closing_fields(obj)) if obj else ()
 
-    def annotate_page(self, villages):
-        states = progress.latest_village_situations([village.pk for village in villages], current_quarter())
+    def annotate_page(self, request, villages):
+        states = selectors.latest_village_situations(
+            by=request.user, village_ids=[village.pk for village in villages], as_of=current_quarter())
         for village in villages:
             village.latest = states.get(village.pk)
 

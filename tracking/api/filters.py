@@ -166,7 +166,8 @@ class VillageFilter(FilterSet):
     def filter_blank(self, queryset, name, value):
         text = self.form.cleaned_data.get("period")
         quarter = _period("period", text).last_quarter if text else current_quarter()
-        return queryset.blank_at(quarter, blank=value)
+        return selectors.villages_blank_at(by=getattr(self.request, "user", None), queryset=queryset, quarter=quarter,
+                                           blank=value)
 
 
 class PartyCellFilter(FilterSet):

@@ -25,6 +25,7 @@ from .records import (  # noqa: F401
     cell_by_id,
     cells_by_ids,
     holds_role,
+    latest_village_situations,
     organisation_by_id,
     quarters_in_area,
     record_by_id,
@@ -33,6 +34,7 @@ from .records import (  # noqa: F401
     unit_in_period,
     units_by_codes,
     village_by_id,
+    villages_blank_at,
     villages_by_ids,
     visible,
 )

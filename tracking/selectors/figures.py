@@ -6,8 +6,10 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from .. import progress
-from ..errors import Invalid, NotFound
+from ..access import scope_of
+from ..errors import Invalid, NotFound, NotPermitted
 from ..models import (
+    AdministrativeUnit,
     Goal,
     Village,
     VillagePlacement,
@@ -26,7 +28,34 @@ def unit_figures(*, by, code: str, period: Period | None = None, boundaries: str
     period = period or progress.latest_period(unit)
     if not quarters_in_area(by, unit, [period]):
         raise NotFound(_("No unit has the code %(code)s.") % {"code": code})
+    if boundaries == progress.CURRENT and not _whole_today_in_area(by, unit, [period.last_quarter]):
+        raise _current_refused(unit, period)
     return progress.unit_progress(unit, period, boundaries=boundaries)
+
+
+def _whole_today_in_area(by, unit: AdministrativeUnit, quarters: list[Period]) -> list[Period]:
+    """The ``quarters`` in which every village that ``unit`` holds on today's map (its last day,
+    if it has closed) lay in ``by``'s area, as far as it existed: its figures with
+    ``boundaries=current`` then read only the user's own villages (two queries)."""
+    scope = scope_of(by)
+    if scope.everything:
+        return list(quarters)
+    path = unit.path_on(progress.last_day_on_map(unit))
+    if path is None:
+        return []
+    today = VillagePlacement.objects.active_on(progress.last_day_on_map(unit)).under(path)
+    villages = {row["village_id"]: (row["village__valid_from"], row["village__valid_to"])
+                for row in today.values("village_id", "village__valid_from", "village__valid_to")}
+    inside = scope.villages_in_area_on(list(villages), [quarter.end for quarter in quarters])
+    return [quarter for quarter in quarters
+            if all(village_id in inside[quarter.end] for village_id, (start, end) in villages.items()
+                   if (start is None or start <= quarter.end) and (end is None or end > quarter.end))]
+
+
+def _current_refused(unit: AdministrativeUnit, period: Period) -> NotPermitted:
+    return NotPermitted(_(
+        "Villages of %(unit)s on today's map were not all in your area in %(period)s: ask for "
+        "boundaries=historical.") % {"unit": unit, "period": period})
 
 
 def unit_timeline(*, by, code: str, first: Period | None = None, last: Period | None = None,
@@ -46,6 +75,10 @@ def unit_timeline(*, by, code: str, first: Period | None = None, last: Period | 
     visible_quarters = quarters_in_area(by, unit, quarters)
     if not visible_quarters:
         raise NotFound(_("No unit has the code %(code)s.") % {"code": code})
+    if boundaries == progress.CURRENT:
+        visible_quarters = _whole_today_in_area(by, unit, visible_quarters)
+        if not visible_quarters:
+            raise _current_refused(unit, quarters[-1])
     rows = progress.unit_timeline(unit, visible_quarters[0], visible_quarters[-1], boundaries=boundaries)
     shown = {str(quarter) for quarter in visible_quarters}
     return [row for row in rows if row["period"] in shown]
@@ -59,6 +92,8 @@ def blank_villages(*, by, code: str, period: Period | None = None, boundaries: s
     if not quarters_in_area(by, unit, [quarter]):
         raise NotFound(_("No unit has the code %(code)s.") % {"code": code})
     map_day = progress.last_day_on_map(unit) if boundaries == progress.CURRENT else None
+    if map_day and not _whole_today_in_area(by, unit, [quarter]):
+        raise _current_refused(unit, period or quarter)
     if unit.path_on(map_day or quarter.end) is None:
         raise Invalid({"period": Invalid(
             _("%(unit)s is not on the map in %(period)s: ask for boundaries=current.")
@@ -77,10 +112,24 @@ def goals(*, by, queryset=None):
 
 
 def goals_progress(*, by, goals: list[Goal], as_of: Period | None = None) -> list[dict]:
-    """The progress of ``goals`` (already narrowed by ``goals()``) as of ``as_of``."""
-    return progress.goals_progress(list(goals), as_of=as_of.last_quarter if as_of else None)
+    """The progress of ``goals`` (already narrowed by ``goals()``) as of ``as_of`` (default: the
+    current quarter), each at the latest as of the last quarter its unit lay in ``by``'s area:
+    a committee follows a goal up to the day the unit left it, not after."""
+    goals = list(goals)
+    wanted = (as_of or current_quarter()).last_quarter
+    last_days = scope_of(by).last_days_in_area({goal.unit_id for goal in goals})
+    groups: dict[Period, list[Goal]] = {}
+    for goal in goals:
+        day = last_days.get(goal.unit_id)
+        clamp = wanted if day is None else min(wanted, Period.quarter_of(day), key=lambda q: q.index)
+        groups.setdefault(clamp, []).append(goal)
+    rows = {}
+    for quarter, members in groups.items():
+        for goal, row in zip(members, progress.goals_progress(members, as_of=quarter)):
+            rows[goal.pk] = row
+    return [rows[goal.pk] for goal in goals]
 
 
 def goal_progress(*, by, goal: Goal, as_of: Period | None = None) -> dict:
-    """The progress of one goal ``by`` may see."""
-    return progress.goal_progress(goal, as_of=as_of.last_quarter if as_of else None)
+    """The progress of one goal ``by`` may see (``goals_progress``)."""
+    return goals_progress(by=by, goals=[goal], as_of=as_of)[0]

@@ -8,12 +8,14 @@ import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import progress
 from ..access import scope_of
 from ..errors import Invalid, NotFound
 from ..models import (
     AdministrativeUnit,
     GrassrootsOrganisation,
     PartyCell,
+    QuarterReport,
     Village,
 )
 from ..periods import Period
@@ -131,3 +133,15 @@ def quarters_in_area(by, unit: AdministrativeUnit, quarters: list[Period]) -> li
         return list(quarters)
     spans = [(p.valid_from, p.valid_to) for p in unit.placements.under_any(scope.prefixes())]
     return [q for q in quarters if any((a is None or a <= q.end) and (b is None or b > q.end) for a, b in spans)]
+
+
+def villages_blank_at(*, by, queryset, quarter: Period, blank: bool = True):
+    """The villages of ``queryset`` whose latest report at ``quarter`` says they are blank (or,
+    with ``blank=False``, that they have members), among those that lay in ``by``'s area on the
+    quarter's last day: what another committee's villages said then is not the user's to read."""
+    return scope_of(by).villages_placed_on(queryset, quarter.end).blank_at(quarter, blank=blank)
+
+
+def latest_village_situations(*, by, village_ids: list[int], as_of: Period) -> dict:
+    """Each village's latest report at or before ``as_of`` that ``by`` may read, and its situation."""
+    return progress.latest_village_situations(village_ids, as_of, reports=visible(by=by, queryset=QuarterReport.objects.all()))

@@ -307,7 +307,7 @@ def cell_create(
     if organisation is not None:
         scope.require_unit(organisation.unit, founded_on)
     for village in villages:
-        scope.require_village(village, founded_on or timezone.localdate())
+        scope.require_coverage(village, founded_on, None)
     cell = PartyCell(name=name, organisation=organisation, founded_on=founded_on, **sources)
     cell.full_clean()
     cell.save()
@@ -323,8 +323,9 @@ def cell_create(
 @transaction.atomic
 def cell_coverage_add(*, by, cell: PartyCell, village: Village, valid_from: datetime.date | None = None,
                       valid_to: datetime.date | None = None) -> CellCoverage:
-    """Let ``cell`` serve ``village`` over [valid_from, valid_to): an editor of the village."""
-    scope_of(by).require_village(village, None)
+    """Let ``cell`` serve ``village`` over [valid_from, valid_to): an editor of the village then
+    (and today, if it reaches today)."""
+    scope_of(by).require_coverage(village, valid_from, valid_to)
     coverage = CellCoverage(cell=cell, village=village, valid_from=valid_from, valid_to=valid_to)
     coverage.full_clean()
     if cell.founded_on and (valid_from is None or valid_from < cell.founded_on):

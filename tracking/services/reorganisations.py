@@ -200,8 +200,11 @@ def unit_rename(*, by, unit: AdministrativeUnit, name: str, on: datetime.date, *
     """Rename a unit from ``on``; the event keeps the former name. A committee above the unit on
     that day does it.
 
-    Note: a unit has one name, today's, so a rename dated before another one is refused."""
-    scope_of(by).require_reshape(on, unit)
+    Note: a unit has one name, today's, so a rename dated before another one is refused, and the
+    committee renaming it must also be above it today (a past committee cannot rename it now)."""
+    scope = scope_of(by)
+    scope.require_reshape(on, unit)
+    scope.require_change(unit)
     services.check_day("on", on)
     later = Reorganisation.objects.filter(kind=ReorganisationKind.RENAME, subject=unit, effective_on__gt=on).first()
     if later is not None:
