@@ -44,12 +44,16 @@ class GoalViewSet(mixins.RetrieveModelMixin, ServiceViewSet):
 
     def list(self, request):
         as_of = parse_period("as_of", request.query_params.get("as_of"))
-        goals = list(self.filter_queryset(self.get_queryset()))
-        rows = selectors.goals_progress(by=request.user, goals=goals, as_of=as_of)
+        goals = self.filter_queryset(self.get_queryset())
         wanted = self.request.query_params.get("status")
-        if wanted:
-            rows = [row for row in rows if row["status"] == wanted]
-        return paged(self, request, rows, GoalProgressSerializer)
+        if not wanted:
+            # The page first, then the progress of its goals only.
+            page = self.paginate_queryset(goals)
+            rows = selectors.goals_progress(by=request.user, goals=page, as_of=as_of)
+            return self.get_paginated_response(GoalProgressSerializer(rows, many=True).data)
+        # Note: a status is computed, not stored: every goal is computed to find those in it.
+        rows = selectors.goals_progress(by=request.user, goals=list(goals), as_of=as_of)
+        return paged(self, request, [row for row in rows if row["status"] == wanted], GoalProgressSerializer)
 
     def retrieve(self, request, pk=None):
         return Response(selectors.goal_progress(by=request.user, goal=self.get_object()))
