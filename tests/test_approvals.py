@@ -617,26 +617,38 @@ def test_a_write_that_found_the_quarter_open_commits_before_an_approval(django_u
     approval_steps.quarter_submit(unit=commune, quarter="2019Q2", by=root)
     checked, done = threading.Event(), {}
 
+    failures = []
+
     def write():
-        with transaction.atomic():
-            locks.require_unlocked(village, "2019Q2")  # open: the write goes on
+        try:
+            with transaction.atomic():
+                locks.require_unlocked(village, "2019Q2")  # open: the write goes on
+                checked.set()
+                time.sleep(0.5)  # the approver acts meanwhile
+                services.reports._report_save(village, Q2, {"full_members": 2, "probationary_members": 0})
+            done["write"] = timezone.now()
+        except Exception as error:  # noqa: BLE001 (a thread's failure must fail the test)
             checked.set()
-            time.sleep(0.5)  # the approver acts meanwhile
-            services.reports._report_save(village, Q2, {"full_members": 2, "probationary_members": 0})
-        done["write"] = timezone.now()
-        connection.close()
+            failures.append(error)
+        finally:
+            connection.close()
 
     def approve():
-        checked.wait()
-        approval_steps.quarter_approve(unit=commune, quarter="2019Q2", by=root)
-        done["approve"] = timezone.now()
-        connection.close()
+        try:
+            checked.wait()
+            approval_steps.quarter_approve(unit=commune, quarter="2019Q2", by=root)
+            done["approve"] = timezone.now()
+        except Exception as error:  # noqa: BLE001
+            failures.append(error)
+        finally:
+            connection.close()
 
     threads = [threading.Thread(target=write), threading.Thread(target=approve)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    assert not failures, failures
     report = QuarterReport.objects.get(village=village, quarter=Q2)
     approval = QuarterApproval.objects.get(unit=commune, quarter=Q2)
     assert approval.state == "approved" and report.full_members == 2
