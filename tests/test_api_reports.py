@@ -379,3 +379,40 @@ def test_submission_needs_an_editor_of_the_unit(anonymous, viewer_api, role_api,
     assert role_api("editor", tree["district"]).put(submit_url(), {**quarter_body, "reports": quarter_body["reports"][:1]},
                                                      format="json").status_code == 200
     assert QuarterReport.objects.count() == 3
+
+
+def _submit_counting_queries(client, villages, members: int) -> tuple[int, dict]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    body = {"reports": [{"village": v.pk, "full_members": members, "probationary_members": 0} for v in villages]}
+    with CaptureQueriesContext(connection) as queries:
+        response = client.put("/api/v1/units/03317/reports/2019Q2/", body, format="json")
+    assert response.status_code == 200, response.content
+    return len(queries), response.json()
+
+
+def test_a_whole_commune_is_written_in_the_same_few_statements_whatever_its_size(staff_api, db):
+    """A submission validates all its rows together and writes them in bulk, audit rows included:
+    30 villages take no more statements than 3, whether the reports are new or changed."""
+    from tracking.models import QuarterReport
+
+    province = factories.province(code="11")
+    commune = factories.commune(factories.district(province, code="100"), code="03317")
+    few = [factories.village(commune, name=f"Bản A{i}") for i in range(3)]
+    many = [factories.village(commune, name=f"Bản B{i}") for i in range(30)]
+    created_few, body = _submit_counting_queries(staff_api, few, 1)
+    assert body["created"]["count"] == 3
+    created_many, body = _submit_counting_queries(staff_api, many, 1)
+    assert body["created"]["count"] == 30 and len(body["created"]["ids"]) == 30
+    updated_few, body = _submit_counting_queries(staff_api, few, 2)
+    assert body["updated"]["count"] == 3
+    updated_many, body = _submit_counting_queries(staff_api, many, 2)
+    assert body["updated"]["count"] == 30
+    assert created_many == created_few and updated_many == updated_few
+    # Each report's audit trail says who and through which path, as a single save does.
+    report = QuarterReport.objects.get(village=many[-1], quarter="2019Q2")
+    assert report.full_members == 2 and set(body["updated"]["ids"]) >= {report.pk}
+    trail = list(report.history.order_by("history_id"))
+    assert [(row.history_type, row.full_members, row.history_path, row.history_user.username) for row in trail] == [
+        ("+", 1, "api", "admin"), ("~", 2, "api", "admin")]

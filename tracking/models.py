@@ -510,6 +510,7 @@ class QuarterReport(Sourced):
             error("quarter", _("%(quarter)s has not begun: no report for a future quarter.") % {"quarter": self.quarter})
             return
         village = self.village
+        known = getattr(self, "_known_on_day", None)  # (placed, villages the cell serves), read in bulk
         if not village.is_active_on(day):
             error(
                 "quarter",
@@ -517,10 +518,11 @@ class QuarterReport(Sourced):
                 % {"village": village, "quarter": self.quarter, "range": village.validity_text()},
             )
             return
-        if village.pk and not village.placements.active_on(day).exists():
+        placed = known[0] if known else village.pk and village.placements.active_on(day).exists()
+        if village.pk and not placed:
             error("quarter", _("%(village)s belongs to no unit in %(quarter)s.") % {"village": village, "quarter": self.quarter})
         if self.cell_id:
-            served = set(self.cell.villages_served_on(day))
+            served = known[1] if known else set(self.cell.villages_served_on(day))
             if village.pk not in served:
                 error(
                     "cell",
@@ -539,6 +541,17 @@ class QuarterReport(Sourced):
         if self.full_members is None or self.probationary_members is None:
             return None
         return self.full_members + self.probationary_members
+
+    def clean_known(self, *, placed: bool, served: set[int]) -> None:
+        """``full_clean`` for a write of many reports at once, which read what the rules need in
+        bulk: whether the village is on the map on the quarter's last day, which villages the
+        cell serves then; the village and cell are known to exist, and one report per village
+        and quarter is the writer's to keep. The other constraints are the rules of ``clean``."""
+        self._known_on_day = (placed, served)
+        try:
+            self.full_clean(exclude=["village", "cell"], validate_unique=False, validate_constraints=False)
+        finally:
+            del self._known_on_day
 
 
 class ReportedFigure(Sourced):

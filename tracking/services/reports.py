@@ -8,14 +8,17 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from .. import locks, selectors
+from .. import audit, locks, selectors
 from ..access import scope_of
 from ..errors import Conflict
 from ..models import (
     COUNT_FIELDS,
     AdministrativeUnit,
+    CellCoverage,
     QuarterReport,
     Village,
 )
@@ -70,24 +73,13 @@ def quarter_report_update(*, by, report: QuarterReport, **values) -> SubmitResul
 
 
 def _report_save(village: Village, quarter: Period, values: dict) -> SubmitResult:
-    """``quarter_report_submit`` once the lock is checked (a submission checks all its villages at once)."""
-    unknown = set(values) - set(REPORT_FIELDS)
-    if unknown:
-        raise ValidationError(_("Unknown report fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    """``quarter_report_submit`` once the lock is checked: one report, saved alone."""
     report = QuarterReport.objects.select_for_update().filter(village=village, quarter=quarter).first()
-    created = report is None
-    if created:
-        report = QuarterReport(village=village, quarter=quarter)
-    before = {name: getattr(report, name if name != "cell" else "cell_id") for name in REPORT_FIELDS}
-    for name in REPORT_FIELDS:
-        default = "" if name in ("status", "source_url", "source_location", "note") else None
-        setattr(report, name, values.get(name, default))
-    after = {name: getattr(report, name if name != "cell" else "cell_id") for name in REPORT_FIELDS}
-    report.full_clean()
-    if not created and before == after:
-        return SubmitResult(report, "unchanged")
-    report.save()
-    return SubmitResult(report, "created" if created else "updated")
+    report = report or QuarterReport(village=village, quarter=quarter)
+    outcome = _report_apply(report, values)
+    if outcome != "unchanged":
+        report.save()
+    return SubmitResult(report, outcome)
 
 
 @transaction.atomic
@@ -123,8 +115,16 @@ def quarter_submission_submit(*, by, unit: AdministrativeUnit, quarter: Period, 
     villages = scope.visible(Village.objects.all()).in_bulk([entry["village"] for entry in entries])
     cells = selectors.cells_by_ids(by=by, ids=[entry["cell"] for entry in entries if entry.get("cell")])
     _check_submission_unlocked(entries, villages, allowed, quarter)
+    # What the rules need, read once for the whole submission: the saved reports (locked until
+    # the transaction ends) and the villages each named cell serves on the quarter's last day.
+    existing = {report.village_id: report for report in QuarterReport.objects.select_for_update().filter(
+        village_id__in=[entry["village"] for entry in entries if entry["village"] in allowed], quarter=quarter)}
+    served: dict[int, set[int]] = {cell_id: set() for cell_id in cells}
+    for cell_id, village_id in CellCoverage.objects.filter(cell_id__in=list(cells)).active_on(day).values_list(
+            "cell_id", "village_id"):
+        served[cell_id].add(village_id)
     errors: dict[str, list[str]] = {}
-    outcomes: dict[str, list[tuple[int, int | None]]] = {"created": [], "updated": [], "unchanged": []}
+    outcomes: dict[str, list[tuple[int, QuarterReport]]] = {"created": [], "updated": [], "unchanged": []}
     seen: set[int] = set()
     for index, entry in enumerate(entries):
         village_id = entry["village"]
@@ -149,27 +149,67 @@ def quarter_submission_submit(*, by, unit: AdministrativeUnit, quarter: Period, 
                 errors[f"{where}.cell"] = [_("No party cell has the id %(id)s.") % {"id": values["cell"]}]
                 continue
             values["cell"] = cells[values["cell"]]
+        report = existing.get(village_id) or QuarterReport(village=village, quarter=quarter)
+        report.village = village
         try:
-            with transaction.atomic():
-                result = _report_save(village, quarter, values)
+            outcome = _report_apply(report, values, placed=True,
+                                    served=served.get(getattr(values.get("cell"), "pk", None), set()))
         except ValidationError as error:
             for field, messages in getattr(error, "message_dict", {"": error.messages}).items():
                 path = f"{where}.{field}" if field and field != "__all__" else where
                 errors[path] = [f"{village}: {message}" for message in messages]
             continue
-        outcomes[result.outcome].append((village_id, result.report.pk))
+        outcomes[outcome].append((village_id, report))
     if errors:
         raise ValidationError(errors)
-    if dry_run:
-        transaction.set_rollback(True)
+    if not dry_run:
+        _write_in_bulk(by, [report for _id, report in outcomes["created"]], [report for _id, report in outcomes["updated"]])
     return {
         name: {
             "count": len(rows),
-            "villages": [village_id for village_id, _pk in rows],
-            "ids": [] if dry_run and name == "created" else [pk for _village_id, pk in rows],
+            "villages": [village_id for village_id, _report in rows],
+            "ids": [] if dry_run and name == "created" else [report.pk for _village_id, report in rows],
         }
         for name, rows in outcomes.items()
     }
+
+
+def _report_apply(report: QuarterReport, values: dict, **known) -> str:
+    """Set ``values`` on ``report`` (a field left out is empty) and check every rule; "created",
+    "updated" or "unchanged". With ``known`` (``placed``, ``served``), what the rules read is
+    given (``QuarterReport.clean_known``) instead of read for this one report."""
+    unknown = set(values) - set(REPORT_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown report fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    created = report.pk is None
+    before = {name: getattr(report, name if name != "cell" else "cell_id") for name in REPORT_FIELDS}
+    for name in REPORT_FIELDS:
+        default = "" if name in ("status", "source_url", "source_location", "note") else None
+        setattr(report, name, values.get(name, default))
+    after = {name: getattr(report, name if name != "cell" else "cell_id") for name in REPORT_FIELDS}
+    if known:
+        report.clean_known(**known)
+    else:
+        report.full_clean()
+    if created:
+        return "created"
+    return "unchanged" if before == after else "updated"
+
+
+def _write_in_bulk(by, created: list[QuarterReport], updated: list[QuarterReport]) -> None:
+    """Save the reports of a submission in a few statements, their audit rows included (who and
+    through which path, as a single save records them)."""
+    user = by if getattr(by, "pk", None) is not None else None
+    attrs = {"history_path": audit.current_path()}
+    if created:
+        bulk_create_with_history(created, QuarterReport, batch_size=500, default_user=user,
+                                 custom_historical_attrs=attrs)
+    if updated:
+        now = timezone.now()
+        for report in updated:
+            report.updated_at = now
+        bulk_update_with_history(updated, QuarterReport, [*REPORT_FIELDS, "updated_at"], batch_size=500,
+                                 default_user=user, custom_historical_attrs=attrs)
 
 
 def _check_submission_unlocked(entries: list[dict], villages: dict, allowed: set, quarter: Period) -> None:
