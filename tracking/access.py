@@ -192,14 +192,20 @@ class Scope:
                 keep.add(row["pk"])
         return sorted(keep)
 
+    def days_in_area(self, unit: AdministrativeUnit, spans: list[tuple[datetime.date, datetime.date]],
+                     role: str = Role.VIEWER) -> list[bool]:
+        """For each ``(start, end)`` of ``spans``, whether ``unit`` lay in the area on some day of
+        it (one query; none for a superuser)."""
+        if self.everything:
+            return [True] * len(spans)
+        placements = [(p.valid_from, p.valid_to) for p in unit.placements.under_any(self.prefixes(role))]
+        return [any(_overlaps(valid_from, valid_to, start, end) for valid_from, valid_to in placements)
+                for start, end in spans]
+
     def sees_unit_during(self, unit: AdministrativeUnit, start: datetime.date, end: datetime.date,
                          role: str = Role.VIEWER) -> bool:
-        """Whether ``unit`` lay in the area on some day of [start, end] (one query; none for a
-        superuser)."""
-        if self.everything:
-            return True
-        placements = unit.placements.under_any(self.prefixes(role))
-        return any(_overlaps(p.valid_from, p.valid_to, start, end) for p in placements)
+        """Whether ``unit`` lay in the area on some day of [start, end]."""
+        return self.days_in_area(unit, [(start, end)], role)[0]
 
     def villages_placed_on(self, queryset, day: datetime.date, role: str = Role.VIEWER):
         """The villages of ``queryset`` that lay in the area on ``day`` (their data of a period

@@ -128,11 +128,8 @@ def record_by_id(*, by, queryset, pk):
 
 def quarters_in_area(by, unit: AdministrativeUnit, quarters: list[Period]) -> list[Period]:
     """The ``quarters`` in which ``unit`` lay in ``by``'s area on the last day (one query)."""
-    scope = scope_of(by)
-    if scope.everything:
-        return list(quarters)
-    spans = [(p.valid_from, p.valid_to) for p in unit.placements.under_any(scope.prefixes())]
-    return [q for q in quarters if any((a is None or a <= q.end) and (b is None or b > q.end) for a, b in spans)]
+    inside = scope_of(by).days_in_area(unit, [(quarter.end, quarter.end) for quarter in quarters])
+    return [quarter for quarter, yes in zip(quarters, inside) if yes]
 
 
 def villages_blank_at(*, by, queryset, quarter: Period, blank: bool = True):
