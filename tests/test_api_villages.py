@@ -40,9 +40,23 @@ def test_list_shows_each_village_with_its_unit(api, villages):
     assert [row["name"] for row in body["results"]] == ["Bản Mới", "Hoa", "Huổi Chổn", "Huổi Lực", "Thẩm Chấu"]
     hoa = body["results"][1]
     assert hoa == {
-        "id": villages["hoa"].pk, "name": "Hoa", "unit": {"code": "03316", "name": "Nà Tấu", "level": "commune"},
+        "id": villages["hoa"].pk, "key": "03316-0001", "name": "Hoa",
+        "unit": {"code": "03316", "name": "Nà Tấu", "level": "commune"},
         "valid_from": None, "valid_to": None, "source_url": "", "source_location": "", "note": "",
     }
+
+
+def test_a_village_keeps_its_key_and_is_found_by_it(api, villages, staff_api):
+    """Files name villages by their key: its unit's code when it was recorded and a number, which
+    a rename or a change of the map never changes."""
+    keys = {row["name"]: row["key"] for row in api.get(VILLAGES).json()["results"]}
+    assert keys["Huổi Chổn"].startswith("03317-") and keys["Bản Mới"].startswith("03317-")
+    assert len(set(keys.values())) == len(keys)
+    created = staff_api.post(VILLAGES, {"name": "Nà Lốc", "unit": "03317"}, format="json").json()
+    assert created["key"] == f"03317-{max(int(key[6:]) for key in keys.values() if key.startswith('03317-')) + 1:04d}"
+    staff_api.patch(f"{VILLAGES}{created['id']}/", {"name": "Nà Lốc mới"}, format="json")
+    found = api.get(f"{VILLAGES}?key={created['key']}").json()["results"]
+    assert [(row["id"], row["name"], row["key"]) for row in found] == [(created["id"], "Nà Lốc mới", created["key"])]
 
 
 @pytest.mark.parametrize(

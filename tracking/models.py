@@ -243,6 +243,13 @@ class Village(Sourced, Dated):
     """A village (bản, thôn, tổ dân phố): the leaf the goal counts. Where it sits: ``placements``."""
 
     name = models.CharField(_("name"), max_length=200)
+    # The statistics office gives villages no code: files name a village by this key, given once
+    # when it is recorded (the code of its unit then, and a number) and never changed by a
+    # rename or a change of the map.
+    key = models.CharField(
+        _("key"), max_length=20, unique=True, editable=False,
+        help_text=_("The village's stable key in files, e.g. 03317-0002: its unit's code when it was recorded and a number."),
+    )
 
     history = audit_trail()
     objects = querysets.VillageQuerySet.as_manager()

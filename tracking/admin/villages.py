@@ -111,9 +111,9 @@ class QuarterReportInline(admin.TabularInline):
 class VillageAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
     form = VillageChangeForm
     add_form = VillageCreateForm
-    list_display = ("name", "unit_today", "latest_quarter", "latest_state", "valid_from", "valid_to")
+    list_display = ("name", "key", "unit_today", "latest_quarter", "latest_state", "valid_from", "valid_to")
     list_filter = (ProvinceFilter, DistrictFilter, CommuneFilter)
-    search_fields = ("name",)
+    search_fields = ("name", "key")
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_unit_on(timezone.localdate())
@@ -122,7 +122,7 @@ class VillageAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
         return [VillagePlacementInline, QuarterReportInline] if obj else []
 
     def get_readonly_fields(self, request, obj=None):
-        return ("valid_from", *_closing_fields(obj)) if obj else ()
+        return ("key", "valid_from", *_closing_fields(obj)) if obj else ()
 
     def annotate_page(self, request, villages):
         states = selectors.latest_village_situations(

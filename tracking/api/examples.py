@@ -89,7 +89,7 @@ SUBMISSION_RESULT = OpenApiExample("Two villages updated", response_only=True, v
     "unchanged": {"count": 0, "ids": [], "villages": []},
 })
 VILLAGE = OpenApiExample("Huổi Chổn", response_only=True, value={
-    "id": 6, "name": "Huổi Chổn", "unit": _COMMUNE, "valid_from": None, "valid_to": None,
+    "id": 6, "key": "03317-0001", "name": "Huổi Chổn", "unit": _COMMUNE, "valid_from": None, "valid_to": None,
     "source_url": ARTICLE, "source_location": "paragraph 7",
     "note": "Village of commune Nà Nhạn: blank in 2008, now with members and its own cell.",
 })

@@ -145,6 +145,7 @@ class VillageFilter(FilterSet):
     period = _text_filter("filter_noop", PATTERN, "The quarter (or year, month) `blank` refers to; default: the current quarter.")
     blank = StrictBooleanFilter(method="filter_blank", help_text="true: villages whose latest report at `period` says they have no member; false: those with members.")
     search = filters.CharFilter(method="filter_search", help_text="Part of the village's name.")
+    key = _text_filter("filter_key", r"^[0-9]{1,5}-[0-9]{4,}$", "The village with this key, e.g. 03317-0001.")
 
     class Meta:
         model = Village
@@ -162,6 +163,9 @@ class VillageFilter(FilterSet):
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
+
+    def filter_key(self, queryset, name, value):
+        return queryset.filter(key=value)
 
     def filter_blank(self, queryset, name, value):
         text = self.form.cleaned_data.get("period")

@@ -236,12 +236,23 @@ def village_create(
     # The village follows its unit: one placement per placement of the unit over its life
     # (a commune moved in 2020 puts a village created in it under each district in turn).
     rows = sorted(unit.placements.overlapping(valid_from, valid_to), key=lambda p: p.valid_from or datetime.date.min)
+    village.key = _next_village_key(unit)
     village.save()
     for row in rows:
         start = max(filter(None, [row.valid_from, valid_from]), default=None)
         end = min(filter(None, [row.valid_to, valid_to]), default=None)
         VillagePlacement.objects.create(village=village, unit=unit, path=row.path, valid_from=start, valid_to=end)
     return village
+
+
+def _next_village_key(unit: AdministrativeUnit) -> str:
+    """The next key of a village recorded in ``unit``: its code and the next number after the
+    villages recorded in a unit with that code (the unit's row is locked until the write ends)."""
+    AdministrativeUnit.objects.select_for_update().filter(pk=unit.pk).first()
+    prefix = f"{unit.code}-"
+    taken = Village.objects.filter(key__startswith=prefix).values_list("key", flat=True)
+    number = max((int(key[len(prefix):]) for key in taken if key[len(prefix):].isdigit()), default=0) + 1
+    return f"{prefix}{number:04d}"
 
 
 @transaction.atomic

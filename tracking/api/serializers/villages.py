@@ -17,6 +17,8 @@ from .common import (
 
 class VillageSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
+    key = serializers.CharField(read_only=True, help_text="The village's stable key in files (e.g. 03317-0002): "
+                                "its unit's code when it was recorded and a number; never changes.")
     name = serializers.CharField()
     unit = serializers.SerializerMethodField(help_text="The unit the village belongs to today (or when it last existed).")
     valid_from = serializers.DateField(allow_null=True)
