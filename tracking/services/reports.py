@@ -115,16 +115,8 @@ def quarter_submission_submit(*, by, unit: AdministrativeUnit, quarter: Period, 
     villages = scope.visible(Village.objects.all()).in_bulk([entry["village"] for entry in entries])
     cells = selectors.cells_by_ids(by=by, ids=[entry["cell"] for entry in entries if entry.get("cell")])
     _check_submission_unlocked(entries, villages, allowed, quarter)
-    # What the rules need, read once for the whole submission: the saved reports (locked until
-    # the transaction ends) and the villages each named cell serves on the quarter's last day.
-    existing = {report.village_id: report for report in QuarterReport.objects.select_for_update().filter(
-        village_id__in=[entry["village"] for entry in entries if entry["village"] in allowed], quarter=quarter)}
-    served: dict[int, set[int]] = {cell_id: set() for cell_id in cells}
-    for cell_id, village_id in CellCoverage.objects.filter(cell_id__in=list(cells)).active_on(day).values_list(
-            "cell_id", "village_id"):
-        served[cell_id].add(village_id)
+    rows = []
     errors: dict[str, list[str]] = {}
-    outcomes: dict[str, list[tuple[int, QuarterReport]]] = {"created": [], "updated": [], "unchanged": []}
     seen: set[int] = set()
     for index, entry in enumerate(entries):
         village_id = entry["village"]
@@ -149,7 +141,54 @@ def quarter_submission_submit(*, by, unit: AdministrativeUnit, quarter: Period, 
                 errors[f"{where}.cell"] = [_("No party cell has the id %(id)s.") % {"id": values["cell"]}]
                 continue
             values["cell"] = cells[values["cell"]]
-        report = existing.get(village_id) or QuarterReport(village=village, quarter=quarter)
+        rows.append((where, village, values))
+    outcomes = write_rows(by=by, quarter=quarter, rows=rows, errors=errors, dry_run=dry_run)
+    return {
+        name: {
+            "count": len(done),
+            "villages": [report.village_id for report in done],
+            "ids": [] if dry_run and name == "created" else [report.pk for report in done],
+        }
+        for name, done in outcomes.items()
+    }
+
+
+def write_rows(*, by, quarter: Period, rows: list[tuple[str, Village, dict]], errors: dict | None = None,
+               dry_run: bool = False) -> dict[str, list[QuarterReport]]:
+    """The reports ``rows`` (``where``, village, values) of one quarter, each checked against every
+    rule (``check_rows``), then written in bulk: all or nothing. The caller has checked the user's
+    rights on each village, the locks, and holds the province's lock. ``errors`` found by the
+    caller are raised with those of the rows, each at its ``where``."""
+    errors = dict(errors or {})
+    outcomes = check_rows(quarter=quarter, rows=rows, errors=errors)
+    if errors:
+        raise ValidationError(errors)
+    if not dry_run:
+        write_checked(by, outcomes)
+    return outcomes
+
+
+def write_checked(by, outcomes: dict[str, list[QuarterReport]]) -> None:
+    """Save the reports ``check_rows`` found created or updated."""
+    _write_in_bulk(by, outcomes["created"], outcomes["updated"])
+
+
+def check_rows(*, quarter: Period, rows: list[tuple[str, Village, dict]], errors: dict) -> dict[str, list[QuarterReport]]:
+    """Each row's report with its values set and every rule checked, by outcome (created, updated,
+    unchanged), what the rules read loaded once for all rows (three queries); each row in error
+    is left out and its errors put on ``errors`` at its ``where``."""
+    # The saved reports, locked until the transaction ends, and the villages each named cell
+    # serves on the quarter's last day.
+    existing = {report.village_id: report for report in QuarterReport.objects.select_for_update().filter(
+        village_id__in=[village.pk for _where, village, _values in rows], quarter=quarter)}
+    cell_ids = {values["cell"].pk for _where, _village, values in rows if values.get("cell")}
+    served: dict[int, set[int]] = {cell_id: set() for cell_id in cell_ids}
+    for cell_id, village_id in CellCoverage.objects.filter(cell_id__in=cell_ids).active_on(quarter.end).values_list(
+            "cell_id", "village_id"):
+        served[cell_id].add(village_id)
+    outcomes: dict[str, list[QuarterReport]] = {"created": [], "updated": [], "unchanged": []}
+    for where, village, values in rows:
+        report = existing.get(village.pk) or QuarterReport(village=village, quarter=quarter)
         report.village = village
         try:
             outcome = _report_apply(report, values, placed=True,
@@ -159,19 +198,8 @@ def quarter_submission_submit(*, by, unit: AdministrativeUnit, quarter: Period, 
                 path = f"{where}.{field}" if field and field != "__all__" else where
                 errors[path] = [f"{village}: {message}" for message in messages]
             continue
-        outcomes[outcome].append((village_id, report))
-    if errors:
-        raise ValidationError(errors)
-    if not dry_run:
-        _write_in_bulk(by, [report for _id, report in outcomes["created"]], [report for _id, report in outcomes["updated"]])
-    return {
-        name: {
-            "count": len(rows),
-            "villages": [village_id for village_id, _report in rows],
-            "ids": [] if dry_run and name == "created" else [report.pk for _village_id, report in rows],
-        }
-        for name, rows in outcomes.items()
-    }
+        outcomes[outcome].append(report)
+    return outcomes
 
 
 def _report_apply(report: QuarterReport, values: dict, **known) -> str:

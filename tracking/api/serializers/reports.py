@@ -109,3 +109,21 @@ class SubmissionResultSerializer(serializers.Serializer):
     created = SubmissionOutcomeSerializer()
     updated = SubmissionOutcomeSerializer()
     unchanged = SubmissionOutcomeSerializer()
+
+
+class ReportImportSerializer(serializers.Serializer):
+    csv = serializers.CharField(
+        min_length=1, max_length=900_000, trim_whitespace=False,
+        help_text="The file's text (UTF-8 CSV): a first line naming the columns village_key, full_members, "
+        "probationary_members, admissions, ethnic_minority_members, candidates, status, cell, source_url, "
+        "source_location, note (any order; village_key required), then one line a village.",
+    )
+
+
+class ReportImportResultSerializer(serializers.Serializer):
+    quarter = serializers.CharField()
+    dry_run = serializers.BooleanField()
+    rows = serializers.IntegerField(help_text="Rows read.")
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()

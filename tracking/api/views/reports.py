@@ -1,19 +1,28 @@
 """Quarterly village reports, one at a time (a unit's whole quarter at once: ``units``)."""
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+import io
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from ... import selectors, services
 from ...models import QuarterReport
+from ...periods import QUARTER_PATTERN
+from ...services import imports
 from .. import examples
 from ..examples import ID_PARAM
 from ..filters import QuarterReportFilter
-from ..parsing import validated
+from ..parsing import DryRunSerializer, only_params, parse_period, validated
 from ..serializers.reports import (
     QuarterReportCreateSerializer,
     QuarterReportSerializer,
+    ReportImportResultSerializer,
+    ReportImportSerializer,
     ReportValuesSerializer,
 )
 from .base import ServiceViewSet
@@ -58,3 +67,32 @@ class QuarterReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ser
         result = services.quarter_report_update(by=request.user, report=self.get_object(),
                                                 **{name: data[name] for name in given if name in data})
         return Response(QuarterReportSerializer(result.report).data)
+
+    @extend_schema(
+        summary="Load a quarter's reports from a CSV file", operation_id="reports_import", tags=["reports"],
+        description="The reports of any villages of your editor area, one CSV line a village named by its key "
+        "(`village_key`, see the villages' `key`). The same rules as every write; all or nothing: every error "
+        "is named by its line and column (`rows.3.admissions`, the header being line 1); an approved quarter is "
+        "refused (409 `locked`, each locked line named). `dry_run=true` checks every line and saves nothing. "
+        "Bodies up to 1 MB; a larger file goes through `manage.py import_reports`.",
+        parameters=[OpenApiParameter("quarter", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=QUARTER_PATTERN,
+                                     description="The quarter, e.g. 2019Q3."),
+                    OpenApiParameter("dry_run", OpenApiTypes.BOOL, description="Check only; save nothing.")],
+        request=ReportImportSerializer, responses=ReportImportResultSerializer, filters=False,
+        examples=[OpenApiExample("Two villages", request_only=True, value={
+            "csv": "village_key,full_members,probationary_members,admissions\n03317-0001,3,1,1\n03316-0001,0,0,\n"}),
+            OpenApiExample("2019Q3", value="2019Q3", parameter_only=("quarter", "path")),
+            OpenApiExample("Loaded", response_only=True, value={
+                "quarter": "2019Q3", "dry_run": False, "rows": 2, "created": 2, "updated": 0, "unchanged": 0})],
+    )
+    @action(detail=False, methods=["put"], url_path=r"import/(?P<quarter>[^/]+)", filterset_class=None,
+            pagination_class=None)
+    def import_file(self, request, quarter=None):
+        only_params(request, "dry_run")
+        period = parse_period("quarter", quarter)
+        if period.kind != "quarter":
+            raise ValidationError({"quarter": [f"“{quarter}” is not a quarter: write it as 2019Q3."]}, code="invalid_period")
+        dry_run = validated(DryRunSerializer, request.query_params.dict(), strict=False)["dry_run"]
+        text = validated(ReportImportSerializer, request.data)["csv"]
+        rows = imports.read_csv(io.StringIO(text, newline=""))
+        return Response(imports.reports_import(by=request.user, quarter=period, rows=rows, dry_run=dry_run))

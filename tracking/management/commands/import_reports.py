@@ -1,0 +1,59 @@
+"""Load a quarter's reports from a CSV file, for the villages of your editor area."""
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from tracking.errors import Locked
+from tracking.services import imports
+
+from ._common import acting_as, acting_user, add_user_argument, period_or_error
+
+
+class Command(BaseCommand):
+    help = ("Load a quarter's reports from a CSV file (columns: " + ", ".join(imports.COLUMNS) + "; one row a "
+            "village, named by its key): all or nothing, every error by its row and column.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="The CSV file (UTF-8; its first line names the columns).")
+        parser.add_argument("--quarter", required=True, help="The quarter of the reports, e.g. 2019Q2.")
+        parser.add_argument("--dry-run", action="store_true", help="Check every row; save nothing.")
+        add_user_argument(parser)
+
+    def handle(self, *args, file, quarter, dry_run, user, **options):
+        quarter = period_or_error(quarter)
+        if quarter.kind != "quarter":
+            raise CommandError(f"“{quarter}” is not a quarter: write it as 2019Q2.")
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"No file at {file}.")
+        by = acting_user(user)
+        with path.open(encoding="utf-8-sig", newline="") as lines:
+            rows = tqdm(imports.read_csv(lines), desc="rows", unit=" rows", file=self.stderr._out, mininterval=1)
+            try:
+                with acting_as(by):
+                    outcome = imports.reports_import(by=by, quarter=quarter, rows=rows, dry_run=dry_run)
+            except CommandError as error:
+                cause = error.__cause__
+                if isinstance(cause, ValidationError) and hasattr(cause, "error_dict"):
+                    problems = [(where, message) for where, messages in cause.message_dict.items() for message in messages]
+                elif isinstance(cause, Locked):
+                    problems = cause.entries
+                else:
+                    raise
+                for where, message in problems:
+                    self.stderr.write(f"{_where(where)}: {message}")
+                raise CommandError(f"{len(problems)} errors: nothing was saved.") from cause
+        verb = "would be" if dry_run else "were"
+        self.stdout.write(self.style.SUCCESS(
+            f"{quarter}, {outcome['rows']} rows: {outcome['created']} reports {verb} created, "
+            f"{outcome['updated']} updated, {outcome['unchanged']} unchanged."))
+
+
+def _where(path: str) -> str:
+    """``rows.3.admissions`` → ``row 3, column admissions``."""
+    parts = path.split(".")
+    if parts[0] == "rows" and len(parts) >= 2:
+        return f"row {parts[1]}" + (f", column {parts[2]}" if len(parts) > 2 else "")
+    return path
