@@ -97,7 +97,6 @@ class Scope:
     def __init__(self, user):
         self.user = user
         self.everything = bool(user is not None and user.is_active and user.is_superuser)
-        self.is_system = user is SYSTEM
         self._prefixes: dict[int, tuple[str, ...]] = {}
         if self.everything or user is None or not user.is_authenticated or not user.is_active:
             self.grants: list[tuple[str, str]] = []

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q
-from django.utils.translation import gettext as _
 
-from ..errors import NotFound
 from ..locks import Standing, as_quarter, standings_of_rows
 from ..models import (
     AdministrativeUnit,
@@ -14,7 +12,7 @@ from ..models import (
     unit_ref,
 )
 from ..periods import Period
-from .records import quarters_in_area, unit_by_code, visible
+from .records import unit_in_period, visible
 
 
 def approval_of(unit: AdministrativeUnit, quarter: Period | str) -> QuarterApproval:
@@ -73,10 +71,7 @@ def overview(unit: AdministrativeUnit, quarter: Period | str) -> dict:
 
 def approval_unit(*, by, code: str, quarter: Period) -> AdministrativeUnit:
     """The unit ``code`` whose ``quarter`` ``by`` may see (it lay in their area on its last day)."""
-    unit = unit_by_code(by=by, code=code, day=quarter.end)
-    if not quarters_in_area(by, unit, [quarter]):
-        raise NotFound(_("No unit has the code %(code)s.") % {"code": code})
-    return unit
+    return unit_in_period(by=by, code=code, period=quarter)
 
 
 def approval_overview(*, by, code: str, quarter: Period) -> dict:

@@ -15,7 +15,7 @@ from ..models import (
     VillagePlacement,
 )
 from ..periods import MIN_YEAR, Period, current_quarter, quarter_range
-from .records import quarters_in_area, unit_by_code, visible
+from .records import quarters_in_area, unit_by_code, unit_in_period, visible
 
 MAX_TIMELINE_QUARTERS = 200
 
@@ -88,9 +88,7 @@ def blank_villages(*, by, code: str, period: Period | None = None, boundaries: s
     """``(unit, quarter, villages)``: the villages under the unit ``code`` still blank at
     ``period`` (default: the current quarter), a queryset to page, for ``by``."""
     quarter = (period or current_quarter()).last_quarter
-    unit = unit_by_code(by=by, code=code, day=quarter.end)
-    if not quarters_in_area(by, unit, [quarter]):
-        raise NotFound(_("No unit has the code %(code)s.") % {"code": code})
+    unit = unit_in_period(by=by, code=code, period=quarter)
     map_day = progress.last_day_on_map(unit) if boundaries == progress.CURRENT else None
     if map_day and not _whole_today_in_area(by, unit, [quarter]):
         raise _current_refused(unit, period or quarter)

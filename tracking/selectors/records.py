@@ -75,7 +75,7 @@ def unit_in_period(*, by, code: str, period: Period) -> AdministrativeUnit:
     """The unit with ``code`` if ``by`` may read its data of ``period``: it lay in their area on
     the period's last day (``access``: a role covers what was under it at the time)."""
     unit = unit_by_code(by=by, code=code, day=period.end)
-    if not scope_of(by).sees_unit_on(unit, period.end):
+    if not quarters_in_area(by, unit, [period]):
         raise NotFound(_("No unit has the code %(code)s.") % {"code": code})
     return unit
 
