@@ -132,3 +132,13 @@ def test_a_file_read_in_parts_is_still_all_or_nothing(tmp_path, editors, monkeyp
     assert not ok and not QuarterReport.objects.filter(quarter="2019Q3").exists()
     ok, said, _err = run(tmp_path, text, "--quarter", "2019Q3", "--user", "editor_100")
     assert ok and "2 reports were created" in said and QuarterReport.objects.filter(quarter="2019Q3").count() == 2
+
+
+@pytest.mark.parametrize("text", ["²", "٣", "１", "-1", "1.5", "99999999999999999999"])
+def test_only_plain_whole_numbers_are_counts_and_ids(tmp_path, editors, text):
+    for column in ("full_members", "cell"):
+        row = {"full_members": "1", "cell": ""} | {column: text}
+        ok, _said, err = run(tmp_path, HEADER + f"03317-0001,{row['full_members']},0,,,{row['cell']},\n",
+                             "--quarter", "2019Q3", "--user", "editor_100")
+        assert not ok and f"row 2, column {column}: " in err, err
+    assert not QuarterReport.objects.filter(quarter="2019Q3").exists()

@@ -61,6 +61,12 @@ def read_csv(lines: Iterable[str]) -> Iterator[dict[str, str]]:
                if name is not None}
 
 
+def _whole_number(text: str) -> bool:
+    """Digits 0-9 only, and no more than a database column holds (a larger count is refused by
+    the report's rules; a larger id names nothing)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 def _values(row: dict[str, str], where: str, errors: dict) -> dict:
     """The report's values of one row; each value in error is put on ``errors`` at its column."""
     values: dict = {}
@@ -68,7 +74,7 @@ def _values(row: dict[str, str], where: str, errors: dict) -> dict:
         text = row.get(name, "")
         if text == "":
             values[name] = None
-        elif text.isdigit():
+        elif _whole_number(text):
             values[name] = int(text)
         else:
             errors[f"{where}.{name}"] = [_("“%(text)s” is not a count: write a whole number, 0 or more, or leave it "
@@ -79,9 +85,9 @@ def _values(row: dict[str, str], where: str, errors: dict) -> dict:
                                      % {"choices": ", ".join(VillageStatus.values)}]
     values["status"] = status
     cell = row.get("cell", "")
-    if cell and not cell.isdigit():
+    if cell and not _whole_number(cell):
         errors[f"{where}.cell"] = [_("Write the id of the party cell, or leave it empty.")]
-    values["cell"] = int(cell) if cell.isdigit() else None
+    values["cell"] = int(cell) if _whole_number(cell) else None
     for name in ("source_url", "source_location", "note"):
         values[name] = row.get(name, "")
     return values
