@@ -56,7 +56,7 @@ def test_every_error_is_named_by_its_row_and_column_and_nothing_is_saved(tmp_pat
                      "03316-0001x,1,0,,maybe,,\n")   # row 6: no such key; a wrong status
     ok, _said, err = run(tmp_path, text, "--quarter", "2019Q3", "--user", "editor_100")
     assert not ok
-    assert "row 2, column admissions: “x” is not a count" in err
+    assert "row 2, column admissions: “x” is not a count: write a whole number from 0 to 1000000" in err
     assert "row 4, column village_key: No village has the key 99999-0001." in err
     assert "row 5, column village_key: The village 03317-0001 is on line 2 already." in err
     assert "row 6, column status: Write one of" in err
@@ -85,7 +85,10 @@ def test_an_approved_quarter_is_locked_for_files_too(tmp_path, editors):
 
 
 @pytest.mark.parametrize(("text", "said"), [
-    ("village,full_members\n6,1\n", "Unknown column village"),
+    ("village,full_members\n6,1\n", "Unknown columns “village”"),
+    ("village_key,village_key\n03317-0001,03316-0001\n", "Columns named twice: village_key."),
+    (HEADER + "03317-0001,1,0,,,,,late\n", "row 2: This line has more fields than the first line names columns."),
+    (HEADER + "03317-0001,1,0,,,,\"unclosed\n03316-0001,1,0,,,,\n", "Not a CSV line"),
     (HEADER + "03317-0001,\"1" + "1" * 200_000 + "\n", "Not a CSV line: field larger than field limit"),
     (HEADER + "03317-0001,1\x00,0\n", "nothing was saved"),
     ("full_members\n1\n", "The first line names the columns, village_key among them."),
@@ -134,7 +137,7 @@ def test_a_file_read_in_parts_is_still_all_or_nothing(tmp_path, editors, monkeyp
     assert ok and "2 reports were created" in said and QuarterReport.objects.filter(quarter="2019Q3").count() == 2
 
 
-@pytest.mark.parametrize("text", ["²", "٣", "１", "-1", "1.5", "99999999999999999999"])
+@pytest.mark.parametrize("text", ["²", "٣", "１", "-1", "1.5", "0x1", "1000001", "99999999999999999999"])
 def test_only_plain_whole_numbers_are_counts_and_ids(tmp_path, editors, text):
     for column in ("full_members", "cell"):
         row = {"full_members": "1", "cell": ""} | {column: text}
@@ -142,3 +145,51 @@ def test_only_plain_whole_numbers_are_counts_and_ids(tmp_path, editors, text):
                              "--quarter", "2019Q3", "--user", "editor_100")
         assert not ok and f"row 2, column {column}: " in err, err
     assert not QuarterReport.objects.filter(quarter="2019Q3").exists()
+
+
+def test_what_a_spreadsheet_writes_is_read_and_what_is_not_text_is_refused(tmp_path, editors):
+    # A byte-order mark and the empty columns a spreadsheet leaves after the last are no columns.
+    text = "\ufeff" + HEADER.replace("\n", ",,\n") + "03317-0001,3,1,1,,,,,\n"
+    ok, said, err = run(tmp_path, text, "--quarter", "2019Q3", "--user", "editor_100", "--dry-run")
+    assert ok and "1 reports would be created" in said, err
+    path = tmp_path / "latin1.csv"
+    path.write_bytes((HEADER + "03317-0001,1,0,,,,Hoà Bình\n").encode("latin-1"))
+    with pytest.raises(CommandError, match="is not UTF-8 text"):
+        call_command("import_reports", str(path), "--quarter", "2019Q3", "--user", "editor_100",
+                     stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_a_cell_id_of_zero_a_future_quarter_and_a_village_of_later_years_are_refused_clearly(tmp_path, editors):
+    ok, _said, err = run(tmp_path, HEADER + "03317-0001,1,0,,,0,\n", "--quarter", "2019Q3", "--user", "editor_100")
+    assert not ok and "row 2, column cell: No party cell has the id 0." in err
+    ok, _said, err = run(tmp_path, HEADER + "03317-0001,1,0,,,,\n03316-0001,1,0,,,,\n", "--quarter", "2100Q1",
+                         "--user", "editor_100")
+    assert not ok and err.count("has not begun") == 1
+    from tracking.access import SYSTEM
+    from tracking.services import village_create
+
+    late = village_create(by=SYSTEM, name="Bản Mới", unit=AdministrativeUnit.objects.get(code="03316"),
+                          valid_from=__import__("datetime").date(2021, 1, 1))
+    ok, _said, err = run(tmp_path, HEADER + f"{late.key},1,0,,,,\n", "--quarter", "2019Q3", "--user", "approver_11")
+    assert not ok and f"Bản Mới ({late.key}) is not on the map on the last day of 2019Q3." in err
+
+
+def test_a_file_with_many_errors_reports_the_first_ones(tmp_path, editors, monkeypatch):
+    from tracking.services import imports
+
+    monkeypatch.setattr(imports, "MAX_ERRORS", 3)
+    text = HEADER + "".join(f"99999-{n:04d},1,0,,,,\n" for n in range(10))
+    ok, _said, err = run(tmp_path, text, "--quarter", "2019Q3", "--user", "editor_100")
+    assert not ok and err.count("No village has the key") == 3 and "… and 7 more errors" in err
+    assert "row 2, column" in err and "row 11, column" not in err
+
+
+def test_the_key_of_a_deleted_village_is_never_given_again(editors):
+    from tracking.access import SYSTEM
+    from tracking.services import record_delete, village_create
+
+    commune = AdministrativeUnit.objects.get(code="03316")
+    first = village_create(by=SYSTEM, name="Tạm", unit=commune)
+    record_delete(by=SYSTEM, record=first)
+    second = village_create(by=SYSTEM, name="Khác", unit=commune)
+    assert second.key != first.key and second.key > first.key

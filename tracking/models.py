@@ -363,6 +363,8 @@ class CellCoverage(Dated):
 
 
 COUNT_FIELDS = ("full_members", "probationary_members", "admissions", "ethnic_minority_members", "candidates")
+MAX_COUNT = 1_000_000  # a count no village reaches: a larger one is a typing error
+MAX_NOTE = 5000  # characters of a note
 
 
 class QuarterReport(Sourced):

@@ -19,7 +19,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 # Importing a module registers its pages (in this order, as the admin has always listed its URLs).
-from . import units, villages, cells, reports, figures, roles, approvals  # noqa: F401, I001
+from . import approvals, cells, figures, reports, roles, units, villages  # noqa: F401, I001
 
 admin.site.site_header = _("No village without a party member")
 admin.site.site_title = _("Party member coverage")

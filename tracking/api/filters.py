@@ -33,7 +33,14 @@ from ..models import (
     VillagePlacement,
     VillageStatus,
 )
-from ..periods import period_of, PATTERN, QUARTER, QUARTER_PATTERN, Period, current_quarter
+from ..periods import (
+    PATTERN,
+    QUARTER,
+    QUARTER_PATTERN,
+    Period,
+    current_quarter,
+    period_of,
+)
 from ..querysets import active_on_q
 from .serializers.common import CODE_PATTERN, MAX_ID
 

@@ -250,7 +250,10 @@ def _next_village_key(unit: AdministrativeUnit) -> str:
     villages recorded in a unit with that code (the unit's row is locked until the write ends)."""
     AdministrativeUnit.objects.select_for_update().filter(pk=unit.pk).first()
     prefix = f"{unit.code}-"
-    taken = Village.objects.filter(key__startswith=prefix).values_list("key", flat=True)
+    # Note: the keys of deleted villages too (their audit trail keeps them): an old file naming
+    # one must not write into another village.
+    taken = [*Village.objects.filter(key__startswith=prefix).values_list("key", flat=True),
+             *Village.history.filter(key__startswith=prefix).values_list("key", flat=True)]
     number = max((int(key[len(prefix):]) for key in taken if key[len(prefix):].isdigit()), default=0) + 1
     return f"{prefix}{number:04d}"
 

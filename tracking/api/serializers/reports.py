@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ... import locks
-from ...models import ApprovalState, QuarterReport, VillageStatus
+from ...models import MAX_COUNT, ApprovalState, QuarterReport, VillageStatus
 from .common import MAX_ID, QuarterSerializerField, SourceFieldsMixin, UnitRefSerializer
 
 
@@ -66,7 +66,7 @@ class QuarterReportSerializer(serializers.ModelSerializer):
 
 
 def count_field(help_text: str) -> serializers.IntegerField:
-    return serializers.IntegerField(min_value=0, max_value=1_000_000, required=False, allow_null=True, default=None, help_text=help_text)
+    return serializers.IntegerField(min_value=0, max_value=MAX_COUNT, required=False, allow_null=True, default=None, help_text=help_text)
 
 
 class ReportValuesSerializer(SourceFieldsMixin):

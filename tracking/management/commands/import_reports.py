@@ -34,6 +34,8 @@ class Command(BaseCommand):
             try:
                 with acting_as(by):
                     outcome = imports.reports_import(by=by, quarter=quarter, rows=rows, dry_run=dry_run)
+            except UnicodeDecodeError as error:
+                raise CommandError(f"{file} is not UTF-8 text (save it as “CSV UTF-8”): {error}.") from error
             except CommandError as error:
                 cause = error.__cause__
                 if isinstance(cause, ValidationError) and hasattr(cause, "error_dict"):
