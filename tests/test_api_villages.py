@@ -262,3 +262,8 @@ def test_delete_needs_a_permission(anonymous, api, viewer_api, villages, api_err
     api_error(anonymous.delete(url), 401, "not_authenticated")
     api_error(viewer_api.delete(url), 403, "permission_denied")
     assert Village.objects.filter(pk=villages["tham_chau"].pk).exists()
+
+
+def test_a_key_filter_that_is_no_key_is_refused(api, villages, api_error):
+    api_error(api.get(f"{VILLAGES}?key=huoi-chon"), 400, "validation_error", "key")
+    assert api.get(f"{VILLAGES}?key=03317-9999").json()["count"] == 0

@@ -193,3 +193,12 @@ def test_the_key_of_a_deleted_village_is_never_given_again(editors):
     record_delete(by=SYSTEM, record=first)
     second = village_create(by=SYSTEM, name="Khác", unit=commune)
     assert second.key != first.key and second.key > first.key
+
+
+def test_options_on_the_import_describes_it_rather_than_failing(editors):
+    from rest_framework.test import APIClient
+
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(editors["editor_100"])
+    response = client.options("/api/v1/reports/import/2019Q3/")
+    assert response.status_code == 200, response.content[:300]

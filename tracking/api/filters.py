@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -104,6 +105,7 @@ class FilterSet(filters.FilterSet):
 
 
 CODE_HELP = "Official code of a unit, e.g. 11 or 100."
+VILLAGE_KEY_PATTERN = r"^[0-9]{1,5}-[0-9]{4,12}$"
 
 
 def _text_filter(method: str, pattern: str, help_text: str) -> filters.CharFilter:
@@ -152,7 +154,7 @@ class VillageFilter(FilterSet):
     period = _text_filter("filter_noop", PATTERN, "The quarter (or year, month) `blank` refers to; default: the current quarter.")
     blank = StrictBooleanFilter(method="filter_blank", help_text="true: villages whose latest report at `period` says they have no member; false: those with members.")
     search = filters.CharFilter(method="filter_search", help_text="Part of the village's name.")
-    key = _text_filter("filter_key", r"^[0-9]{1,5}-[0-9]{4,}$", "The village with this key, e.g. 03317-0001.")
+    key = _text_filter("filter_key", VILLAGE_KEY_PATTERN, "The village with this key, e.g. 03317-0001.")
 
     class Meta:
         model = Village
@@ -172,6 +174,8 @@ class VillageFilter(FilterSet):
         return queryset.search(value)
 
     def filter_key(self, queryset, name, value):
+        if not re.fullmatch(VILLAGE_KEY_PATTERN, value):
+            raise ValidationError({name: ["Write a village's key, e.g. 03317-0001."]}, code="invalid")
         return queryset.filter(key=value)
 
     def filter_blank(self, queryset, name, value):

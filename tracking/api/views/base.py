@@ -7,7 +7,7 @@ import re
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from ... import audit, selectors, services
@@ -72,6 +72,9 @@ class ServiceViewSet(InAreaMixin, HistoryMixin, viewsets.GenericViewSet):
 
     def find_object(self):
         """The record the URL names (a viewset that looks records up otherwise overrides this)."""
+        if (self.lookup_url_kwarg or self.lookup_field) not in self.kwargs:
+            # Note: a route that names no record (``OPTIONS`` on a list action asks for one).
+            raise NotFound()
         return super().get_object()
 
     def get_object(self):
