@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests import factories
+from tests.edges import form_data
 from tracking import services
 from tracking.access import SYSTEM
 from tracking.models import (
@@ -62,23 +63,6 @@ def _default_language():
 
 def url(model, view: str, *args) -> str:
     return reverse(f"admin:tracking_{model._meta.model_name}_{view}", args=args)
-
-
-def form_data(response) -> dict:
-    """The POST data that submits a rendered add or change page unchanged."""
-    forms = [response.context["adminform"].form]
-    for inline in response.context["inline_admin_formsets"]:
-        forms += [inline.formset.management_form, *inline.formset.forms]
-    data = {}
-    for form in forms:
-        for name in form.fields:
-            value = form[name].value()
-            if value is None or value is False:
-                continue
-            if isinstance(value, (list, tuple)):
-                value = [str(item) for item in value]
-            data[form.add_prefix(name)] = "on" if value is True else value
-    return data
 
 
 def row_of(content: str, link: str) -> str:
