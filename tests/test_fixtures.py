@@ -7,6 +7,7 @@ from django.core.management import call_command
 
 from tracking import progress
 from tracking.models import (
+    DERIVED_MODELS,
     AdministrativeUnit,
     Goal,
     QuarterReport,
@@ -34,6 +35,8 @@ def goals():
 
 def test_every_fixture_row_keeps_the_rules():
     for model in apps.get_app_config("tracking").get_models():
+        if model in DERIVED_MODELS:
+            continue
         for obj in model.objects.all():
             obj.full_clean()
 

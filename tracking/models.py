@@ -766,3 +766,84 @@ class QuarterApproval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.quarter}: {self.get_state_display()}"
+
+
+# ---------------------------------------------------------------------------------------
+# Figures kept on write (``tracking.readmodel``): derived from the rows above, never edited by
+# hand; ``manage.py figures --verify`` compares them with a recomputation, ``--rebuild`` makes
+# them anew. Quarters are indexes (``year * 4 + quarter - 1``); units and villages are plain ids
+# so that a deleted village's stored share can still be taken back.
+
+
+class VillageFigureSpan(models.Model):
+    """What a village adds to the figures of the units above it, for the quarters
+    ``[first, end)`` (``end`` empty: from ``first`` on) in which nothing about it changes."""
+
+    village_id = models.IntegerField()
+    first = models.IntegerField()
+    end = models.IntegerField(null=True)
+    path = models.CharField(max_length=100, null=True)
+    units = models.TextField(default="")  # ids of the units above it on each quarter's map
+    units_today = models.TextField(default="")  # ids of the units above it on today's map
+    situation = models.CharField(max_length=1)
+    members = models.IntegerField(null=True)
+    status = models.CharField(max_length=20, default="")
+    cell_id = models.IntegerField(null=True)
+    report_quarter = models.IntegerField(null=True)
+    admissions = models.IntegerField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["village_id", "first"], name="village_span_village"),
+            models.Index(fields=["cell_id"], name="village_span_cell"),
+        ]
+
+
+class CellFigureSpan(models.Model):
+    """The units a merged cell counts in (``merged_cells``) for the quarters ``[first, end)``."""
+
+    cell_id = models.IntegerField()
+    first = models.IntegerField()
+    end = models.IntegerField(null=True)
+    units = models.TextField(default="")
+    units_today = models.TextField(default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["cell_id", "first"], name="cell_span_cell")]
+
+
+class UnitFigureDelta(models.Model):
+    """How a unit's figures change at ``quarter`` (``d_*``, summed over the quarters up to a
+    quarter give its figures then) and what happened in that quarter alone (the flows), on the
+    map of each quarter (``mode`` 0) or on today's map (``mode`` 1)."""
+
+    unit_id = models.IntegerField()
+    mode = models.SmallIntegerField()
+    quarter = models.IntegerField()
+    d_villages = models.IntegerField(default=0)
+    d_reported = models.IntegerField(default=0)
+    d_blank = models.IntegerField(default=0)
+    d_own_cell = models.IntegerField(default=0)
+    d_merged = models.IntegerField(default=0)
+    d_members = models.BigIntegerField(default=0)
+    d_counted = models.IntegerField(default=0)
+    d_status_only = models.IntegerField(default=0)
+    d_merged_cells = models.IntegerField(default=0)
+    reports_here = models.IntegerField(default=0)
+    admissions = models.BigIntegerField(default=0)
+    admissions_known = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit_id", "mode", "quarter"], name="one_delta_per_unit_mode_quarter")]
+
+
+class FigureState(models.Model):
+    """One row: the day whose map the ``today`` figures were derived on, and the next day on
+    which that map changes (a dated change entered in advance)."""
+
+    day = models.DateField(null=True)
+    next_change = models.DateField(null=True)
+
+
+# Derived from the rows above (``tracking.readmodel``): not edited anywhere, not in the admin.
+DERIVED_MODELS = (VillageFigureSpan, CellFigureSpan, UnitFigureDelta, FigureState)

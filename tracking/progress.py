@@ -27,7 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from . import locks
+from . import locks, readmodel
 from .models import (
     AdministrativeUnit,
     CellCoverage,
@@ -38,11 +38,11 @@ from .models import (
     ReportedMetric,
     UnitPlacement,
     VillagePlacement,
-    VillageStatus,
     unit_ref,
 )
 from .periods import Period, current_quarter, quarter_range
 from .querysets import minimal_prefixes
+from .readmodel import BLANK, HAS_MEMBERS, MERGED_CELL, NO_REPORT, OWN_CELL, village_situation  # noqa: F401
 
 VILLAGE_REPORTS = "village_reports"
 REPORTED_FIGURE = "reported_figure"
@@ -52,30 +52,51 @@ ACHIEVED, ON_TRACK, AT_RISK, OVERDUE, NO_DATA = "achieved", "on_track", "at_risk
 TREND_QUARTERS = 4
 
 
-# What a village's latest report says of it.
-BLANK, HAS_MEMBERS, OWN_CELL, MERGED_CELL, NO_REPORT = "blank", "has_members", "own_cell", "merged_cell", "no_report"
-
-
-def village_situation(members: int | None, status: str, villages_served_by_cell: int) -> str:
-    """Blank, own cell, merged cell or members without a cell, from one report.
-
-    A count report is blank when it counts no member; a status-only report when its status says
-    so. A cell serving several villages on the quarter's last day is a merged cell.
-    """
-    blank = status == VillageStatus.NO_MEMBER if members is None else members == 0
-    if blank:
-        return BLANK
-    if villages_served_by_cell > 1:
-        return MERGED_CELL
-    if villages_served_by_cell == 1 or status == VillageStatus.HAS_OWN_CELL:
-        return OWN_CELL
-    return HAS_MEMBERS
-
-
 def _active(row: dict, day: datetime.date) -> bool:
     return (row["valid_from"] is None or row["valid_from"] <= day) and (
         row["valid_to"] is None or day < row["valid_to"]
     )
+
+
+def figures_of_counts(counts: dict, quarter: Period) -> dict:
+    """A unit's computed figures for a period ending with ``quarter``, from its counts (stored, or
+    counted from raw rows by ``UnitData``): the one place their words and rules are written."""
+    villages, reported = counts["villages"], counts["reported"]
+    without_report = villages - reported
+    carried = reported - counts["reports_here"]
+    status_only = counts["status_only"]
+    notes = []
+    if status_only:
+        notes.append(
+            _("%(n)s villages are known by a status only, not by a count: their members are not in the total.")
+            % {"n": status_only}
+        )
+    if carried:
+        notes.append(
+            _("%(n)s villages did not report in %(quarter)s: their latest earlier report is carried forward.")
+            % {"n": carried, "quarter": quarter}
+        )
+    if without_report:
+        notes.append(
+            _("%(n)s villages have no report yet: they are in no figure but the total.") % {"n": without_report}
+        )
+    return {
+        "as_of_quarter": str(quarter),
+        "villages_total": villages,
+        "blank_villages": counts["blank"],
+        "villages_with_members": reported - counts["blank"],
+        "villages_with_own_cell": counts["own_cell"],
+        "villages_in_merged_cells": counts["merged"],
+        "merged_cells": counts["merged_cells"],
+        "members": counts["members"] if counts["counted"] else None,
+        "villages_counted": counts["counted"],
+        "villages_status_only": status_only,
+        "villages_carried_forward": carried,
+        "admissions": counts["admissions"],
+        "villages_without_report": without_report,
+        "source": VILLAGE_REPORTS,
+        "notes": notes,
+    }
 
 
 @dataclass
@@ -167,84 +188,61 @@ class UnitData:
     def villages_served(self, cell_id: int, day: datetime.date) -> set[int]:
         return {row["village_id"] for row in self.coverage.get(cell_id, []) if _active(row, day)}
 
-    def admissions(self, village_ids: set[int], quarters: list[Period]) -> int | None:
-        indexes = {quarter.index for quarter in quarters}
-        values = [
-            row["admissions"]
-            for village_id in village_ids
-            for row in self.reports.get(village_id, [])
-            if row["quarter"].index in indexes and row["admissions"] is not None
-        ]
+    def admissions(self, unit: AdministrativeUnit, quarters: list[Period], map_day: datetime.date | None) -> int | None:
+        """Admissions over ``quarters``, each quarter's by the villages under ``unit`` then (on its
+        own map, or on the map of ``map_day``): a flow counts where it happened."""
+        values = []
+        for quarter in quarters:
+            villages = self.villages_under(unit, quarter.end, map_day) or set()
+            values += [
+                row["admissions"]
+                for village_id in villages
+                for row in self.reports.get(village_id, [])
+                if row["quarter"].index == quarter.index and row["admissions"] is not None
+            ]
         return sum(values) if values else None
 
     def computed(self, unit: AdministrativeUnit, period: Period, map_day: datetime.date | None = None) -> dict | None:
         """The computed figures of ``unit`` for ``period``, on the map of ``map_day`` (default: the
-        period's last day, the map as it was); None if the unit is not on that map."""
+        period's last day, the map as it was); None if the unit is not on that map.
+
+        This is the reference computation, from the raw rows: reads use the stored sums
+        (``tracking.readmodel``), which the guard and ``manage.py figures --verify`` compare with it.
+        """
         quarter = period.last_quarter
         day = quarter.end
         villages = self.villages_under(unit, day, map_day)
         if villages is None:
             return None
-        blank = with_members = own_cell = merged = without_report = carried = status_only = 0
-        members_total = 0
-        counted = 0
+        counts = dict.fromkeys(("reported", "blank", "own_cell", "merged", "members", "counted", "status_only",
+                                "reports_here"), 0)
+        counts["villages"] = len(villages)
         merged_cells: set[int] = set()
         for village_id in villages:
             state = self.state(village_id, quarter)
             if state is None:
-                without_report += 1
                 continue
-            if state.quarter != quarter:
-                carried += 1
+            counts["reported"] += 1
+            counts["reports_here"] += state.quarter == quarter
             if state.members is None:
-                status_only += 1
+                counts["status_only"] += 1
             else:
-                counted += 1
-                members_total += state.members
+                counts["counted"] += 1
+                counts["members"] += state.members
             served = self.villages_served(state.cell_id, day) if state.cell_id else set()
             situation = village_situation(state.members, state.status, len(served))
-            blank += situation == BLANK
-            with_members += situation != BLANK
-            own_cell += situation == OWN_CELL
-            merged += situation == MERGED_CELL
+            counts["blank"] += situation == BLANK
+            counts["own_cell"] += situation == OWN_CELL
+            counts["merged"] += situation == MERGED_CELL
             if situation == MERGED_CELL:
                 merged_cells.add(state.cell_id)
         for cell_id, rows in self.coverage.items():
             served = self.villages_served(cell_id, day)
             if len(served) > 1 and served & villages:
                 merged_cells.add(cell_id)
-        notes = []
-        if status_only:
-            notes.append(
-                _("%(n)s villages are known by a status only, not by a count: their members are not in the total.")
-                % {"n": status_only}
-            )
-        if carried:
-            notes.append(
-                _("%(n)s villages did not report in %(quarter)s: their latest earlier report is carried forward.")
-                % {"n": carried, "quarter": quarter}
-            )
-        if without_report:
-            notes.append(
-                _("%(n)s villages have no report yet: they are in no figure but the total.") % {"n": without_report}
-            )
-        return {
-            "as_of_quarter": str(quarter),
-            "villages_total": len(villages),
-            "blank_villages": blank,
-            "villages_with_members": with_members,
-            "villages_with_own_cell": own_cell,
-            "villages_in_merged_cells": merged,
-            "merged_cells": len(merged_cells),
-            "members": members_total if counted else None,
-            "villages_counted": counted,
-            "villages_status_only": status_only,
-            "villages_carried_forward": carried,
-            "admissions": self.admissions(villages, period.quarters()),
-            "villages_without_report": without_report,
-            "source": VILLAGE_REPORTS,
-            "notes": notes,
-        }
+        counts["merged_cells"] = len(merged_cells)
+        counts["admissions"] = self.admissions(unit, period.quarters(), map_day)
+        return figures_of_counts(counts, quarter)
 
     def complete(self, figures: dict | None) -> bool:
         """Whether computed figures speak for every village on the register."""
@@ -266,6 +264,52 @@ class UnitData:
             if reporting[index] & (self.villages_under(unit, quarter.end) or set()):
                 return quarter
         return None
+
+
+class Stored:
+    """The stored counts of some units (``tracking.readmodel``), read in two queries, with the
+    interface of ``UnitData``: what reads use."""
+
+    def __init__(self, units: list[AdministrativeUnit], last_quarter: Period):
+        self.units = units
+        self.last_quarter = last_quarter
+        self.unit_placements: dict[int, list[dict]] = defaultdict(list)
+        for row in UnitPlacement.objects.filter(unit__in=units).values("unit_id", "path", "valid_from", "valid_to"):
+            self.unit_placements[row["unit_id"]].append(row)
+        self.rows = readmodel.unit_rows([unit.pk for unit in units], last_quarter.index)
+        self._sums: dict[tuple, readmodel.Sums] = {}
+
+    load = classmethod(lambda cls, units, last_quarter: cls(units, last_quarter))
+    unit_path = UnitData.unit_path
+    complete = UnitData.complete
+
+    def sums(self, unit: AdministrativeUnit, mode: int) -> readmodel.Sums:
+        key = (unit.pk, mode)
+        if key not in self._sums:
+            self._sums[key] = readmodel.Sums(self.rows.get(key, []))
+        return self._sums[key]
+
+    def computed(self, unit: AdministrativeUnit, period: Period, map_day: datetime.date | None = None) -> dict | None:
+        quarter = period.last_quarter
+        if self.unit_path(unit, map_day or quarter.end) is None:
+            return None
+        mode = readmodel.CURRENT if map_day else readmodel.HISTORICAL
+        counts = self.sums(unit, mode).at(quarter.index, [q.index for q in period.quarters()])
+        return figures_of_counts(counts, quarter)
+
+    def latest_quarter_with_data(self, unit: AdministrativeUnit, up_to: Period) -> Period | None:
+        index = self.sums(unit, readmodel.HISTORICAL).latest_report_quarter(up_to.index)
+        return None if index is None else Period.from_index(index)
+
+
+def _data(units: list[AdministrativeUnit], last_quarter: Period, *, today_map: bool, today: datetime.date | None):
+    """What figures are read from: the stored counts, or, for a map of a day other than today's
+    (a caller's ``today``), the raw rows."""
+    if today_map:
+        if today is not None and today != readmodel.today():
+            return UnitData.load(units, last_quarter)
+        readmodel.ensure_current()
+    return Stored(units, last_quarter)
 
 
 def latest_village_situations(village_ids: list[int], as_of: Period, reports=None) -> dict[int, tuple[Period, str]]:
@@ -433,8 +477,7 @@ def lineage(unit: AdministrativeUnit) -> list[dict]:
 def latest_period(unit: AdministrativeUnit, today: datetime.date | None = None) -> Period:
     """The latest quarter in which a village under ``unit`` reported, else the current quarter."""
     now = current_quarter(today)
-    data = UnitData.load([unit], now)
-    return data.latest_quarter_with_data(unit, now) or now
+    return Stored([unit], now).latest_quarter_with_data(unit, now) or now
 
 
 def _figures_row(data: UnitData, figures: list[ReportedFigure], unit: AdministrativeUnit, period: Period,
@@ -466,7 +509,7 @@ def unit_progress(unit: AdministrativeUnit, period: Period | None = None, *, bou
     as it was then (``historical``) or on today's map (``current``)."""
     map_day = _map_day(unit, boundaries, today)
     period = period or latest_period(unit, today)
-    data = UnitData.load([unit], period.last_quarter)
+    data = _data([unit], period.last_quarter, today_map=map_day is not None, today=today)
     standing = _standings(data, unit, [period.last_quarter])[period.last_quarter]
     return _figures_row(data, reported_figures_for([unit]).get(unit.pk, []), unit, period, map_day, lineage(unit), standing)
 
@@ -476,7 +519,7 @@ def unit_timeline(unit: AdministrativeUnit, first: Period, last: Period, *, boun
     """One row of figures per quarter from ``first`` to ``last``, in a fixed number of queries.
     With historical boundaries, quarters in which the unit was not on the map are left out."""
     map_day = _map_day(unit, boundaries, today)
-    data = UnitData.load([unit], last.last_quarter)
+    data = _data([unit], last.last_quarter, today_map=map_day is not None, today=today)
     figures = reported_figures_for([unit]).get(unit.pk, [])
     history = lineage(unit)
     quarters = [quarter for quarter in quarter_range(first, last) if data.unit_path(unit, map_day or quarter.end) is not None]
@@ -643,7 +686,10 @@ def goals_progress(goals: list[Goal], *, as_of: Period | None = None, today: dat
     as_of = as_of or current_quarter(today)
     goals = list(goals)
     units = list({goal.unit_id: goal.unit for goal in goals}.values())
-    data = UnitData.load(units, as_of)
+    # A goal of a unit closing on a later day reads the map of that day, not today's: from the raw rows.
+    closing_later = any(unit.valid_to and unit.valid_to > (today or readmodel.today()) for unit in units)
+    data = (UnitData.load(units, as_of) if closing_later
+            else _data(units, as_of, today_map=any(unit.valid_to for unit in units), today=today))
     figures = reported_figures_for(units)
     entries = {unit.pk: reported_entries(figures.get(unit.pk, [])) for unit in units}
     return [_progress_row(goal, data, entries[goal.unit_id], as_of) for goal in goals]

@@ -12,7 +12,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import locks
+from .. import locks, readmodel
 from ..access import scope_of
 from ..errors import Invalid, NotPermitted
 from ..models import (
@@ -202,6 +202,10 @@ def _unit_update(*, unit, name=None, kind=None, valid_to=None, **sources) -> Adm
         open_placements = unit.placements.filter(valid_to__isnull=True)
         _check_closing_day("valid_to", valid_to, [unit.valid_from, *open_placements.values_list("valid_from", flat=True)])
         open_placements.update(valid_to=valid_to)
+        unit.full_clean()
+        unit.save()
+        readmodel.map_changed(valid_to)
+        return unit
     unit.full_clean()
     unit.save()
     return unit
@@ -242,6 +246,7 @@ def village_create(
         start = max(filter(None, [row.valid_from, valid_from]), default=None)
         end = min(filter(None, [row.valid_to, valid_to]), default=None)
         VillagePlacement.objects.create(village=village, unit=unit, path=row.path, valid_from=start, valid_to=end)
+    readmodel.refresh([village.pk], map_changed=True)
     return village
 
 
@@ -283,6 +288,11 @@ def village_update(*, by, village: Village, name: str | None = None, valid_to: d
         village.valid_to = valid_to
         open_placements.update(valid_to=valid_to)
         open_coverage.update(valid_to=valid_to)
+        village.full_clean()
+        village.save()
+        cells = set(village.cell_coverage.values_list("cell_id", flat=True))
+        readmodel.refresh(readmodel.villages_of_cells(cells) | {village.pk}, cells=cells, map_changed=True)
+        return village
     village.full_clean()
     village.save()
     return village
@@ -351,6 +361,7 @@ def cell_coverage_add(*, by, cell: PartyCell, village: Village, valid_from: date
     if CellCoverage.objects.filter(cell=cell, village=village).overlapping(valid_from, valid_to).exists():
         raise ValidationError({"village": _("The cell already serves this village during these dates.")})
     coverage.save()
+    readmodel.refresh(readmodel.villages_of_cells([cell.pk]), cells={cell.pk})
     return coverage
 
 
@@ -409,6 +420,7 @@ def cell_update(*, by, cell: PartyCell, name: str | None = None, dissolved_on: d
         _check_closing_day("dissolved_on", dissolved_on, [cell.founded_on, *open_coverage.values_list("valid_from", flat=True)])
         cell.dissolved_on = dissolved_on
         open_coverage.update(valid_to=dissolved_on)
+        readmodel.refresh(readmodel.villages_of_cells([cell.pk]), cells={cell.pk})
     cell.full_clean()
     cell.save()
     return cell
@@ -429,4 +441,22 @@ def record_delete(*, by, record) -> None:
             raise ProtectedError("reported together with other units", figures)
     if isinstance(record, QuarterReport):
         locks.require_unlocked(record.village, record.quarter)
+    touched = _figures_touched(record)
     record.delete()
+    if touched is not None:
+        villages, cells = touched
+        readmodel.refresh(villages, cells=cells)
+
+
+def _figures_touched(record) -> tuple | None:
+    """The villages (and cells) whose stored figures deleting ``record`` changes."""
+    if isinstance(record, QuarterReport):
+        return {record.village_id: record.quarter.index}, {record.cell_id} - {None}
+    if isinstance(record, Village):
+        cells = set(record.cell_coverage.values_list("cell_id", flat=True))
+        return readmodel.villages_of_cells(cells) | {record.pk}, cells
+    if isinstance(record, PartyCell):
+        return readmodel.villages_of_cells([record.pk]), {record.pk}
+    if isinstance(record, CellCoverage):
+        return readmodel.villages_of_cells([record.cell_id]), {record.cell_id}
+    return None

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from .. import audit, locks, selectors
+from .. import audit, locks, readmodel, selectors
 from ..access import scope_of
 from ..errors import Conflict
 from ..models import (
@@ -79,6 +79,7 @@ def _report_save(village: Village, quarter: Period, values: dict) -> SubmitResul
     outcome = _report_apply(report, values)
     if outcome != "unchanged":
         report.save()
+        readmodel.refresh({village.pk: quarter.index})
     return SubmitResult(report, outcome)
 
 
@@ -88,6 +89,7 @@ def quarter_report_delete(*, by, report: QuarterReport) -> None:
     scope_of(by).require_change(report)
     locks.require_unlocked(report.village, report.quarter)
     report.delete()
+    readmodel.refresh({report.village_id: report.quarter.index})
 
 
 @transaction.atomic
@@ -238,6 +240,7 @@ def _write_in_bulk(by, created: list[QuarterReport], updated: list[QuarterReport
             report.updated_at = now
         bulk_update_with_history(updated, QuarterReport, [*REPORT_FIELDS, "updated_at"], batch_size=500,
                                  default_user=user, custom_historical_attrs=attrs)
+    readmodel.refresh({report.village_id: report.quarter.index for report in [*created, *updated]})
 
 
 def _check_submission_unlocked(entries: list[dict], villages: dict, allowed: set, quarter: Period) -> None:
