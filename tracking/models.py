@@ -122,6 +122,12 @@ class Dated(models.Model):
             self.valid_to is None or day < self.valid_to
         )
 
+    def overlaps(self, start: datetime.date | None, end: datetime.date | None) -> bool:
+        """Whether [valid_from, valid_to) meets [start, end); ``None`` ends are open."""
+        return (end is None or self.valid_from is None or self.valid_from < end) and (
+            start is None or self.valid_to is None or self.valid_to > start
+        )
+
     def covers_range(self, start: datetime.date | None, end: datetime.date | None) -> bool:
         """Whether [valid_from, valid_to) holds all of [start, end); ``None`` ends are open."""
         return (self.valid_from is None or (start is not None and self.valid_from <= start)) and (

@@ -27,6 +27,8 @@ with what is stored.
 from __future__ import annotations
 
 import bisect
+import contextlib
+import contextvars
 import datetime
 from collections import defaultdict
 from functools import lru_cache
@@ -349,10 +351,27 @@ def _clip(span: Span, start: int) -> Span | None:
 # Refresh
 
 
+_deferred: contextvars.ContextVar[bool] = contextvars.ContextVar("figures_deferred", default=False)
+
+
+@contextlib.contextmanager
+def deferred():
+    """Writes inside keep no figure; on leaving, every figure is derived anew (``rebuild``): for
+    loading years of history in bulk, where one derivation costs less than one per quarter."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    rebuild()
+
+
 @transaction.atomic
 def refresh(villages: dict[int, int] | set[int] | list[int], *, cells=(), map_changed: bool = False) -> None:
     """Bring the stored figures of ``villages`` (ids, or ids → the first quarter a write touched)
     and of ``cells`` in line with the raw rows, and the units above them with them."""
+    if _deferred.get():
+        return
     if not isinstance(villages, dict):
         villages = dict.fromkeys(villages, MIN_INDEX)
     day = ensure_current()
@@ -499,19 +518,12 @@ def villages_under_paths(paths) -> set[int]:
     return set(VillagePlacement.objects.under_any(prefixes_).values_list("village_id", flat=True))
 
 
-def map_changed(*days: datetime.date) -> None:
-    """After a change of the map dated ``days``: refresh every village placed, moved or closed
-    on those days, and every village under a unit placed, moved or closed then."""
-    days = [day for day in days if day is not None]
-    if not days:
-        return
-    on = Q(valid_from__in=days) | Q(valid_to__in=days)
-    villages = set(VillagePlacement.objects.filter(on).values_list("village_id", flat=True))
-    paths = set(UnitPlacement.objects.filter(on).values_list("path", flat=True))
-    paths |= set(UnitPlacement.objects.filter(unit__valid_to__in=days).values_list("path", flat=True))
-    villages |= villages_under_paths(paths)
-    villages |= set(Village.objects.filter(on).values_list("pk", flat=True))
-    refresh(villages, map_changed=True)
+def map_changed(*, units=(), villages=()) -> None:
+    """After a change of the map that moved, opened or closed ``units`` (and what
+    is under them) or ``villages``: refresh those villages, and every village ever placed under
+    one of the units."""
+    paths = set(UnitPlacement.objects.filter(unit__in=list(units)).values_list("path", flat=True)) if units else set()
+    refresh(set(villages) | villages_under_paths(paths), map_changed=True)
 
 
 # ---------------------------------------------------------------------------------------

@@ -204,7 +204,7 @@ def _unit_update(*, unit, name=None, kind=None, valid_to=None, **sources) -> Adm
         open_placements.update(valid_to=valid_to)
         unit.full_clean()
         unit.save()
-        readmodel.map_changed(valid_to)
+        readmodel.map_changed(units=[unit])
         return unit
     unit.full_clean()
     unit.save()
@@ -226,28 +226,40 @@ def village_create(
     """Create a village and place it in ``unit`` for its whole validity range: an editor of the
     unit's area on the village's first day (or today)."""
     scope_of(by).require_unit(unit, valid_from or timezone.localdate())
-    check_day("valid_from", valid_from)
-    check_day("valid_to", valid_to)
     village = Village(
         name=name, valid_from=valid_from, valid_to=valid_to,
         source_url=source_url, source_location=source_location, note=note,
     )
-    village.full_clean()
-    if not unit.covers_range(valid_from, valid_to):
+    check_new_village(village, unit)
+    village.key = _next_village_key(unit)
+    village.save()
+    VillagePlacement.objects.bulk_create(village_placements(village, unit, unit.placements.all()))
+    readmodel.refresh([village.pk], map_changed=True)
+    return village
+
+
+def check_new_village(village: Village, unit: AdministrativeUnit) -> None:
+    """Every rule a new village in ``unit`` keeps (no query but the model's own checks)."""
+    check_day("valid_from", village.valid_from)
+    check_day("valid_to", village.valid_to)
+    village.full_clean(exclude=["key"], validate_unique=False)
+    if not unit.covers_range(village.valid_from, village.valid_to):
         raise ValidationError({"unit": _("%(unit)s does not exist for the whole life of the village.") % {"unit": unit}})
     if unit.level == Level.PROVINCE:
         raise ValidationError({"unit": _("A village belongs to a commune, or to a district where no commune is known.")})
-    # The village follows its unit: one placement per placement of the unit over its life
-    # (a commune moved in 2020 puts a village created in it under each district in turn).
-    rows = sorted(unit.placements.overlapping(valid_from, valid_to), key=lambda p: p.valid_from or datetime.date.min)
-    village.key = _next_village_key(unit)
-    village.save()
-    for row in rows:
-        start = max(filter(None, [row.valid_from, valid_from]), default=None)
-        end = min(filter(None, [row.valid_to, valid_to]), default=None)
-        VillagePlacement.objects.create(village=village, unit=unit, path=row.path, valid_from=start, valid_to=end)
-    readmodel.refresh([village.pk], map_changed=True)
-    return village
+
+
+def village_placements(village: Village, unit: AdministrativeUnit, unit_placements) -> list[VillagePlacement]:
+    """The village follows its unit: one placement per placement of the unit over its life (a
+    commune moved in 2020 puts a village created in it under each district in turn)."""
+    rows = sorted((row for row in unit_placements if row.overlaps(village.valid_from, village.valid_to)),
+                  key=lambda p: p.valid_from or datetime.date.min)
+    return [
+        VillagePlacement(village=village, unit=unit, path=row.path,
+                         valid_from=max(filter(None, [row.valid_from, village.valid_from]), default=None),
+                         valid_to=min(filter(None, [row.valid_to, village.valid_to]), default=None))
+        for row in rows
+    ]
 
 
 def _next_village_key(unit: AdministrativeUnit) -> str:

@@ -192,7 +192,7 @@ def unit_establish(*, by, on: datetime.date, code: str, name: str, kind: str, le
         raise NotPermitted(_("Only a superuser establishes a province."))
     scope.require_reshape(on, parent=parent)
     unit = services._unit_create(code=code, name=name, kind=kind, level=level, parent=parent, valid_from=on)
-    readmodel.map_changed(on)
+    readmodel.map_changed()
     _record(ReorganisationKind.CREATE, on, lambda: _("%(unit)s established") % {"unit": unit}, subject=unit, after=[unit], **sources)
     return unit
 
@@ -225,7 +225,7 @@ def unit_transfer(*, by, unit: AdministrativeUnit, parent: AdministrativeUnit, o
     scope_of(by).require_reshape(on, unit, parent=parent)
     former = _placement(unit, on).parent
     moved = _transfer(unit, parent, on)
-    readmodel.map_changed(on)
+    readmodel.map_changed(units=[unit])
     return _record(
         ReorganisationKind.TRANSFER, on,
         lambda: _("%(unit)s moved from %(former)s to %(parent)s") % {"unit": unit, "former": former, "parent": parent},
@@ -264,7 +264,7 @@ def unit_split(*, by, unit: AdministrativeUnit, on: datetime.date, parts: list[d
     if close_original:
         _close(unit, on)
     after = created if close_original else [unit, *created]
-    readmodel.map_changed(on)
+    readmodel.map_changed(units=[unit, *created])
     return _record(
         ReorganisationKind.SPLIT, on,
         lambda: _("%(unit)s split into %(parts)s") % {"unit": unit, "parts": ", ".join(str(u) for u in after)},
@@ -305,7 +305,7 @@ def units_merge(*, by, units: list[AdministrativeUnit], on: datetime.date, into:
             _move_village(placement.village, into, on)
             moved += 1
         _close(unit, on)
-    readmodel.map_changed(on)
+    readmodel.map_changed(units=[*units, into])
     return _record(
         ReorganisationKind.MERGE, on,
         lambda: _("%(units)s merged into %(into)s") % {"units": ", ".join(str(u) for u in units), "into": into},
@@ -351,7 +351,7 @@ def level_abolish(*, by, province: AdministrativeUnit, level: int, on: datetime.
                 "n": len(stranded), "unit": province}
         return text
 
-    readmodel.map_changed(on)
+    readmodel.map_changed(units=[province])
     return _record(
         ReorganisationKind.ABOLISH_LEVEL, on, description,
         before=abolished, after=[province], villages_moved=moved, **sources,
@@ -366,7 +366,7 @@ def village_move(*, by, village: Village, unit: AdministrativeUnit, on: datetime
     scope.require_village(village, on)
     scope.require_unit(unit, on)
     _move_village(village, unit, on)
-    readmodel.map_changed(on)
+    readmodel.map_changed(villages=[village.pk])
 
 
 @transaction.atomic
