@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run test superuser fixtures clean
+.PHONY: install run test bench bench-run superuser fixtures clean
 
 $(INSTALLED): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,18 @@ run: install
 
 test: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m pytest -p no:cacheprovider tests $(PYTEST_ARGS)
+
+# The benchmark (README, "Performance"): the whole country on a private PostgreSQL cluster that
+# .ci/bench starts (as root), or on the empty database BENCH_DATABASE_URL. BENCH_ARGS go to
+# `manage.py bench`, e.g. BENCH_ARGS="--province 11 --first 2024Q1 --last 2025Q4" for a small size.
+BENCH_ARGS ?=
+bench: install
+	bash .ci/bench $(BENCH_ARGS)
+
+bench-run: install
+	@test -n "$(BENCH_DATABASE_URL)" || { echo "Set BENCH_DATABASE_URL to an empty PostgreSQL database, or run make bench."; exit 2; }
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput --verbosity 0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench $(BENCH_ARGS)
 
 # fixtures/dien_bien.json = the article's facts (fixtures/dien_bien_article.json, written by hand)
 # + the official map of Điện Biên, its earlier changes and the 2025 reform (import_units).

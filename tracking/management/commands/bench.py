@@ -19,7 +19,7 @@ import time
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.urls import include, path
 from rest_framework.authtoken.models import Token
@@ -163,17 +163,21 @@ class Command(BaseCommand):
     def _plan(self, villages: list[Village]) -> dict[int, dict]:
         """Each village's story: blank until some quarter (about one in ten in 2008), then members."""
         cell_of = {coverage.village_id: coverage.cell for coverage in CellCoverage.objects.select_related("cell")}
+        # Blank villages resolved by 2019Q4, as in the source article (or within a year of a later start).
+        resolved_by = max(Period.quarter(2019, 4).index, self.first.index + 4)
         plan = {}
         for village in villages:
             blank_until = self.first.index
             if self.random.random() < 0.1:
-                blank_until = self.random.randint(self.first.index, Period.quarter(2019, 4).index)
+                blank_until = self.random.randint(self.first.index, resolved_by)
             plan[village.pk] = {"blank_until": blank_until, "members": self.random.randint(1, 6),
                                 "cell": cell_of.get(village.pk)}
         return plan
 
-    def _values(self, village_id: int, quarter: Period) -> dict | None:
-        story = self.plan[village_id]
+    def _values(self, village: Village, quarter: Period) -> dict | None:
+        story = self.plan[village.pk]
+        if village.valid_from and quarter.end < village.valid_from:
+            return None  # not there yet
         if quarter.index > self.first.index and self.random.random() < 0.2:
             return None  # no report: the last one is carried forward
         if quarter.index < story["blank_until"]:
@@ -186,8 +190,10 @@ class Command(BaseCommand):
 
     def _quarter(self, villages: list[Village], quarter: Period) -> int:
         rows = [(f"reports.{n}", village, values) for n, village in enumerate(villages)
-                if (values := self._values(village.pk, quarter)) is not None]
-        reports.write_rows(by=self.user, quarter=quarter, rows=rows)
+                if (values := self._values(village, quarter)) is not None]
+        with transaction.atomic():  # one quarter, all or nothing, in parts a statement can name
+            for start in range(0, len(rows), imports.CHUNK):
+                reports.write_rows(by=self.user, quarter=quarter, rows=rows[start:start + imports.CHUNK])
         return len(rows)
 
     def _csv(self, villages: list[Village], quarter: Period) -> str:
@@ -195,7 +201,7 @@ class Command(BaseCommand):
         writer = csv.writer(out)
         writer.writerow(["village_key", "full_members", "probationary_members", "admissions", "cell"])
         for village in villages:
-            values = self._values(village.pk, quarter)
+            values = self._values(village, quarter)
             if values is not None:
                 writer.writerow([village.key, values["full_members"], values["probationary_members"],
                                  "" if values["admissions"] is None else values["admissions"],
@@ -204,10 +210,11 @@ class Command(BaseCommand):
 
     def _goals(self) -> None:
         tops = AdministrativeUnit.objects.filter(level=min(Level.values)).order_by("code")
+        deadline = Period.parse("2019Q4") if self.first.year < 2019 else self.last
         for unit in tops:
             services.goal_save(by=self.user, goal=Goal(
                 unit=unit, title=f"No blank village in {unit.name}", metric=GoalMetric.BLANK_VILLAGES,
-                baseline_period=Period.parse(str(self.first.year)), deadline=Period.parse("2019Q4"),
+                baseline_period=Period.parse(str(self.first.year)), deadline=deadline,
                 set_by="Benchmark", source_url="https://example.org/bench"))
 
     # -------------------------------------------------------------------------------------
