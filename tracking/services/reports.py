@@ -221,6 +221,9 @@ def _report_apply(report: QuarterReport, values: dict, **known) -> str:
         report.clean_known(**known)
     else:
         report.full_clean()
+    # What a bulk write updates: the fields that changed, not all of them (its statement grows
+    # with rows × fields).
+    report._changed_fields = [name for name in REPORT_FIELDS if before[name] != after[name]]
     if created:
         return "created"
     return "unchanged" if before == after else "updated"
@@ -238,7 +241,8 @@ def _write_in_bulk(by, created: list[QuarterReport], updated: list[QuarterReport
         now = timezone.now()
         for report in updated:
             report.updated_at = now
-        bulk_update_with_history(updated, QuarterReport, [*REPORT_FIELDS, "updated_at"], batch_size=500,
+        fields = sorted({name for report in updated for name in report._changed_fields}) + ["updated_at"]
+        bulk_update_with_history(updated, QuarterReport, fields, batch_size=500,
                                  default_user=user, custom_historical_attrs=attrs)
     readmodel.refresh({report.village_id: report.quarter.index for report in [*created, *updated]})
 
