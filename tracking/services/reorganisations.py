@@ -98,20 +98,53 @@ def _repath(old_path: str, new_path: str, on: datetime.date) -> int:
     return len(villages)
 
 
-def _record(kind: str, on: datetime.date, description: str, *, subject=None, before=(), after=(),
-            villages_moved: int = 0, **sources) -> Reorganisation:
+def event_row(kind: str, on: datetime.date, description, *, villages_moved: int = 0, **fields) -> Reorganisation:
+    """A new event, checked but not saved: ``description`` is its text or a function giving it;
+    ``fields`` its subject (or ``subject_id``) and sources. The units it links are the caller's."""
     # Note: the description is stored in the installation's language (settings.LANGUAGE_CODE),
     # whatever the language of the request that records the event: the services pass it as a
     # function, called here under that language.
     with translation.override(settings.LANGUAGE_CODE):
         text = description() if callable(description) else description
-    event = Reorganisation(kind=kind, effective_on=on, subject=subject, description=text,
-                           villages_moved=villages_moved, **sources)
-    event.full_clean()
+    event = Reorganisation(kind=kind, effective_on=on, description=text, villages_moved=villages_moved, **fields)
+    event.full_clean(exclude=["subject"])  # the subject is a unit the caller holds
+    return event
+
+
+def _record(kind: str, on: datetime.date, description, *, subject=None, before=(), after=(),
+            villages_moved: int = 0, **sources) -> Reorganisation:
+    event = event_row(kind, on, description, subject=subject, villages_moved=villages_moved, **sources)
     event.save()
     event.predecessors.set(before)
     event.successors.set(after)
     return event
+
+
+# What each kind of event says happened (called under the installation's language, see event_row).
+
+
+def established_text(unit: AdministrativeUnit) -> str:
+    return _("%(unit)s established") % {"unit": unit}
+
+
+def renamed_text(former: str, name: str) -> str:
+    return _("%(former)s renamed %(name)s") % {"former": former, "name": name}
+
+
+def moved_text(unit: AdministrativeUnit, former: AdministrativeUnit | None, parent: AdministrativeUnit) -> str:
+    return _("%(unit)s moved from %(former)s to %(parent)s") % {"unit": unit, "former": former, "parent": parent}
+
+
+def merged_text(units: list[AdministrativeUnit], into: AdministrativeUnit) -> str:
+    return _("%(units)s merged into %(into)s") % {"units": ", ".join(str(u) for u in units), "into": into}
+
+
+def level_abolished_text(level: int, province: AdministrativeUnit, stranded: int) -> str:
+    text = _("Level %(level)s abolished in %(unit)s") % {"level": Level(level).label, "unit": province}
+    if stranded:
+        text += _("; %(n)s villages whose commune is not known now sit directly in %(unit)s") % {
+            "n": stranded, "unit": province}
+    return text
 
 
 def _transfer(unit: AdministrativeUnit, parent: AdministrativeUnit, on: datetime.date) -> int:
@@ -191,7 +224,7 @@ def unit_establish(*, by, on: datetime.date, code: str, name: str, kind: str, le
         raise NotPermitted(_("Only a superuser establishes a province."))
     scope.require_reshape(on, parent=parent)
     unit = services._unit_create(code=code, name=name, kind=kind, level=level, parent=parent, valid_from=on)
-    _record(ReorganisationKind.CREATE, on, lambda: _("%(unit)s established") % {"unit": unit}, subject=unit, after=[unit], **sources)
+    _record(ReorganisationKind.CREATE, on, lambda: established_text(unit), subject=unit, after=[unit], **sources)
     return unit
 
 
@@ -211,7 +244,7 @@ def unit_rename(*, by, unit: AdministrativeUnit, name: str, on: datetime.date, *
         raise ValidationError({"on": _("%(event)s comes later: record changes in date order.") % {"event": later}})
     former = str(unit)
     services._unit_update(unit=unit, name=name)
-    return _record(ReorganisationKind.RENAME, on, lambda: _("%(former)s renamed %(name)s") % {"former": former, "name": name},
+    return _record(ReorganisationKind.RENAME, on, lambda: renamed_text(former, name),
                    subject=unit, before=[unit], after=[unit], **sources)
 
 
@@ -224,8 +257,7 @@ def unit_transfer(*, by, unit: AdministrativeUnit, parent: AdministrativeUnit, o
     former = _placement(unit, on).parent
     moved = _transfer(unit, parent, on)
     return _record(
-        ReorganisationKind.TRANSFER, on,
-        lambda: _("%(unit)s moved from %(former)s to %(parent)s") % {"unit": unit, "former": former, "parent": parent},
+        ReorganisationKind.TRANSFER, on, lambda: moved_text(unit, former, parent),
         subject=unit, before=[former] if former else [], after=[parent], villages_moved=moved, **sources,
     )
 
@@ -302,8 +334,7 @@ def units_merge(*, by, units: list[AdministrativeUnit], on: datetime.date, into:
             moved += 1
         _close(unit, on)
     return _record(
-        ReorganisationKind.MERGE, on,
-        lambda: _("%(units)s merged into %(into)s") % {"units": ", ".join(str(u) for u in units), "into": into},
+        ReorganisationKind.MERGE, on, lambda: merged_text(units, into),
         before=units, after=[into], villages_moved=moved, **sources,
     )
 
@@ -339,15 +370,8 @@ def level_abolish(*, by, province: AdministrativeUnit, level: int, on: datetime.
             _move_village(placement.village, parent, on, allow_province=True)
             moved += 1
         _close(unit, on)
-    def description() -> str:
-        text = _("Level %(level)s abolished in %(unit)s") % {"level": Level(level).label, "unit": province}
-        if stranded:
-            text += _("; %(n)s villages whose commune is not known now sit directly in %(unit)s") % {
-                "n": len(stranded), "unit": province}
-        return text
-
     return _record(
-        ReorganisationKind.ABOLISH_LEVEL, on, description,
+        ReorganisationKind.ABOLISH_LEVEL, on, lambda: level_abolished_text(level, province, len(stranded)),
         before=abolished, after=[province], villages_moved=moved, **sources,
     )
 
