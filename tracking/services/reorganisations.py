@@ -147,9 +147,9 @@ def level_abolished_text(level: int, province: AdministrativeUnit, stranded: int
     return text
 
 
-def _transfer(unit: AdministrativeUnit, parent: AdministrativeUnit, on: datetime.date) -> int:
-    placement = _placement(unit, on)
-    parent_path = _placement(parent, on, field="parent").path
+def check_transfer(unit: AdministrativeUnit, placement: UnitPlacement, parent: AdministrativeUnit, parent_path: str,
+                   on: datetime.date) -> None:
+    """Whether ``unit``, placed by ``placement`` on ``on``, may move under ``parent`` (at ``parent_path``)."""
     if parent.level >= unit.level:
         raise ValidationError({"parent": _("The new parent must be a unit of a higher level.")})
     if parent_path.startswith(placement.path):
@@ -158,6 +158,12 @@ def _transfer(unit: AdministrativeUnit, parent: AdministrativeUnit, on: datetime
         raise ValidationError({"parent": _("%(unit)s already sits under %(parent)s.") % {"unit": unit, "parent": parent}})
     if not parent.covers_range(on, unit.valid_to):
         raise ValidationError({"parent": _("%(parent)s ends before %(unit)s does.") % {"parent": parent, "unit": unit}})
+
+
+def _transfer(unit: AdministrativeUnit, parent: AdministrativeUnit, on: datetime.date) -> int:
+    placement = _placement(unit, on)
+    parent_path = _placement(parent, on, field="parent").path
+    check_transfer(unit, placement, parent, parent_path, on)
     new_path = parent_path + f"{unit.path_segment()}/"
     moved = _repath(placement.path, new_path, on)
     UnitPlacement.objects.filter(unit=unit, valid_from=on).update(parent=parent)
@@ -300,13 +306,9 @@ def unit_split(*, by, unit: AdministrativeUnit, on: datetime.date, parts: list[d
     )
 
 
-@transaction.atomic
-def units_merge(*, by, units: list[AdministrativeUnit], on: datetime.date, into: AdministrativeUnit | None = None,
-                new: dict | None = None, **sources) -> Reorganisation:
-    """Merge ``units`` on ``on`` into an existing unit ``into`` or a ``new`` one (``code``, ``name``,
-    ``kind``, optional ``parent``); everything under them moves to it and they are closed. A
-    committee above every unit merged (and ``into``), on that day."""
-    scope_of(by).require_reshape(on, *units, *([into] if into else []))
+def check_merge(units: list[AdministrativeUnit], into: AdministrativeUnit | None, new: dict | None) -> None:
+    """Whether ``units`` may merge into ``into`` or a ``new`` unit: one of the two, each unit
+    named once, all of one level (``into``'s too)."""
     if (into is None) == (new is None):
         raise ValidationError(_("Merge into an existing unit or a new one, not both or neither."))
     if not units:
@@ -316,12 +318,22 @@ def units_merge(*, by, units: list[AdministrativeUnit], on: datetime.date, into:
     levels = {unit.level for unit in units}
     if len(levels) != 1:
         raise ValidationError({"units": _("Only units of one level merge.")})
+    if into is not None and into.level not in levels:
+        raise ValidationError({"into": _("Only units of one level merge.")})
+
+
+@transaction.atomic
+def units_merge(*, by, units: list[AdministrativeUnit], on: datetime.date, into: AdministrativeUnit | None = None,
+                new: dict | None = None, **sources) -> Reorganisation:
+    """Merge ``units`` on ``on`` into an existing unit ``into`` or a ``new`` one (``code``, ``name``,
+    ``kind``, optional ``parent``); everything under them moves to it and they are closed. A
+    committee above every unit merged (and ``into``), on that day."""
+    scope_of(by).require_reshape(on, *units, *([into] if into else []))
+    check_merge(units, into, new)
     if into is None:
         parent = new.get("parent") or _placement(units[0], on).parent
         into = services._unit_create(code=new["code"], name=new["name"], kind=new["kind"], level=units[0].level,
                                     parent=parent, valid_from=on)
-    elif into.level not in levels:
-        raise ValidationError({"into": _("Only units of one level merge.")})
     moved = 0
     for unit in units:
         if unit == into:
