@@ -5,8 +5,8 @@ Each step (a province's map of 2025-06-30 with its history; then the reform of o
 2025-07-01 and the provinces that formed it) is one transaction, all or nothing. A step reads
 the part of the map it touches, computes its changes in memory by the rules of the
 reorganisation services (``map_in_memory``), then writes them in bulk: the whole country in
-about a minute, where the same changes made one by one took an hour and a half on PostgreSQL.
-A second run finds everything there and changes nothing.
+under 20 s, where the same changes made one at a time took 4 minutes on SQLite and 11 on
+PostgreSQL. A second run finds everything there and changes nothing.
 """
 from __future__ import annotations
 
