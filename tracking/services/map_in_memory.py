@@ -243,26 +243,30 @@ class MapInMemory:
         the_map = cls()
         the_map._read_units(AdministrativeUnit.objects.filter(code__in=list(codes)))
         roots = {"/" + row.path.split("/")[1] + "/" for row in the_map.unit_rows.by_id.values()}
-        if not roots:
-            return the_map  # nothing of these provinces is recorded yet
+        if roots:  # else nothing of these provinces is placed yet
+            the_map._read_provinces(roots)
+        the_map._read_events()
+        return the_map
+
+    def _read_provinces(self, roots: set[str]) -> None:
+        """Everything placed under ``roots`` (the provinces' paths), ever, and the villages placed
+        there with all their placements."""
         in_provinces = Q(pk__in=[])
         for root in roots:
             in_provinces |= Q(path__startswith=root)
-        the_map._read_units(AdministrativeUnit.objects.filter(placements__in=UnitPlacement.objects.filter(in_provinces)))
-        villages = VillagePlacement.objects.filter(in_provinces | Q(unit_id__in=list(the_map.units)))
+        self._read_units(AdministrativeUnit.objects.filter(placements__in=UnitPlacement.objects.filter(in_provinces)))
+        villages = VillagePlacement.objects.filter(in_provinces | Q(unit_id__in=list(self.units)))
         village_ids = set(villages.values_list("village_id", flat=True))
         for rank, village in enumerate(Village.objects.filter(pk__in=list(village_ids)).order_by(*Village._meta.ordering)):
-            the_map.villages[village.pk] = village
-            the_map.village_rank[village.pk] = rank
+            self.villages[village.pk] = village
+            self.village_rank[village.pk] = rank
         for row in VillagePlacement.objects.filter(village_id__in=list(village_ids)):
-            the_map.village_rows.read(row)
+            self.village_rows.read(row)
         # The units the rows name but these provinces do not hold (a parent elsewhere, a village
         # moved away): read for their names and places.
-        named = {pk for rows in (the_map.unit_rows, the_map.village_rows) for row in rows.by_id.values()
+        named = {pk for rows in (self.unit_rows, self.village_rows) for row in rows.by_id.values()
                  for pk in (row.unit_id, getattr(row, "parent_id", None)) if pk is not None}
-        the_map._read_units(AdministrativeUnit.objects.filter(pk__in=list(named - set(the_map.units))))
-        the_map._read_events()
-        return the_map
+        self._read_units(AdministrativeUnit.objects.filter(pk__in=list(named - set(self.units))))
 
     def _read_units(self, units) -> None:
         """Read ``units`` (those not read yet) and all their placements."""
