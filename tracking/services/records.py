@@ -132,6 +132,14 @@ def unit_create(
                         valid_to=valid_to, source_url=source_url, source_location=source_location, note=note)
 
 
+def check_parent_level(level: int, parent: AdministrativeUnit | None) -> None:
+    """A province has no parent; any other unit has one, of a higher level."""
+    if parent is None and level != Level.PROVINCE:
+        raise ValidationError({"parent": _("Only a province has no parent unit.")})
+    if parent is not None and parent.level >= level:
+        raise ValidationError({"parent": _("The parent must be a unit of a higher level.")})
+
+
 def _unit_create(*, code, name, kind, level, parent, valid_from=None, valid_to=None, source_url="",
                  source_location="", note="") -> AdministrativeUnit:
     """``unit_create`` once the user's rights are checked (a map change checks them for its day)."""
@@ -150,13 +158,10 @@ def _unit_create(*, code, name, kind, level, parent, valid_from=None, valid_to=N
     )
     unit.full_clean()
     _check_code_free(code, valid_from, valid_to)
+    check_parent_level(level, parent)
     if parent is None:
-        if level != Level.PROVINCE:
-            raise ValidationError({"parent": _("Only a province has no parent unit.")})
         path = f"/{unit.path_segment()}/"
     else:
-        if parent.level >= level:
-            raise ValidationError({"parent": _("The parent must be a unit of a higher level.")})
         try:
             path = _placement_covering(parent, valid_from, valid_to).path + f"{unit.path_segment()}/"
         except ValidationError as error:

@@ -99,25 +99,58 @@ def _repath(old_path: str, new_path: str, on: datetime.date) -> int:
     return len(villages)
 
 
-def _record(kind: str, on: datetime.date, description: str, *, subject=None, before=(), after=(),
-            villages_moved: int = 0, **sources) -> Reorganisation:
+def event_row(kind: str, on: datetime.date, description, *, villages_moved: int = 0, **fields) -> Reorganisation:
+    """A new event, checked but not saved: ``description`` is its text or a function giving it;
+    ``fields`` its subject (or ``subject_id``) and sources. The units it links are the caller's."""
     # Note: the description is stored in the installation's language (settings.LANGUAGE_CODE),
     # whatever the language of the request that records the event: the services pass it as a
     # function, called here under that language.
     with translation.override(settings.LANGUAGE_CODE):
         text = description() if callable(description) else description
-    event = Reorganisation(kind=kind, effective_on=on, subject=subject, description=text,
-                           villages_moved=villages_moved, **sources)
-    event.full_clean()
+    event = Reorganisation(kind=kind, effective_on=on, description=text, villages_moved=villages_moved, **fields)
+    event.full_clean(exclude=["subject"])  # the subject is a unit the caller holds
+    return event
+
+
+def _record(kind: str, on: datetime.date, description, *, subject=None, before=(), after=(),
+            villages_moved: int = 0, **sources) -> Reorganisation:
+    event = event_row(kind, on, description, subject=subject, villages_moved=villages_moved, **sources)
     event.save()
     event.predecessors.set(before)
     event.successors.set(after)
     return event
 
 
-def _transfer(unit: AdministrativeUnit, parent: AdministrativeUnit, on: datetime.date) -> int:
-    placement = _placement(unit, on)
-    parent_path = _placement(parent, on, field="parent").path
+# What each kind of event says happened (called under the installation's language, see event_row).
+
+
+def established_text(unit: AdministrativeUnit) -> str:
+    return _("%(unit)s established") % {"unit": unit}
+
+
+def renamed_text(former: str, name: str) -> str:
+    return _("%(former)s renamed %(name)s") % {"former": former, "name": name}
+
+
+def moved_text(unit: AdministrativeUnit, former: AdministrativeUnit | None, parent: AdministrativeUnit) -> str:
+    return _("%(unit)s moved from %(former)s to %(parent)s") % {"unit": unit, "former": former, "parent": parent}
+
+
+def merged_text(units: list[AdministrativeUnit], into: AdministrativeUnit) -> str:
+    return _("%(units)s merged into %(into)s") % {"units": ", ".join(str(u) for u in units), "into": into}
+
+
+def level_abolished_text(level: int, province: AdministrativeUnit, stranded: int) -> str:
+    text = _("Level %(level)s abolished in %(unit)s") % {"level": Level(level).label, "unit": province}
+    if stranded:
+        text += _("; %(n)s villages whose commune is not known now sit directly in %(unit)s") % {
+            "n": stranded, "unit": province}
+    return text
+
+
+def check_transfer(unit: AdministrativeUnit, placement: UnitPlacement, parent: AdministrativeUnit, parent_path: str,
+                   on: datetime.date) -> None:
+    """Whether ``unit``, placed by ``placement`` on ``on``, may move under ``parent`` (at ``parent_path``)."""
     if parent.level >= unit.level:
         raise ValidationError({"parent": _("The new parent must be a unit of a higher level.")})
     if parent_path.startswith(placement.path):
@@ -126,6 +159,12 @@ def _transfer(unit: AdministrativeUnit, parent: AdministrativeUnit, on: datetime
         raise ValidationError({"parent": _("%(unit)s already sits under %(parent)s.") % {"unit": unit, "parent": parent}})
     if not parent.covers_range(on, unit.valid_to):
         raise ValidationError({"parent": _("%(parent)s ends before %(unit)s does.") % {"parent": parent, "unit": unit}})
+
+
+def _transfer(unit: AdministrativeUnit, parent: AdministrativeUnit, on: datetime.date) -> int:
+    placement = _placement(unit, on)
+    parent_path = _placement(parent, on, field="parent").path
+    check_transfer(unit, placement, parent, parent_path, on)
     new_path = parent_path + f"{unit.path_segment()}/"
     moved = _repath(placement.path, new_path, on)
     UnitPlacement.objects.filter(unit=unit, valid_from=on).update(parent=parent)
@@ -193,7 +232,7 @@ def unit_establish(*, by, on: datetime.date, code: str, name: str, kind: str, le
     scope.require_reshape(on, parent=parent)
     unit = services._unit_create(code=code, name=name, kind=kind, level=level, parent=parent, valid_from=on)
     readmodel.map_changed()
-    _record(ReorganisationKind.CREATE, on, lambda: _("%(unit)s established") % {"unit": unit}, subject=unit, after=[unit], **sources)
+    _record(ReorganisationKind.CREATE, on, lambda: established_text(unit), subject=unit, after=[unit], **sources)
     return unit
 
 
@@ -213,7 +252,7 @@ def unit_rename(*, by, unit: AdministrativeUnit, name: str, on: datetime.date, *
         raise ValidationError({"on": _("%(event)s comes later: record changes in date order.") % {"event": later}})
     former = str(unit)
     services._unit_update(unit=unit, name=name)
-    return _record(ReorganisationKind.RENAME, on, lambda: _("%(former)s renamed %(name)s") % {"former": former, "name": name},
+    return _record(ReorganisationKind.RENAME, on, lambda: renamed_text(former, name),
                    subject=unit, before=[unit], after=[unit], **sources)
 
 
@@ -227,8 +266,7 @@ def unit_transfer(*, by, unit: AdministrativeUnit, parent: AdministrativeUnit, o
     moved = _transfer(unit, parent, on)
     readmodel.map_changed(units=[unit])
     return _record(
-        ReorganisationKind.TRANSFER, on,
-        lambda: _("%(unit)s moved from %(former)s to %(parent)s") % {"unit": unit, "former": former, "parent": parent},
+        ReorganisationKind.TRANSFER, on, lambda: moved_text(unit, former, parent),
         subject=unit, before=[former] if former else [], after=[parent], villages_moved=moved, **sources,
     )
 
@@ -272,13 +310,9 @@ def unit_split(*, by, unit: AdministrativeUnit, on: datetime.date, parts: list[d
     )
 
 
-@transaction.atomic
-def units_merge(*, by, units: list[AdministrativeUnit], on: datetime.date, into: AdministrativeUnit | None = None,
-                new: dict | None = None, **sources) -> Reorganisation:
-    """Merge ``units`` on ``on`` into an existing unit ``into`` or a ``new`` one (``code``, ``name``,
-    ``kind``, optional ``parent``); everything under them moves to it and they are closed. A
-    committee above every unit merged (and ``into``), on that day."""
-    scope_of(by).require_reshape(on, *units, *([into] if into else []))
+def check_merge(units: list[AdministrativeUnit], into: AdministrativeUnit | None, new: dict | None) -> None:
+    """Whether ``units`` may merge into ``into`` or a ``new`` unit: one of the two, each unit
+    named once, all of one level (``into``'s too)."""
     if (into is None) == (new is None):
         raise ValidationError(_("Merge into an existing unit or a new one, not both or neither."))
     if not units:
@@ -288,12 +322,22 @@ def units_merge(*, by, units: list[AdministrativeUnit], on: datetime.date, into:
     levels = {unit.level for unit in units}
     if len(levels) != 1:
         raise ValidationError({"units": _("Only units of one level merge.")})
+    if into is not None and into.level not in levels:
+        raise ValidationError({"into": _("Only units of one level merge.")})
+
+
+@transaction.atomic
+def units_merge(*, by, units: list[AdministrativeUnit], on: datetime.date, into: AdministrativeUnit | None = None,
+                new: dict | None = None, **sources) -> Reorganisation:
+    """Merge ``units`` on ``on`` into an existing unit ``into`` or a ``new`` one (``code``, ``name``,
+    ``kind``, optional ``parent``); everything under them moves to it and they are closed. A
+    committee above every unit merged (and ``into``), on that day."""
+    scope_of(by).require_reshape(on, *units, *([into] if into else []))
+    check_merge(units, into, new)
     if into is None:
         parent = new.get("parent") or _placement(units[0], on).parent
         into = services._unit_create(code=new["code"], name=new["name"], kind=new["kind"], level=units[0].level,
                                     parent=parent, valid_from=on)
-    elif into.level not in levels:
-        raise ValidationError({"into": _("Only units of one level merge.")})
     moved = 0
     for unit in units:
         if unit == into:
@@ -307,8 +351,7 @@ def units_merge(*, by, units: list[AdministrativeUnit], on: datetime.date, into:
         _close(unit, on)
     readmodel.map_changed(units=[*units, into])
     return _record(
-        ReorganisationKind.MERGE, on,
-        lambda: _("%(units)s merged into %(into)s") % {"units": ", ".join(str(u) for u in units), "into": into},
+        ReorganisationKind.MERGE, on, lambda: merged_text(units, into),
         before=units, after=[into], villages_moved=moved, **sources,
     )
 
@@ -344,16 +387,9 @@ def level_abolish(*, by, province: AdministrativeUnit, level: int, on: datetime.
             _move_village(placement.village, parent, on, allow_province=True)
             moved += 1
         _close(unit, on)
-    def description() -> str:
-        text = _("Level %(level)s abolished in %(unit)s") % {"level": Level(level).label, "unit": province}
-        if stranded:
-            text += _("; %(n)s villages whose commune is not known now sit directly in %(unit)s") % {
-                "n": len(stranded), "unit": province}
-        return text
-
     readmodel.map_changed(units=[province])
     return _record(
-        ReorganisationKind.ABOLISH_LEVEL, on, description,
+        ReorganisationKind.ABOLISH_LEVEL, on, lambda: level_abolished_text(level, province, len(stranded)),
         before=abolished, after=[province], villages_moved=moved, **sources,
     )
 
