@@ -6,7 +6,6 @@ import datetime
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 
-from .choices import VillageStatus
 
 
 def active_on_q(day: datetime.date, prefix: str = "") -> Q:
@@ -106,26 +105,6 @@ class VillageQuerySet(DatedQuerySet):
     def search(self, text: str):
         """Villages whose name contains ``text`` (any case)."""
         return self.filter(name__icontains=text)
-
-    def with_latest_report(self, quarter):
-        """Annotate each village with its latest report at or before ``quarter`` (carry-forward)."""
-        reports = self.model._meta.get_field("reports").related_model
-        latest = reports.objects.filter(village=OuterRef("pk"), quarter__lte=quarter).order_by("-quarter")
-        return self.annotate(
-            latest_quarter=Subquery(latest.values("quarter")[:1]),
-            latest_full=Subquery(latest.values("full_members")[:1]),
-            latest_probationary=Subquery(latest.values("probationary_members")[:1]),
-            latest_status=Subquery(latest.values("status")[:1]),
-        )
-
-    def blank_at(self, quarter, blank: bool = True):
-        """Villages whose latest report at ``quarter`` says they have no member (or, with
-        ``blank=False``, that they have members). Villages without a report are in neither."""
-        is_blank = Q(latest_status=VillageStatus.NO_MEMBER) | Q(latest_status="", latest_full=0, latest_probationary=0)
-        has_members = Q(latest_status__in=[VillageStatus.HAS_MEMBERS, VillageStatus.HAS_OWN_CELL]) | (
-            Q(latest_status="") & (Q(latest_full__gt=0) | Q(latest_probationary__gt=0))
-        )
-        return self.with_latest_report(quarter).filter(is_blank if blank else has_members)
 
     def with_unit_on(self, day: datetime.date):
         """Annotate each village with the code, name and kind of the unit it sits in on ``day``."""

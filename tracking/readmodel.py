@@ -35,7 +35,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from .choices import VillageStatus
@@ -681,6 +681,18 @@ def _expected_cells(cells: set[int], deltas: _Deltas) -> None:
 
 # ---------------------------------------------------------------------------------------
 # Reads
+
+
+def situated_at(villages, quarter: int, situations: tuple[str, ...]):
+    """The ``villages`` (a queryset) whose stored situation at quarter ``quarter`` is one of
+    ``situations`` (``BLANK``, …), each annotated with ``latest_quarter``, the quarter of the
+    report that says so: one probe of the village's spans each, whatever the size of its history."""
+    from .fields import QuarterField
+
+    spans = VillageFigureSpan.objects.filter(village_id=OuterRef("pk"), first__lte=quarter).filter(
+        Q(end__isnull=True) | Q(end__gt=quarter)).filter(situation__in=[CODES[name] for name in situations])
+    return villages.annotate(latest_quarter=Subquery(spans.values("report_quarter")[:1], output_field=QuarterField())).filter(
+        latest_quarter__isnull=False)
 
 
 def unit_rows(unit_ids, up_to: int) -> dict[tuple, list[tuple]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
-from .. import progress
+from .. import progress, readmodel
 from ..access import scope_of
 from ..errors import Invalid, NotFound, NotPermitted
 from ..models import (
@@ -97,7 +97,7 @@ def blank_villages(*, by, code: str, period: Period | None = None, boundaries: s
             _("%(unit)s is not on the map in %(period)s: ask for boundaries=current.")
             % {"unit": unit, "period": period or quarter}, code="unit_not_on_map")})
     villages = (
-        Village.objects.within(unit, quarter.end, map_day).blank_at(quarter)
+        readmodel.situated_at(Village.objects.within(unit, quarter.end, map_day), quarter.index, (readmodel.BLANK,))
         .prefetch_related(Prefetch("placements", queryset=VillagePlacement.objects.select_related("unit")))
         .order_by("name", "pk")
     )

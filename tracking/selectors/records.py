@@ -8,7 +8,7 @@ import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import progress
+from .. import progress, readmodel
 from ..access import scope_of
 from ..errors import Invalid, NotFound
 from ..models import (
@@ -136,7 +136,8 @@ def villages_blank_at(*, by, queryset, quarter: Period, blank: bool = True):
     """The villages of ``queryset`` whose latest report at ``quarter`` says they are blank (or,
     with ``blank=False``, that they have members), among those that lay in ``by``'s area on the
     quarter's last day: what another committee's villages said then is not the user's to read."""
-    return scope_of(by).villages_placed_on(queryset, quarter.end).blank_at(quarter, blank=blank)
+    situations = (readmodel.BLANK,) if blank else (readmodel.HAS_MEMBERS, readmodel.OWN_CELL, readmodel.MERGED_CELL)
+    return readmodel.situated_at(scope_of(by).villages_placed_on(queryset, quarter.end), quarter.index, situations)
 
 
 def latest_village_situations(*, by, village_ids: list[int], as_of: Period) -> dict:
