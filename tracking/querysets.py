@@ -7,7 +7,6 @@ from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 
 
-
 def active_on_q(day: datetime.date, prefix: str = "") -> Q:
     """Rows whose validity range [valid_from, valid_to) contains ``day``; null ends are open."""
     return (Q(**{f"{prefix}valid_from__isnull": True}) | Q(**{f"{prefix}valid_from__lte": day})) & (
