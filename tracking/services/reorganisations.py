@@ -114,11 +114,28 @@ def _record(kind: str, on: datetime.date, description: str, *, subject=None, bef
     return event
 
 
+# What a change of the map says when asked to reshape the nation, the root of every map (called
+# when needed, in the language of the request).
+NATION_STAYS = {
+    ReorganisationKind.TRANSFER: lambda: _("The nation is the root of the map: it does not move."),
+    ReorganisationKind.MERGE: lambda: _("The nation is the root of the map: it is not merged."),
+    ReorganisationKind.SPLIT: lambda: _("The nation is the root of the map: it is not split."),
+    ReorganisationKind.ABOLISH_LEVEL: lambda: _("The nation is the root of the map: it is not abolished."),
+}
+
+
+def _refuse_nation(kind: str, field: str, *units: AdministrativeUnit | None) -> None:
+    """A ValidationError on ``field`` if one of ``units`` is the nation: no event of ``kind``
+    (transfer, merge, split, abolition) reshapes it."""
+    if any(unit is not None and unit.level == Level.NATION for unit in units):
+        raise ValidationError({field: NATION_STAYS[kind]()})
+
+
 def _transfer(unit: AdministrativeUnit, parent: AdministrativeUnit, on: datetime.date) -> int:
+    _refuse_nation(ReorganisationKind.TRANSFER, "unit", unit)
     placement = _placement(unit, on)
     parent_path = _placement(parent, on, field="parent").path
-    if parent.level >= unit.level:
-        raise ValidationError({"parent": _("The new parent must be a unit of a higher level.")})
+    services.check_parent(unit.level, parent)
     if parent_path.startswith(placement.path):
         raise ValidationError({"parent": _("A unit cannot move under itself.")})
     if placement.parent_id == parent.pk:
@@ -135,7 +152,7 @@ def _move_village(village: Village, unit: AdministrativeUnit, on: datetime.date,
     placement = village.placements.active_on(on).first()
     if placement is None:
         raise ValidationError({"villages": _("%(village)s is not on the map on %(day)s.") % {"village": village, "day": on}})
-    if unit.level == Level.PROVINCE and not allow_province:
+    if unit.level == Level.NATION or (unit.level == Level.PROVINCE and not allow_province):
         raise ValidationError({"villages": _("A village belongs to a commune, or to a district where no commune is known.")})
     path = _placement(unit, on).path
     _reopen([placement], on, unit=unit, path=path)
@@ -171,9 +188,12 @@ def _close(unit: AdministrativeUnit, on: datetime.date) -> None:
 # One service per kind of event
 
 
-def reshape_refusal(*, by, units: list[AdministrativeUnit]) -> str | None:
+def reshape_refusal(*, by, units: list[AdministrativeUnit], kind: str | None = None) -> str | None:
     """Why ``by`` may change the map of none of ``units`` at any date (they hold no editor role
-    above one of them), or None. Each event checks the map of its own date again."""
+    above one of them; or, for an event of ``kind`` that the nation does not take, one of them is
+    the nation), or None. Each event checks the map of its own date again."""
+    if kind in NATION_STAYS and any(unit.level == Level.NATION for unit in units):
+        return str(NATION_STAYS[kind]())
     scope = scope_of(by)
     for unit in units:
         if not scope.may_change_unit_area(unit, None, Role.EDITOR, strictly_below=True):
@@ -185,10 +205,12 @@ def reshape_refusal(*, by, units: list[AdministrativeUnit]) -> str | None:
 def unit_establish(*, by, on: datetime.date, code: str, name: str, kind: str, level: int,
                    parent: AdministrativeUnit | None, **sources) -> AdministrativeUnit:
     """A new unit from ``on``, with nothing under it yet: an editor of ``parent``'s area on that
-    day; a province, only a superuser."""
+    day (a province goes under the nation: an editor of the nation's area); the nation, only a
+    superuser."""
     scope = scope_of(by)
+    parent = services.parent_for(by=by, level=level, parent=parent)
     if parent is None and not scope.everything:
-        raise NotPermitted(_("Only a superuser establishes a province."))
+        raise NotPermitted(_("Only a superuser records the nation."))
     scope.require_reshape(on, parent=parent)
     unit = services._unit_create(code=code, name=name, kind=kind, level=level, parent=parent, valid_from=on)
     _record(ReorganisationKind.CREATE, on, lambda: _("%(unit)s established") % {"unit": unit}, subject=unit, after=[unit], **sources)
@@ -239,6 +261,7 @@ def unit_split(*, by, unit: AdministrativeUnit, on: datetime.date, parts: list[d
     and every unit moved, and an editor of every village moved, on that day."""
     scope = scope_of(by)
     scope.require_reshape(on, unit)
+    _refuse_nation(ReorganisationKind.SPLIT, "unit", unit)
     for part in parts:
         scope.require_reshape(on, *part.get("units", []))
         for village in part.get("villages", []):
@@ -275,6 +298,7 @@ def units_merge(*, by, units: list[AdministrativeUnit], on: datetime.date, into:
     ``kind``, optional ``parent``); everything under them moves to it and they are closed. A
     committee above every unit merged (and ``into``), on that day."""
     scope_of(by).require_reshape(on, *units, *([into] if into else []))
+    _refuse_nation(ReorganisationKind.MERGE, "units", *units, into)
     if (into is None) == (new is None):
         raise ValidationError(_("Merge into an existing unit or a new one, not both or neither."))
     if not units:
@@ -318,6 +342,10 @@ def level_abolish(*, by, province: AdministrativeUnit, level: int, on: datetime.
     to: the event is refused, naming it, unless ``villages_up`` places such villages directly in
     the parent unit, which the event's description then says. An editor of the province's area."""
     scope_of(by).require_reshape(on, parent=province)
+    if level in (Level.NATION, Level.PROVINCE):
+        # Note: a province ends by a merger or a split, which says where its communes go.
+        raise ValidationError({"level": NATION_STAYS[ReorganisationKind.ABOLISH_LEVEL]() if level == Level.NATION
+                               else _("Provinces are not abolished as a level: merge or split them.")})
     _placement(province, on)
     abolished = list(
         AdministrativeUnit.objects.within(province, on).filter(level=level).order_by("code")

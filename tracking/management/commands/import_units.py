@@ -36,7 +36,8 @@ def _history(province: str) -> dict:
 
 class Command(BaseCommand):
     help = (
-        "Import the official units of a province (or of every province) as they stood on "
+        "Import the official units of a province (or of every province, under the nation, which "
+        "is recorded first if missing) as they stood on "
         "2025-06-30, the earlier changes recorded in tracking/data/history-<province>.json, and "
         "the 2025 reform (districts abolished, communes merged) as reorganisation events. "
         "A second run changes nothing."
@@ -71,6 +72,10 @@ class Command(BaseCommand):
         else:
             olds = sorted(new_of_old)
         counts: Counter = Counter()
+        # The root the provinces sit under: recorded on the first import (the fixtures bring it).
+        if not AdministrativeUnit.objects.nation().exists():
+            self.stdout.write("Recording the nation, the root of the map.")
+        self.nation = services.nation_ensure(by=self.by)
         for code in olds:
             self._atomic(code, self._province, code, counts)
         if not no_reform:
@@ -100,7 +105,7 @@ class Command(BaseCommand):
         by_code: dict[str, AdministrativeUnit] = {}
         for record in tqdm(units, desc=f"province {code}: units of 2025-06-30", unit="unit", disable=None):
             parent_code = first_parent.get(record.code, record.parent_code)
-            parent = by_code.get(parent_code) if parent_code else None
+            parent = by_code.get(parent_code) if parent_code else self.nation
             by_code[record.code] = self._ensure(record, parent, counts, starts.get(record.code))
         for extra in history.get("extra_units", []):
             # Units of earlier years that the 2025-06-30 list no longer has (Tà Lèng, until 2020).
@@ -195,7 +200,7 @@ class Command(BaseCommand):
                 counts["closed"] += 1
             reorganisations.level_abolish(by=self.by, province=province, level=Level.DISTRICT, on=REFORM_DAY, villages_up=True, **sources)
             counts["events"] += 1
-        province = self._successor([p for p in olds], new_code, Level.PROVINCE, None, sources, counts)
+        province = self._successor([p for p in olds], new_code, Level.PROVINCE, self.nation, sources, counts)
         predecessors: dict[str, list[str]] = defaultdict(list)
         for link in (link for code in old_codes for link in official_units.reform_mapping(code)):
             if link.divided:
