@@ -6,7 +6,7 @@ import datetime
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 
-from .choices import VillageStatus
+from .choices import Level, VillageStatus
 
 
 def active_on_q(day: datetime.date, prefix: str = "") -> Q:
@@ -57,8 +57,12 @@ class UnitQuerySet(DatedQuerySet):
         )
 
     def at_level(self, level: int):
-        """Units of one level (province, district, commune)."""
+        """Units of one level (nation, province, district, commune)."""
         return self.filter(level=level)
+
+    def nation(self):
+        """The nation, the root of every map (empty until it is recorded)."""
+        return self.filter(level=Level.NATION)
 
 
 def minimal_prefixes(paths) -> list[str]:
