@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
 from tests import factories
-from tracking import locks, progress, selectors, services
+from tracking import locks, progress, readmodel, selectors, services
 from tracking.access import SYSTEM
 from tracking.errors import Locked, NotPermitted
 from tracking.models import (
@@ -179,6 +179,26 @@ def test_the_nations_figures_add_up_over_its_provinces(country, period):
         assert national[name] == expected, name
     assert national["villages_total"] == 7
     assert national["unit"] == {"code": "VN", "name": "Việt Nam", "level": "nation"}
+
+
+@pytest.mark.parametrize("period", ["2019Q2", "2019", "2024Q4", "2025Q3", "2025"])
+def test_the_nations_stored_figures_are_its_provinces_sums_and_the_reference(country, period):
+    """The nation's figures are read from the stored sums (``readmodel``), like any unit's: on
+    either map, before and after the reform, they equal the reference computation from the raw
+    rows, and each count adds up over the provinces' stored figures."""
+    root = nation()
+    assert readmodel.UnitFigureDelta.objects.filter(unit_id=root.pk).exists()
+    for boundaries, map_day in ((progress.HISTORICAL, None), (progress.CURRENT, progress.last_day_on_map(root))):
+        national = progress.unit_progress(root, P(period), boundaries=boundaries)
+        reference = progress.UnitData.load([root], P(period).last_quarter).computed(root, P(period), map_day)
+        assert {name: national[name] for name in reference} == reference
+        stored = progress.Stored([root, *country["provinces"]], P(period).last_quarter)
+        provincial = [stored.computed(province, P(period), map_day) for province in country["provinces"]]
+        for name in ADDITIVE:
+            values = [figures[name] for figures in provincial]
+            expected = None if all(value is None for value in values) else sum(value or 0 for value in values)
+            assert stored.computed(root, P(period), map_day)[name] == expected, (boundaries, name)
+    assert readmodel.verify() == []
 
 
 def test_the_nations_figures_before_and_after_the_reform(country):
