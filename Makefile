@@ -38,6 +38,7 @@ bench-run: install
 
 # fixtures/dien_bien.json = the article's facts (fixtures/dien_bien_article.json, written by hand)
 # + the official map of Điện Biên, its earlier changes and the 2025 reform (import_units).
+# Seed data only: not the history rows, nor the stored figures (loaddata derives them).
 fixtures: install
 	rm -f build/fixtures.sqlite3 && mkdir -p build
 	DATABASE_URL=sqlite:///build/fixtures.sqlite3 $(BIN)/python manage.py migrate --noinput --verbosity 0
@@ -45,7 +46,8 @@ fixtures: install
 	DATABASE_URL=sqlite:///build/fixtures.sqlite3 $(BIN)/python manage.py createsuperuser --noinput --username importer --email importer@example.org
 	DATABASE_URL=sqlite:///build/fixtures.sqlite3 $(BIN)/python manage.py import_units --province 11 --user importer
 	DATABASE_URL=sqlite:///build/fixtures.sqlite3 $(BIN)/python manage.py dumpdata tracking --indent 1 --output fixtures/dien_bien.json \
-		$(foreach m,AdministrativeUnit Village GrassrootsOrganisation PartyCell QuarterReport ReportedFigure Goal RoleGrant QuarterApproval,--exclude tracking.Historical$(m))
+		$(foreach m,AdministrativeUnit Village GrassrootsOrganisation PartyCell QuarterReport ReportedFigure Goal RoleGrant QuarterApproval,--exclude tracking.Historical$(m)) \
+		$(foreach m,VillageFigureSpan CellFigureSpan UnitFigureDelta FigureState,--exclude tracking.$(m))
 
 superuser: install
 	$(BIN)/python manage.py createsuperuser

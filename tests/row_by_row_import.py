@@ -1,7 +1,9 @@
 """The import of the official units as it was before it wrote in bulk: every unit, placement and
 event through the services, one at a time (``manage.py import_units`` until the bulk import of
 ``tracking.services.official`` replaced it). Kept as the oracle the bulk import must agree with:
-run it as ``call_command(Command(), "--province", "11", "--user", name)``."""
+run it as ``call_command(Command(), "--province", "11", "--user", name)``. With the nation as
+the root of the map, it records the nation first if missing and places the provinces under it,
+as the command did then."""
 from __future__ import annotations
 
 import datetime
@@ -60,6 +62,10 @@ class Command(import_units.Command):
         else:
             olds = sorted(new_of_old)
         counts: Counter = Counter()
+        # The root the provinces sit under: recorded on the first import (the fixtures bring it).
+        if not AdministrativeUnit.objects.nation().exists():
+            self.stdout.write("Recording the nation, the root of the map.")
+        self.nation = services.nation_ensure(by=self.by)
         for code in olds:
             self._atomic(code, self._province, code, counts)
         if not no_reform:
@@ -89,7 +95,7 @@ class Command(import_units.Command):
         by_code: dict[str, AdministrativeUnit] = {}
         for record in tqdm(units, desc=f"province {code}: units of 2025-06-30", unit="unit", disable=None):
             parent_code = first_parent.get(record.code, record.parent_code)
-            parent = by_code.get(parent_code) if parent_code else None
+            parent = by_code.get(parent_code) if parent_code else self.nation
             by_code[record.code] = self._ensure(record, parent, counts, starts.get(record.code))
         for extra in history.get("extra_units", []):
             # Units of earlier years that the 2025-06-30 list no longer has (Tà Lèng, until 2020).
@@ -184,7 +190,7 @@ class Command(import_units.Command):
                 counts["closed"] += 1
             reorganisations.level_abolish(by=self.by, province=province, level=Level.DISTRICT, on=REFORM_DAY, villages_up=True, **sources)
             counts["events"] += 1
-        province = self._successor([p for p in olds], new_code, Level.PROVINCE, None, sources, counts)
+        province = self._successor([p for p in olds], new_code, Level.PROVINCE, self.nation, sources, counts)
         predecessors: dict[str, list[str]] = defaultdict(list)
         for link in (link for code in old_codes for link in official_units.reform_mapping(code)):
             if link.divided:

@@ -1,6 +1,7 @@
 """The data-entry admin: every page renders, in Vietnamese and English; saves go through the
 services and show what they refuse next to the field; lists stay at a fixed number of queries."""
 import datetime
+import re
 
 import pytest
 from django.apps import apps
@@ -663,3 +664,56 @@ def test_village_list_renders_in_a_fixed_number_of_queries(admin_client, django_
         )
     with django_assert_max_num_queries(few):
         admin_client.get(path)
+
+
+# ---------------------------------------------------------------------------------------
+# The nation, root of the map
+
+NATION = 14
+
+
+def test_the_nation_is_listed_first_and_filtered_by_its_level(admin_client):
+    listed = admin_client.get(url(AdministrativeUnit, "changelist"), HTTP_ACCEPT_LANGUAGE="en")
+    assert listed.context["cl"].result_list[0].code == "VN"
+    only = admin_client.get(url(AdministrativeUnit, "changelist"), {"level__exact": "0"}, HTTP_ACCEPT_LANGUAGE="vi")
+    assert [unit.code for unit in only.context["cl"].result_list] == ["VN"]
+    assert "quốc gia" in only.content.decode()  # the level's label, in Vietnamese
+
+
+def test_the_nations_page_shows_it_as_the_root(admin_client):
+    content = admin_client.get(url(AdministrativeUnit, "change", NATION), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Việt Nam (VN)" in content
+    assert re.search(r'<td class="field-path">\s*<p>/</p>', content)  # its placement: the path "/"
+
+
+def test_a_province_added_without_a_parent_goes_under_the_nation(admin_client):
+    data = form_data(admin_client.get(url(AdministrativeUnit, "add")))
+    data.update(code="12", name="Lai Châu", kind="tinh", level=1)
+    assert admin_client.post(url(AdministrativeUnit, "add"), data).status_code == 302
+    added = AdministrativeUnit.objects.get(code="12")
+    assert (added.parent_on(END_OF_2019Q2).pk, added.path_on(END_OF_2019Q2)) == (NATION, "/12/")
+
+
+@pytest.mark.parametrize(
+    ("action", "reason"),
+    [
+        ("transfer_units", "The nation is the root of the map: it does not move."),
+        ("merge_units", "The nation is the root of the map: it is not merged."),
+        ("split_unit", "The nation is the root of the map: it is not split."),
+        ("abolish_districts", "Select a province for this action."),
+    ],
+)
+def test_a_change_of_the_map_that_would_reshape_the_nation_is_refused_before_its_form(admin_client, action, reason):
+    before = map_snapshot()
+    response = apply_action(admin_client, action, [NATION, PROVINCE_DIEN_BIEN] if action == "merge_units" else [NATION],
+                            effective_on="2020-01-01", parent=PROVINCE_DIEN_BIEN, into=PROVINCE_DIEN_BIEN)
+    assert response.redirect_chain == [(url(AdministrativeUnit, "changelist"), 302)]
+    assert reason in [str(message) for message in response.context["messages"]]
+    assert map_snapshot() == before
+
+
+def test_a_province_is_offered_only_the_nation_as_its_new_parent(admin_client):
+    form = open_action(admin_client, "transfer_units", [PROVINCE_DIEN_BIEN]).context["form"]
+    assert list(form.fields["parent"].queryset.values_list("pk", flat=True)) == [NATION]
+    response = apply_action(admin_client, "transfer_units", [PROVINCE_DIEN_BIEN], parent=NATION, effective_on="2020-01-01")
+    assert "already sits under" in str(response.context["form"].errors)

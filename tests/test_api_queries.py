@@ -128,9 +128,52 @@ def test_every_list_and_figure_endpoint_in_a_fixed_number_of_queries(api, role_a
         # The large data set is large indeed: the bounds above held over many rows.
         assert Village.objects.count() == 66
         assert rows["/api/v1/villages/?page_size=500"] == 66
-        assert rows["/api/v1/units/?page_size=500"] == 5 + 3 + 9
+        assert rows["/api/v1/units/?page_size=500"] == (1 if who == "superuser" else 0) + 5 + 3 + 9  # the nation: superusers
         assert rows["/api/v1/reports/?page_size=500"] == 264
         assert rows["/api/v1/goals/?page_size=500"] == 3 * (1 + 5 + 11)
         assert rows["/api/v1/reported-figures/?page_size=500"] == 3 * 6
         assert rows["/api/v1/units/11/blank-villages/?period=2019Q2&page_size=500"] > 10
         assert rows["/api/v1/units/11/progress/timeline/?from=2008&to=2019Q4"] == 48
+
+
+# The nation's endpoints keep the bounds of a province's: its path, "/", is one more prefix.
+NATION_ENDPOINTS = [
+    ("/api/v1/units/VN/", 4),
+    ("/api/v1/units/VN/children/?page_size=500", 4),
+    ("/api/v1/units/?within=VN&active_on=2019-06-30&page_size=500", 5),
+    ("/api/v1/villages/?within=VN&period=2019Q2&blank=true&page_size=500", 5),
+    ("/api/v1/reports/?within=VN&period=2019&page_size=500", 6),
+    ("/api/v1/goals/?unit=VN&as_of=2019Q3", 8),
+    ("/api/v1/units/VN/progress/?period=2019Q2", 10),
+    ("/api/v1/units/VN/progress/", 14),
+    ("/api/v1/units/VN/progress/timeline/?from=2008&to=2019Q4", 10),
+    ("/api/v1/units/VN/blank-villages/?period=2019Q2&page_size=500", 6),
+]
+
+
+@pytest.mark.parametrize("who", ["superuser", "nation_viewer"])
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_nations_endpoints_in_a_fixed_number_of_queries(api, role_api, tree, django_assert_max_num_queries,
+                                                            size, who):
+    data = build(tree, **SIZES[size])
+    lai_chau = factories.province(code="12", name="Lai Châu")
+    commune = factories.commune(factories.district(lai_chau, code="110"), code="03500")
+    for number in range(SIZES[size]["villages_per_commune"] * 2):
+        factories.report(factories.village(commune, name=f"Bản Lai Châu {number}"), "2019Q2", full=number % 2)
+    nation = AdministrativeUnit.objects.get(code="VN")
+    for metric in ("blank_villages", "merged_cells"):
+        services.goal_save(by=SYSTEM, goal=Goal(unit=nation, title=metric, metric=metric, baseline_period=P("2019Q2"),
+                                                deadline=P("2025"), set_by="Ban Tổ chức Trung ương"))
+    if who == "nation_viewer":
+        api = role_api("viewer", nation)
+    villages = len(data["villages"]) + SIZES[size]["villages_per_commune"] * 2
+    rows = {}
+    for url, bound in NATION_ENDPOINTS:
+        with django_assert_max_num_queries(bound + (ROLE_QUERIES if who == "nation_viewer" else 0), info=url):
+            response = api.get(url)
+        assert response.status_code == 200, (url, response.json())
+        body = response.json()
+        rows[url] = body.get("count") if isinstance(body, dict) and "count" in body else body
+    assert rows["/api/v1/units/VN/progress/?period=2019Q2"]["villages_total"] == villages
+    assert rows["/api/v1/goals/?unit=VN&as_of=2019Q3"] == 2
+    assert rows["/api/v1/units/VN/children/?page_size=500"] == 2

@@ -21,8 +21,8 @@ def codes(response) -> list[str]:
 def test_list_is_paged_and_ordered_by_level_then_code(api, tree):
     response = api.get(UNITS)
     body = response.json()
-    assert (body["count"], body["next"], body["previous"]) == (5, None, None)
-    assert codes(response) == ["11", "100", "101", "03316", "03317"]
+    assert (body["count"], body["next"], body["previous"]) == (6, None, None)
+    assert codes(response) == ["VN", "11", "100", "101", "03316", "03317"]
     assert set(body["results"][0]) == {
         "code", "name", "kind", "level", "parent", "path", "valid_from", "valid_to",
         "source_url", "source_location", "note",
@@ -32,7 +32,10 @@ def test_list_is_paged_and_ordered_by_level_then_code(api, tree):
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
+        ("level=0", ["VN"]),
         ("level=1", ["11"]),
+        ("parent=VN", ["11"]),
+        ("within=VN", ["11", "100", "101", "03316", "03317"]),
         ("level=3", ["03316", "03317"]),
         ("parent=11", ["100", "101"]),
         ("parent=100", ["03316", "03317"]),
@@ -65,12 +68,12 @@ def test_active_on_uses_the_map_of_that_day(api, tree):
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("ordering=-code", ["11", "101", "100", "03317", "03316"]),
-        ("ordering=code", ["03316", "03317", "100", "101", "11"]),
+        ("ordering=-code", ["VN", "11", "101", "100", "03317", "03316"]),
+        ("ordering=code", ["03316", "03317", "100", "101", "11", "VN"]),
         # Names are compared as the database collates them: keep to names it cannot reorder.
         ("level=3&ordering=name", ["03317", "03316"]),
         ("level=3&ordering=-name", ["03316", "03317"]),
-        ("ordering=-level,code", ["03316", "03317", "100", "101", "11"]),
+        ("ordering=-level,code", ["03316", "03317", "100", "101", "11", "VN"]),
     ],
 )
 def test_ordering(api, tree, query, expected):
@@ -79,16 +82,16 @@ def test_ordering(api, tree, query, expected):
 
 def test_pages_follow_each_other(api, tree):
     first = api.get(f"{UNITS}?page_size=2").json()
-    assert first["count"] == 5 and len(first["results"]) == 2 and first["previous"] is None
+    assert first["count"] == 6 and len(first["results"]) == 2 and first["previous"] is None
     second = api.get(first["next"]).json()
     third = api.get(second["next"]).json()
     assert third["next"] is None
     seen = [row["code"] for page in (first, second, third) for row in page["results"]]
-    assert seen == ["11", "100", "101", "03316", "03317"]
+    assert seen == ["VN", "11", "100", "101", "03316", "03317"]
 
 
 def test_page_size_is_capped_at_500(api, tree):
-    for number in range(497):
+    for number in range(496):
         factories.commune(tree["other"], code=f"{40000 + number:05d}", name=f"Xã {number}")
     body = api.get(f"{UNITS}?page_size=100000").json()
     assert body["count"] == 502
@@ -110,7 +113,7 @@ def test_filter_errors(api, tree, api_error):
 def test_detail_by_official_code(api, tree):
     province = api.get(f"{UNITS}11/").json()
     assert province == {
-        "code": "11", "name": "Điện Biên", "kind": "tinh", "level": 1, "parent": None, "path": "/11/",
+        "code": "11", "name": "Điện Biên", "kind": "tinh", "level": 1, "parent": "VN", "path": "/11/",
         "valid_from": None, "valid_to": None, "source_url": "", "source_location": "", "note": "",
     }
     commune = api.get(f"{UNITS}03317/").json()

@@ -1,6 +1,7 @@
 """The guard of the stored figures: random sequences of writes (reports, deletions, cells and
 their coverage, villages opened, closed and moved, communes transferred and merged, a level
-abolished), each through its service; after every step, every stored figure of every unit, for
+abolished, the nation reshaped and refused), each through its service, in two provinces under the
+nation; after every step, every stored figure of every unit (the nation included), for
 every quarter and year, on both maps (as it was, and today's), equals the reference computation
 from the raw rows (``progress.UnitData``), and ``figures --verify`` finds nothing."""
 import datetime
@@ -29,17 +30,22 @@ STEPS_CHECKED = {"steps": 0, "writes": 0}  # steps checked; of them, writes that
 
 
 def _world() -> dict:
+    """Two provinces under the nation (the first province records it), so that the nation's
+    figures are sums over more than one province and communes and villages move between them."""
     province = factories.province()
+    nation = AdministrativeUnit.objects.get(level=Level.NATION)
+    other = factories.province(code="12", name="Lai Châu")
     north = factories.district(province, code="100")
     south = factories.district(province, code="101")
+    west = factories.district(other, code="110")
     communes = [factories.commune(north, code="03316"), factories.commune(north, code="03317"),
-                factories.commune(south, code="03318")]
+                factories.commune(south, code="03318"), factories.commune(west, code="03500")]
     villages = [factories.village(communes[0], name="A"), factories.village(communes[0], name="B"),
                 factories.village(communes[1], name="C"), factories.village(communes[2], name="D"),
-                factories.village(communes[2], name="E")]
+                factories.village(communes[2], name="E"), factories.village(communes[3], name="F")]
     factories.cell(villages[0], villages[1], name="AB")
     services.cell_create(by=SYSTEM, name="D", founded_on=datetime.date(2019, 7, 1), villages=[villages[3]])
-    return {"province": province, "districts": [north, south]}
+    return {"nation": nation, "provinces": [province, other], "districts": [north, south, west]}
 
 
 def _pick(items, index):
@@ -52,7 +58,7 @@ def _step(data, world) -> bool:
     written."""
     kind = data.draw(st.sampled_from([
         "report", "report", "report", "report", "delete", "coverage", "dissolve", "open", "close", "move",
-        "transfer", "merge", "cell", "abolish"]), label="kind")
+        "transfer", "merge", "cell", "abolish", "nation"]), label="kind")
     number = data.draw(st.integers(0, 50), label="pick")
     other = data.draw(st.integers(0, 50), label="other")
     day = data.draw(st.sampled_from(DAYS), label="day")
@@ -99,8 +105,11 @@ def _step(data, world) -> bool:
             services.cell_create(by=SYSTEM, name=f"K{number}", founded_on=day,
                                  villages=[_pick(villages, number), _pick(villages, other)])
         elif kind == "abolish":
-            reorganisations.level_abolish(by=SYSTEM, province=world["province"], level=Level.DISTRICT, on=day,
-                                          villages_up=True)
+            reorganisations.level_abolish(by=SYSTEM, province=_pick(world["provinces"], number), level=Level.DISTRICT,
+                                          on=day, villages_up=True)
+        elif kind == "nation":
+            # Always refused: no change of the map reshapes the nation.
+            reorganisations.unit_transfer(by=SYSTEM, unit=world["nation"], parent=_pick(world["provinces"], number), on=day)
     except (ValidationError, DomainError, ProtectedError):
         return False
     return True
@@ -108,6 +117,7 @@ def _step(data, world) -> bool:
 
 def assert_stored_figures_agree() -> None:
     units = list(AdministrativeUnit.objects.all())
+    assert any(unit.level == Level.NATION for unit in units)
     reference = progress.UnitData.load(units, LAST)
     stored = progress.Stored(units, LAST)
     periods = QUARTERS + [Period.parse(str(year)) for year in (2019, 2020, 2021)]
@@ -149,7 +159,7 @@ def world(db):
 def test_a_report_changes_the_figures_of_every_unit_above_it_and_only_from_its_quarter(world):
     village = Village.objects.get(name="C")
     factories.report(village, "2020Q2", full=3)
-    for code, blank in (("03317", 0), ("100", 0), ("11", 0)):
+    for code, blank in (("03317", 0), ("100", 0), ("11", 0), ("VN", 0)):
         unit = AdministrativeUnit.objects.get(code=code)
         assert progress.unit_progress(unit, Period.parse("2020Q1"))["villages_without_report"] >= 1
         figures = progress.unit_progress(unit, Period.parse("2021Q4"))
@@ -180,7 +190,7 @@ def test_verify_finds_a_tampered_figure_and_rebuild_mends_it(world):
         call_command("figures", "--verify", stdout=io.StringIO())
     out = io.StringIO()
     call_command("figures", "--rebuild", stdout=out)
-    assert "derived anew from 5 villages" in out.getvalue()
+    assert "derived anew from 6 villages" in out.getvalue()
     call_command("figures", "--verify", stdout=io.StringIO())
     assert progress.unit_progress(AdministrativeUnit.objects.get(code="11"), Period.parse("2020Q1"))["members"] == 2
 

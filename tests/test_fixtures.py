@@ -49,6 +49,19 @@ def test_the_province_and_its_ten_districts_of_2019():
     assert AdministrativeUnit.objects.children_of(province, P("2008").end).count() == 9  # before Nậm Pồ
 
 
+def test_the_nation_is_the_root_and_holds_no_fact_of_its_own():
+    nation = unit("VN")
+    assert (nation.level, nation.path_on(P("2019Q2").end), nation.parent_on(P("2019Q2").end)) == (0, "/", None)
+    for period in ("2008", "2019Q2", "2025Q3"):
+        assert unit("11").parent_on(P(period).end) == nation
+        national, provincial = progress.unit_progress(nation, P(period)), progress.unit_progress(unit("11"), P(period))
+        computed = {key: value for key, value in provincial.items() if key not in ("unit", "reported", "lineage", "approval")}
+        assert {key: national[key] for key in computed} == computed  # the one province it holds
+        # The article gives no national figure or goal: the province's 134 stays the province's.
+        assert national["reported"] == [] and not nation.goals.exists()
+    assert nation.source_url == "https://www.iso.org/obp/ui/#iso:code:3166:VN"
+
+
 def test_province_2008_134_blank_of_1459():
     row = progress.unit_progress(unit("11"), P("2008"))
     assert reported(row, "villages_total") == {1459}

@@ -116,7 +116,7 @@ def test_dien_bien_from_the_article_as_the_fixtures_were_made(article_only):
     """``make fixtures``: the article's map, then Điện Biên's units, its 2012 and 2020 changes and
     the reform, with the article's villages (five sit in a district and go up to the province)."""
     after = assert_same_rows(lambda importer: importer("--province", "11"))
-    assert len(after["units"]) == 141 and len(after["events"]) == 73
+    assert len(after["units"]) == 142 and len(after["events"]) == 73  # the nation included
     assert len(after["village placements"]) == 16
 
 

@@ -9,12 +9,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Level(models.IntegerChoices):
+    # Note: the nation is 0 so that levels sort from the root down, and it is falsy: compare
+    # levels with ``is None``, never by truth.
+    NATION = 0, _("nation")
     PROVINCE = 1, _("province")
     DISTRICT = 2, _("district")
     COMMUNE = 3, _("commune")
 
 
 class UnitKind(models.TextChoices):
+    NATION = "quoc_gia", _("quốc gia (nation)")
     PROVINCE = "tinh", _("tỉnh (province)")
     RURAL_DISTRICT = "huyen", _("huyện (rural district)")
     TOWN = "thi_xa", _("thị xã (town)")
@@ -26,6 +30,7 @@ class UnitKind(models.TextChoices):
     SPECIAL_ZONE = "dac_khu", _("đặc khu (special zone)")
 
 
+# The word before a unit's name ("huyện Điện Biên"); the nation has none ("Việt Nam (VN)").
 KIND_WORDS = {
     UnitKind.PROVINCE: "tỉnh",
     UnitKind.RURAL_DISTRICT: "huyện",
@@ -41,6 +46,7 @@ KIND_WORDS = {
 # Which kinds each level may take. A city (thành phố) is a district-level unit here; the
 # centrally run cities (Hà Nội, …) are provinces of kind "thành phố" too.
 KINDS_BY_LEVEL = {
+    Level.NATION: {UnitKind.NATION},
     Level.PROVINCE: {UnitKind.PROVINCE, UnitKind.CITY},
     Level.DISTRICT: {UnitKind.RURAL_DISTRICT, UnitKind.URBAN_DISTRICT, UnitKind.TOWN, UnitKind.CITY},
     Level.COMMUNE: {UnitKind.COMMUNE, UnitKind.WARD, UnitKind.TOWNSHIP, UnitKind.SPECIAL_ZONE},
@@ -79,5 +85,10 @@ class ReportedMetric(models.TextChoices):
     VILLAGES_WITH_OWN_CELL = "villages_with_own_cell", _("villages with their own cell")
 
 
-# The statistics office writes province codes with 2 digits, districts 3, communes 5.
+# The statistics office writes province codes with 2 digits, districts 3, communes 5. It numbers
+# no country: the nation, the root of every map, takes its ISO 3166-1 code.
 CODE_DIGITS = {Level.PROVINCE: 2, Level.DISTRICT: 3, Level.COMMUNE: 5}
+NATION_CODE = "VN"
+NATION_NAME = "Việt Nam"
+# A unit's code as URLs, query parameters and bodies take it (a regular expression, unanchored).
+UNIT_CODE_REGEX = f"[0-9]{{2,5}}|{NATION_CODE}"

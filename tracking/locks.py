@@ -2,10 +2,10 @@
 
 While a unit's quarter is approved, the reports of every village placed under the unit *on the
 quarter's last day* cannot be created, changed or deleted: the approval of a commune locks its
-villages, the approval of a district the villages of all its communes. The map of that day
-decides, so a village moved to another commune later stays locked by the approval of the unit it
-was under then. The services refuse every write of a locked report (``require_unlocked``),
-whichever path it comes from, superusers included: they reopen first.
+villages, the approval of a district the villages of all its communes, the nation's every village.
+The map of that day decides, so a village moved to another commune later stays locked by the
+approval of the unit it was under then. The services refuse every write of a locked report
+(``require_unlocked``), whichever path it comes from, superusers included: they reopen first.
 
 Reads: the state of many villages, reports or units is computed in a fixed number of queries
 (``standings_for_reports``, ``locks_for``, ``standings_of_paths``).
@@ -24,6 +24,7 @@ from .errors import Locked
 from .models import (
     AdministrativeUnit,
     ApprovalState,
+    Level,
     QuarterApproval,
     UnitPlacement,
     Village,
@@ -64,7 +65,8 @@ def as_quarter(quarter: Period | str) -> Period:
 
 
 def lock_province(path: str | None) -> None:
-    """Lock, until the transaction ends, the province at the top of ``path`` (a placement path).
+    """Lock, until the transaction ends, the province at the top of ``path`` (a placement path;
+    the nation's, ``/``, is at the top of every province).
 
     Every write of reports and every transition of a quarter takes this lock first (one query),
     so a write and an approval in the same province never overlap: a write that found its
@@ -74,6 +76,13 @@ def lock_province(path: str | None) -> None:
     (IMMEDIATE, see the settings); ``select_for_update`` is a no-op there.
     """
     if not path:
+        return
+    if path == "/":
+        # The nation's quarter, whose approval locks every village: every province, in the order
+        # of their paths as an import of several provinces takes them (one query each).
+        paths = UnitPlacement.objects.filter(unit__level=Level.PROVINCE).values_list("path", flat=True).distinct()
+        for province in sorted(paths):
+            lock_province(province)
         return
     top = f"/{path.strip('/').split('/')[0]}/"
     provinces = UnitPlacement.objects.filter(path=top).values("unit_id")
@@ -107,9 +116,9 @@ class Standing:
 
 
 def _prefixes(path: str) -> list[str]:
-    """``/11/100/03317/`` → ``/11/``, ``/11/100/``, ``/11/100/03317/``."""
+    """``/11/100/03317/`` → ``/`` (the nation), ``/11/``, ``/11/100/``, ``/11/100/03317/``."""
     parts = [part for part in path.split("/") if part]
-    return ["/" + "/".join(parts[:end]) + "/" for end in range(1, len(parts) + 1)]
+    return ["/", *("/" + "/".join(parts[:end]) + "/" for end in range(1, len(parts) + 1))]
 
 
 def _active(valid_from: datetime.date | None, valid_to: datetime.date | None, day: datetime.date) -> bool:

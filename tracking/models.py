@@ -27,6 +27,9 @@ from .choices import (  # noqa: F401  (the closed sets are part of the models' v
     CODE_DIGITS,
     KIND_WORDS,
     KINDS_BY_LEVEL,
+    NATION_CODE,
+    NATION_NAME,
+    UNIT_CODE_REGEX,
     GoalMetric,
     Level,
     ReportedMetric,
@@ -37,7 +40,8 @@ from .fields import PeriodField, QuarterField
 from .periods import Period
 
 unit_code_validator = RegexValidator(
-    r"^[0-9]{2,5}$", _("An official unit code is 2 to 5 digits, as the statistics office writes it.")
+    rf"^({UNIT_CODE_REGEX})$",
+    _("An official unit code is 2 to 5 digits, as the statistics office writes it (the nation's: VN)."),
 )
 
 
@@ -154,7 +158,13 @@ class Founded(models.Model):
 
 
 class AdministrativeUnit(Sourced, Dated):
-    """A province, district or commune, with its official code. Where it sits: ``placements``."""
+    """The nation, a province, district or commune, with its official code. Where it sits:
+    ``placements``.
+
+    The nation (level 0, code VN) is the root of every map: its one placement has the path ``/``
+    and no parent, and every province sits under it, so a province's path (``/11/``) starts with
+    the nation's and everything under ``/`` is the country's.
+    """
 
     code = models.CharField(_("official code"), max_length=5, validators=[unit_code_validator])
     name = models.CharField(_("name"), max_length=200)
@@ -170,6 +180,10 @@ class AdministrativeUnit(Sourced, Dated):
         ordering = ["level", "code"]
         constraints = [
             models.UniqueConstraint(fields=["code", "valid_from"], name="unit_code_unique_per_start"),
+            models.UniqueConstraint(
+                fields=["level"], condition=Q(level=Level.NATION), name="one_nation",
+                violation_error_message=_("There is one nation: it is already recorded."),
+            ),
             Dated.range_constraint("unit_valid_range"),
         ]
 
@@ -179,13 +193,20 @@ class AdministrativeUnit(Sourced, Dated):
 
     def clean(self) -> None:
         errors = {}
-        if self.level and self.kind and self.kind not in KINDS_BY_LEVEL[Level(self.level)]:
+        # Note: the nation's level is 0: "no level given" is None, not falsy.
+        if self.level is not None and self.kind and self.kind not in KINDS_BY_LEVEL[Level(self.level)]:
             errors["kind"] = _("A %(level)s cannot be of this kind.") % {"level": Level(self.level).label}
         digits = CODE_DIGITS.get(self.level)
         if digits and self.code and len(self.code) != digits:
             errors["code"] = _("The official code of a %(level)s has %(digits)s digits.") % {
                 "level": Level(self.level).label, "digits": digits,
             }
+        nation = self.level == Level.NATION
+        if self.code and (self.code == NATION_CODE) != nation:
+            errors["code"] = (_("The nation's code is %(code)s.") if nation else
+                              _("%(code)s is the nation's code.")) % {"code": NATION_CODE}
+        if nation and (self.valid_from or self.valid_to):
+            errors["valid_from"] = _("The nation is the root of every map: it has no start or end date.")
         if errors:
             raise ValidationError(errors)
 

@@ -6,6 +6,8 @@ import datetime
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 
+from .choices import Level
+
 
 def active_on_q(day: datetime.date, prefix: str = "") -> Q:
     """Rows whose validity range [valid_from, valid_to) contains ``day``; null ends are open."""
@@ -55,8 +57,12 @@ class UnitQuerySet(DatedQuerySet):
         )
 
     def at_level(self, level: int):
-        """Units of one level (province, district, commune)."""
+        """Units of one level (nation, province, district, commune)."""
         return self.filter(level=level)
+
+    def nation(self):
+        """The nation, the root of every map (empty until it is recorded)."""
+        return self.filter(level=Level.NATION)
 
 
 def minimal_prefixes(paths) -> list[str]:

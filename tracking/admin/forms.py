@@ -87,10 +87,10 @@ def _changed(form: ServiceForm) -> dict:
 
 class UnitCreateForm(ServiceForm):
     parent = forms.ModelChoiceField(
-        AdministrativeUnit.objects.filter(level__in=[Level.PROVINCE, Level.DISTRICT]),
+        AdministrativeUnit.objects.filter(level__in=[Level.NATION, Level.PROVINCE, Level.DISTRICT]),
         required=False,
         label=_("parent unit"),
-        help_text=_("Empty only for a province."),
+        help_text=_("Empty for a province (it goes under the nation) or for the nation itself."),
     )
 
     class Meta(ServiceForm.Meta):

@@ -18,6 +18,7 @@ from ..models import (
     AdministrativeUnit,
     Level,
     Reorganisation,
+    ReorganisationKind,
     UnitKind,
     Village,
 )
@@ -62,6 +63,7 @@ class EventForm(ServiceErrorsMixin, forms.Form):
     selection = _("Selected units")
     one_unit = False  # the event concerns exactly one selected unit
     level = None  # the level the selected units must have, if one
+    event_kind: str | None = None  # the kind of event (the nation takes none but a rename)
     service_field_names = {"valid_from": "effective_on"}
 
     def __init__(self, *args, units: list[AdministrativeUnit], user=None, **kwargs):
@@ -120,6 +122,7 @@ def _naming(unit: AdministrativeUnit, error: ValidationError) -> ValidationError
 
 class UnitTransferForm(EventForm):
     title = _("Move to another parent")
+    event_kind = ReorganisationKind.TRANSFER
     selection = _("Units to move, with everything under them")
     parent = UnitChoiceField(
         AdministrativeUnit.objects.none(), label=_("new parent unit"),
@@ -148,6 +151,7 @@ class UnitTransferForm(EventForm):
 
 class UnitRenameForm(EventForm):
     title = _("Rename")
+    event_kind = ReorganisationKind.RENAME
     selection = _("Unit to rename")
     one_unit = True
     name = forms.CharField(label=_("new name"), max_length=200, widget=AdminTextInputWidget)
@@ -164,6 +168,7 @@ class UnitRenameForm(EventForm):
 
 class UnitsMergeForm(EventForm):
     title = _("Merge")
+    event_kind = ReorganisationKind.MERGE
     selection = _("Units to merge, with everything under them")
     into = UnitChoiceField(
         AdministrativeUnit.objects.none(), required=False, label=_("into an existing unit"),
@@ -222,6 +227,7 @@ class UnitsMergeForm(EventForm):
 
 class UnitSplitForm(EventForm):
     title = _("Split")
+    event_kind = ReorganisationKind.SPLIT
     selection = _("Unit to split")
     one_unit = True
     code = forms.CharField(label=_("official code of the new unit"), max_length=5, widget=AdminTextInputWidget)
@@ -271,6 +277,7 @@ class UnitSplitForm(EventForm):
 
 class DistrictsAbolishForm(EventForm):
     title = _("Abolish the districts of a province")
+    event_kind = ReorganisationKind.ABOLISH_LEVEL
     selection = _("Province whose districts are abolished; their communes move up to it")
     one_unit = True
     level = Level.PROVINCE
@@ -319,7 +326,8 @@ class MapChangeActionsMixin:
         user = request.user
         # Said before the form: a committee above every unit it changes (the service checks the
         # map of the effective date when the change is recorded).
-        refused = form_class.selection_refused(units) or reorganisations.reshape_refusal(by=user, units=units)
+        refused = form_class.selection_refused(units) or reorganisations.reshape_refusal(by=user, units=units,
+                                                                                          kind=form_class.event_kind)
         if refused:
             self.message_user(request, refused, messages.WARNING)
             return None

@@ -5,12 +5,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 
 from ..periods import PATTERN, QUARTER_PATTERN
+from .serializers.common import CODE_PATTERN
 
 # ---------------------------------------------------------------------------------------
 # Parameters
 
-CODE_PARAM = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=r"^[0-9]{2,5}$",
-                              description="Official code of the unit, e.g. 11 (province) or 100 (district).")
+CODE_PARAM = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=CODE_PATTERN,
+                              description="Official code of the unit, e.g. 11 (province) or 100 (district); VN: the nation.")
 ID_PARAM = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Id of the record.")
 BOUNDARIES_PARAM = OpenApiParameter(
     "boundaries", OpenApiTypes.STR, enum=["historical", "current"],
@@ -37,7 +38,7 @@ _COMMUNE = {"code": "03317", "name": "Nà Nhạn", "level": "commune"}
 _GSO_NOTE = "Official code of the General Statistics Office."
 
 UNIT = OpenApiExample("Điện Biên province", response_only=True, value={
-    "code": "11", "name": "Điện Biên", "kind": "tinh", "level": 1, "parent": None, "path": "/11/",
+    "code": "11", "name": "Điện Biên", "kind": "tinh", "level": 1, "parent": "VN", "path": "/11/",
     "valid_from": None, "valid_to": None, "source_url": "", "source_location": "", "note": _GSO_NOTE,
 })
 UNIT_CHILD = OpenApiExample("A commune of huyện Điện Biên", response_only=True, value={

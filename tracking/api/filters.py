@@ -104,7 +104,7 @@ class FilterSet(filters.FilterSet):
         return valid and not self.form.errors
 
 
-CODE_HELP = "Official code of a unit, e.g. 11 or 100."
+CODE_HELP = "Official code of a unit, e.g. 11 or 100 (VN: the nation)."
 VILLAGE_KEY_PATTERN = r"^[0-9]{1,5}-[0-9]{4,12}$"
 
 
@@ -124,7 +124,7 @@ def _id_filter(help_text: str, **kwargs) -> filters.NumberFilter:
 
 
 class UnitFilter(FilterSet):
-    level = filters.ChoiceFilter(choices=Level.choices, help_text="1 province, 2 district, 3 commune.")
+    level = filters.ChoiceFilter(choices=Level.choices, help_text="0 nation, 1 province, 2 district, 3 commune.")
     kind = filters.ChoiceFilter(choices=UnitKind.choices)
     parent = _text_filter("filter_parent", CODE_PATTERN, "Direct children of this unit (on `active_on`, default today). " + CODE_HELP)
     within = _text_filter("filter_within", CODE_PATTERN, "Units anywhere below this unit (on `active_on`, default today). " + CODE_HELP)

@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from ..models import UNIT_CODE_REGEX
 from .views import (
     approvals,
     auth,
@@ -22,7 +23,7 @@ router.register("reported-figures", reported_figures.ReportedFigureViewSet, base
 router.register("goals", goals.GoalViewSet, basename="goal")
 router.register("reorganisations", reorganisations.ReorganisationViewSet, basename="reorganisation")
 router.register("approvals", approvals.ApprovalViewSet, basename="approval")
-router.register(r"units/(?P<code>[0-9]{2,5})/approvals", approvals.UnitApprovalViewSet, basename="unit-approval")
+router.register(rf"units/(?P<code>{UNIT_CODE_REGEX})/approvals", approvals.UnitApprovalViewSet, basename="unit-approval")
 
 urlpatterns = [
     path("auth/token/", auth.TokenView.as_view(), name="auth-token"),

@@ -18,6 +18,7 @@ from .records import (  # noqa: F401
     check_day,
     goal_save,
     may_change,
+    nation_ensure,
     organisation_create,
     record_delete,
     reported_figure_save,

@@ -40,7 +40,8 @@ from .records import (
     _check_closing_day,
     _check_not_reopened,
     check_day,
-    check_parent_level,
+    check_parent,
+    check_unit_closing,
 )
 
 BATCH = 1000  # rows an INSERT writes at once
@@ -238,11 +239,13 @@ class MapInMemory:
 
     @classmethod
     def read(cls, codes) -> MapInMemory:
-        """The units with one of ``codes``, everything placed (ever) in their provinces, the
-        villages placed there (with all their placements), and the events linking these units."""
+        """The units with one of ``codes`` and the nation, everything placed (ever) in their
+        provinces, the villages placed there (with all their placements), and the events linking
+        these units."""
         the_map = cls()
-        the_map._read_units(AdministrativeUnit.objects.filter(code__in=list(codes)))
-        roots = {"/" + row.path.split("/")[1] + "/" for row in the_map.unit_rows.by_id.values()}
+        the_map._read_units(AdministrativeUnit.objects.filter(Q(code__in=list(codes)) | Q(level=Level.NATION)))
+        # Note: the nation's path, "/", is no province's: the provinces under it are not read.
+        roots = {"/" + row.path.split("/")[1] + "/" for row in the_map.unit_rows.by_id.values() if row.path != "/"}
         if roots:  # else nothing of these provinces is placed yet
             the_map._read_provinces(roots)
         the_map._read_events()
@@ -305,6 +308,10 @@ class MapInMemory:
         """The unit with ``code`` on ``day``, else the latest."""
         units = self.with_code(code, level)
         return next((unit for unit in units if unit.is_active_on(day)), units[0] if units else None)
+
+    def nation(self) -> AdministrativeUnit:
+        """The nation, the parent of every province (``records.nation_ensure`` records it first)."""
+        return next(unit for unit in self.units.values() if unit.level == Level.NATION)
 
     def unit(self, pk: int | None) -> AdministrativeUnit | None:
         return None if pk is None else self.units[pk]
@@ -381,9 +388,9 @@ class MapInMemory:
         unit.clean_fields()
         unit.clean()
         self._check_code_free(code, valid_from, None)
-        check_parent_level(level, parent)
+        check_parent(level, parent)
         if parent is None:
-            path = f"/{self._segment(unit)}/"
+            path = "/"  # the nation's: every path starts with it
         else:
             covering = [row for row in self.unit_rows.of(parent.pk) if row.covers_range(valid_from, None)]
             if not covering:
@@ -401,6 +408,7 @@ class MapInMemory:
     def unit_close(self, unit: AdministrativeUnit, valid_to: datetime.date) -> None:
         """``records._unit_update`` with ``valid_to``."""
         if valid_to != unit.valid_to:
+            check_unit_closing(unit)
             check_day("valid_to", valid_to)
             _check_not_reopened("valid_to", unit.valid_to, valid_to)
             unit.valid_to = valid_to
@@ -483,6 +491,7 @@ class MapInMemory:
     def level_abolish(self, province: AdministrativeUnit, level: int, on: datetime.date, villages_up: bool = False,
                       **sources) -> None:
         """``reorganisations.level_abolish``."""
+        reorganisations.check_level_abolish(level)
         self.placement(province, on)
         abolished = sorted((unit for unit in self.within(province, on) if unit.level == level), key=lambda unit: unit.code)
         if not abolished:
@@ -587,8 +596,7 @@ class MapInMemory:
         if not placed:
             raise ValidationError({"villages": _("%(village)s is not on the map on %(day)s.")
                                    % {"village": self.villages[village_id], "day": on}})
-        if unit.level == Level.PROVINCE and not allow_province:
-            raise ValidationError({"villages": _("A village belongs to a commune, or to a district where no commune is known.")})
+        reorganisations.check_village_destination(unit, allow_province)
         path = self.placement(unit, on).path
         row = min(placed, key=lambda row: row.valid_from or datetime.date.min)
         self._reopen(self.village_rows, [row], on, unit_id=unit.pk, path=path)

@@ -27,6 +27,7 @@ from ..access import scope_of
 from ..errors import NotFound, NotPermitted
 from ..models import AdministrativeUnit, Level, ReorganisationKind
 from .map_in_memory import MapInMemory
+from .records import nation_ensure
 
 REFORM_DAY = datetime.date(2025, 7, 1)
 LAST_DAY = REFORM_DAY - datetime.timedelta(days=1)  # the day of the official list before the reform
@@ -66,6 +67,10 @@ def import_official_units(*, by, province: str | None = None, reform: bool = Tru
     progress = progress or _no_progress
     new_of_old = {link.old_province_code: link.new_province_codes[0] for link in official_units.reform_mapping()}
     olds = _provinces(province, new_of_old, result)
+    # The root the provinces sit under: recorded on the first import (the fixtures bring it).
+    if not AdministrativeUnit.objects.nation().exists():
+        result.notes.append(_("Recording the nation, the root of the map."))
+    nation_ensure(by=by)
     for code in olds:
         units = official_units.units_before_reform(code)
         with progress(f"province {code}: units of 2025-06-30", len(units)) as bar:
@@ -169,7 +174,7 @@ def _province(the_map: MapInMemory, code: str, result: ImportResult, bar) -> Non
     by_code: dict[str, AdministrativeUnit] = {}
     for record in official_units.units_before_reform(code):
         parent_code = first_parent.get(record.code, record.parent_code)
-        parent = by_code.get(parent_code) if parent_code else None
+        parent = by_code.get(parent_code) if parent_code else the_map.nation()
         by_code[record.code] = _ensure(the_map, record, parent, result, starts.get(record.code))
         bar.update(1)
     for extra in history.get("extra_units", []):
@@ -259,7 +264,7 @@ def _reform(the_map: MapInMemory, new_code: str, old_codes: list[str], communes:
         the_map.level_abolish(province, Level.DISTRICT, REFORM_DAY, villages_up=True, **REFORM_SOURCES)
         counts["events"] += 1
     record = next(unit for unit in official_units.units_after_reform(new_code) if unit.level == "province")
-    province = _successor(the_map, olds, record, None, counts)
+    province = _successor(the_map, olds, record, the_map.nation(), counts)
     predecessors: dict[str, list[str]] = defaultdict(list)
     for link in links:
         if link.divided:

@@ -17,6 +17,8 @@ from ..access import scope_of
 from ..errors import Invalid, NotPermitted
 from ..models import (
     COUNT_FIELDS,
+    NATION_CODE,
+    NATION_NAME,
     AdministrativeUnit,
     CellCoverage,
     Goal,
@@ -25,6 +27,7 @@ from ..models import (
     PartyCell,
     QuarterReport,
     ReportedFigure,
+    UnitKind,
     UnitPlacement,
     Village,
     VillagePlacement,
@@ -105,6 +108,51 @@ def may_change(*, by, record) -> bool:
     return scope_of(by).may_change(record)
 
 
+# The nation as it is recorded when it is missing (the data migration 0008 copies these values).
+NATION = {
+    "code": NATION_CODE, "name": NATION_NAME, "kind": UnitKind.NATION, "level": Level.NATION,
+    "source_url": "https://www.iso.org/obp/ui/#iso:code:3166:VN",
+    "note": "The country, root of the map. The statistics office numbers no country: its code is that of ISO 3166-1.",
+}
+
+
+@transaction.atomic
+def nation_ensure(*, by) -> AdministrativeUnit:
+    """The nation, the root of every map; recorded first if it is missing (only a superuser may:
+    it is the area above every province)."""
+    nation = AdministrativeUnit.objects.nation().first()
+    if nation is not None:
+        return nation
+    if not scope_of(by).everything:
+        raise NotPermitted(_("Only a superuser records the nation."))
+    return _unit_create(**NATION, parent=None)
+
+
+def parent_for(*, by, level: int, parent: AdministrativeUnit | None) -> AdministrativeUnit | None:
+    """The parent a new unit of ``level`` takes: ``parent``, or for a province given none, the
+    nation (recorded first if missing)."""
+    if parent is None and level == Level.PROVINCE:
+        return nation_ensure(by=by)
+    return parent
+
+
+def check_parent(level: int, parent: AdministrativeUnit | None, field: str = "parent") -> None:
+    """The shape of the tree: the nation is the root, the provinces sit directly under it and
+    every other unit under a province or a unit below one, of a higher level than its own."""
+    if level == Level.NATION:
+        if parent is not None:
+            raise ValidationError({field: _("The nation is the root of the map: it has no parent unit.")})
+        return
+    if parent is None:
+        raise ValidationError({field: _("Only the nation has no parent unit.")})
+    if level == Level.PROVINCE and parent.level != Level.NATION:
+        raise ValidationError({field: _("A province sits directly under the nation, under no other unit.")})
+    if level != Level.PROVINCE and parent.level == Level.NATION:
+        raise ValidationError({field: _("Only provinces sit directly under the nation.")})
+    if parent.level >= level:
+        raise ValidationError({field: _("The parent must be a unit of a higher level.")})
+
+
 @transaction.atomic
 def unit_create(
     *,
@@ -121,23 +169,17 @@ def unit_create(
     note: str = "",
 ) -> AdministrativeUnit:
     """Create a unit and place it under ``parent`` for its whole validity range: an editor of
-    ``parent``'s area on the unit's first day (or today); a province, only a superuser."""
+    ``parent``'s area on the unit's first day (or today). A province goes under the nation (an
+    editor of the nation's area); the nation itself, only a superuser."""
     scope = scope_of(by)
+    parent = parent_for(by=by, level=level, parent=parent)
     if parent is None:
         if not scope.everything:
-            raise NotPermitted(_("Only a superuser adds a province."))
+            raise NotPermitted(_("Only a superuser records the nation."))
     else:
         scope.require_unit(parent, valid_from or timezone.localdate())
     return _unit_create(code=code, name=name, kind=kind, level=level, parent=parent, valid_from=valid_from,
                         valid_to=valid_to, source_url=source_url, source_location=source_location, note=note)
-
-
-def check_parent_level(level: int, parent: AdministrativeUnit | None) -> None:
-    """A province has no parent; any other unit has one, of a higher level."""
-    if parent is None and level != Level.PROVINCE:
-        raise ValidationError({"parent": _("Only a province has no parent unit.")})
-    if parent is not None and parent.level >= level:
-        raise ValidationError({"parent": _("The parent must be a unit of a higher level.")})
 
 
 def _unit_create(*, code, name, kind, level, parent, valid_from=None, valid_to=None, source_url="",
@@ -158,9 +200,9 @@ def _unit_create(*, code, name, kind, level, parent, valid_from=None, valid_to=N
     )
     unit.full_clean()
     _check_code_free(code, valid_from, valid_to)
-    check_parent_level(level, parent)
+    check_parent(level, parent)
     if parent is None:
-        path = f"/{unit.path_segment()}/"
+        path = "/"  # the nation's: every path starts with it
     else:
         try:
             path = _placement_covering(parent, valid_from, valid_to).path + f"{unit.path_segment()}/"
@@ -180,6 +222,12 @@ def unit_update(*, by, unit: AdministrativeUnit, name: str | None = None, kind: 
     return _unit_update(unit=unit, name=name, kind=kind, valid_to=valid_to, **sources)
 
 
+def check_unit_closing(unit: AdministrativeUnit) -> None:
+    """Whether ``unit`` may be closed: any unit but the nation."""
+    if unit.level == Level.NATION:
+        raise ValidationError({"valid_to": _("The nation is the root of every map: it is not closed.")})
+
+
 def _unit_update(*, unit, name=None, kind=None, valid_to=None, **sources) -> AdministrativeUnit:
     """``unit_update`` once the user's rights are checked (a rename checks them for its day)."""
     if name is not None:
@@ -188,6 +236,7 @@ def _unit_update(*, unit, name=None, kind=None, valid_to=None, **sources) -> Adm
         unit.kind = kind
     _set_sources(unit, sources)
     if valid_to is not None and valid_to != unit.valid_to:
+        check_unit_closing(unit)
         check_day("valid_to", valid_to)
         _check_not_reopened("valid_to", unit.valid_to, valid_to)
         unit.valid_to = valid_to
@@ -250,7 +299,7 @@ def check_new_village(village: Village, unit: AdministrativeUnit) -> None:
     village.full_clean(exclude=["key"], validate_unique=False)
     if not unit.covers_range(village.valid_from, village.valid_to):
         raise ValidationError({"unit": _("%(unit)s does not exist for the whole life of the village.") % {"unit": unit}})
-    if unit.level == Level.PROVINCE:
+    if unit.level in (Level.NATION, Level.PROVINCE):
         raise ValidationError({"unit": _("A village belongs to a commune, or to a district where no commune is known.")})
 
 

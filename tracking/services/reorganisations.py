@@ -121,6 +121,23 @@ def _record(kind: str, on: datetime.date, description, *, subject=None, before=(
     return event
 
 
+# What a change of the map says when asked to reshape the nation, the root of every map (called
+# when needed, in the language of the request).
+NATION_STAYS = {
+    ReorganisationKind.TRANSFER: lambda: _("The nation is the root of the map: it does not move."),
+    ReorganisationKind.MERGE: lambda: _("The nation is the root of the map: it is not merged."),
+    ReorganisationKind.SPLIT: lambda: _("The nation is the root of the map: it is not split."),
+    ReorganisationKind.ABOLISH_LEVEL: lambda: _("The nation is the root of the map: it is not abolished."),
+}
+
+
+def _refuse_nation(kind: str, field: str, *units: AdministrativeUnit | None) -> None:
+    """A ValidationError on ``field`` if one of ``units`` is the nation: no event of ``kind``
+    (transfer, merge, split, abolition) reshapes it."""
+    if any(unit is not None and unit.level == Level.NATION for unit in units):
+        raise ValidationError({field: NATION_STAYS[kind]()})
+
+
 # What each kind of event says happened (called under the installation's language, see event_row).
 
 
@@ -151,8 +168,8 @@ def level_abolished_text(level: int, province: AdministrativeUnit, stranded: int
 def check_transfer(unit: AdministrativeUnit, placement: UnitPlacement, parent: AdministrativeUnit, parent_path: str,
                    on: datetime.date) -> None:
     """Whether ``unit``, placed by ``placement`` on ``on``, may move under ``parent`` (at ``parent_path``)."""
-    if parent.level >= unit.level:
-        raise ValidationError({"parent": _("The new parent must be a unit of a higher level.")})
+    _refuse_nation(ReorganisationKind.TRANSFER, "unit", unit)
+    services.check_parent(unit.level, parent)
     if parent_path.startswith(placement.path):
         raise ValidationError({"parent": _("A unit cannot move under itself.")})
     if placement.parent_id == parent.pk:
@@ -171,12 +188,18 @@ def _transfer(unit: AdministrativeUnit, parent: AdministrativeUnit, on: datetime
     return moved
 
 
+def check_village_destination(unit: AdministrativeUnit, allow_province: bool = False) -> None:
+    """Whether a village may be moved into ``unit``: a commune or a district, or a province when
+    ``allow_province`` (its district abolished, its commune unknown); never the nation."""
+    if unit.level == Level.NATION or (unit.level == Level.PROVINCE and not allow_province):
+        raise ValidationError({"villages": _("A village belongs to a commune, or to a district where no commune is known.")})
+
+
 def _move_village(village: Village, unit: AdministrativeUnit, on: datetime.date, allow_province: bool = False) -> None:
     placement = village.placements.active_on(on).first()
     if placement is None:
         raise ValidationError({"villages": _("%(village)s is not on the map on %(day)s.") % {"village": village, "day": on}})
-    if unit.level == Level.PROVINCE and not allow_province:
-        raise ValidationError({"villages": _("A village belongs to a commune, or to a district where no commune is known.")})
+    check_village_destination(unit, allow_province)
     path = _placement(unit, on).path
     _reopen([placement], on, unit=unit, path=path)
 
@@ -211,9 +234,12 @@ def _close(unit: AdministrativeUnit, on: datetime.date) -> None:
 # One service per kind of event
 
 
-def reshape_refusal(*, by, units: list[AdministrativeUnit]) -> str | None:
+def reshape_refusal(*, by, units: list[AdministrativeUnit], kind: str | None = None) -> str | None:
     """Why ``by`` may change the map of none of ``units`` at any date (they hold no editor role
-    above one of them), or None. Each event checks the map of its own date again."""
+    above one of them; or, for an event of ``kind`` that the nation does not take, one of them is
+    the nation), or None. Each event checks the map of its own date again."""
+    if kind in NATION_STAYS and any(unit.level == Level.NATION for unit in units):
+        return str(NATION_STAYS[kind]())
     scope = scope_of(by)
     for unit in units:
         if not scope.may_change_unit_area(unit, None, Role.EDITOR, strictly_below=True):
@@ -225,10 +251,12 @@ def reshape_refusal(*, by, units: list[AdministrativeUnit]) -> str | None:
 def unit_establish(*, by, on: datetime.date, code: str, name: str, kind: str, level: int,
                    parent: AdministrativeUnit | None, **sources) -> AdministrativeUnit:
     """A new unit from ``on``, with nothing under it yet: an editor of ``parent``'s area on that
-    day; a province, only a superuser."""
+    day (a province goes under the nation: an editor of the nation's area); the nation, only a
+    superuser."""
     scope = scope_of(by)
+    parent = services.parent_for(by=by, level=level, parent=parent)
     if parent is None and not scope.everything:
-        raise NotPermitted(_("Only a superuser establishes a province."))
+        raise NotPermitted(_("Only a superuser records the nation."))
     scope.require_reshape(on, parent=parent)
     unit = services._unit_create(code=code, name=name, kind=kind, level=level, parent=parent, valid_from=on)
     readmodel.map_changed()
@@ -280,6 +308,7 @@ def unit_split(*, by, unit: AdministrativeUnit, on: datetime.date, parts: list[d
     and every unit moved, and an editor of every village moved, on that day."""
     scope = scope_of(by)
     scope.require_reshape(on, unit)
+    _refuse_nation(ReorganisationKind.SPLIT, "unit", unit)
     for part in parts:
         scope.require_reshape(on, *part.get("units", []))
         for village in part.get("villages", []):
@@ -311,8 +340,9 @@ def unit_split(*, by, unit: AdministrativeUnit, on: datetime.date, parts: list[d
 
 
 def check_merge(units: list[AdministrativeUnit], into: AdministrativeUnit | None, new: dict | None) -> None:
-    """Whether ``units`` may merge into ``into`` or a ``new`` unit: one of the two, each unit
-    named once, all of one level (``into``'s too)."""
+    """Whether ``units`` may merge into ``into`` or a ``new`` unit: none of them the nation, one
+    of the two, each unit named once, all of one level (``into``'s too)."""
+    _refuse_nation(ReorganisationKind.MERGE, "units", *units, into)
     if (into is None) == (new is None):
         raise ValidationError(_("Merge into an existing unit or a new one, not both or neither."))
     if not units:
@@ -356,6 +386,14 @@ def units_merge(*, by, units: list[AdministrativeUnit], on: datetime.date, into:
     )
 
 
+def check_level_abolish(level: int) -> None:
+    """Whether ``level`` may be abolished: neither the nation's nor the provinces'."""
+    if level in (Level.NATION, Level.PROVINCE):
+        # Note: a province ends by a merger or a split, which says where its communes go.
+        raise ValidationError({"level": NATION_STAYS[ReorganisationKind.ABOLISH_LEVEL]() if level == Level.NATION
+                               else _("Provinces are not abolished as a level: merge or split them.")})
+
+
 @transaction.atomic
 def level_abolish(*, by, province: AdministrativeUnit, level: int, on: datetime.date, villages_up: bool = False,
                   **sources) -> Reorganisation:
@@ -366,6 +404,7 @@ def level_abolish(*, by, province: AdministrativeUnit, level: int, on: datetime.
     to: the event is refused, naming it, unless ``villages_up`` places such villages directly in
     the parent unit, which the event's description then says. An editor of the province's area."""
     scope_of(by).require_reshape(on, parent=province)
+    check_level_abolish(level)
     _placement(province, on)
     abolished = list(
         AdministrativeUnit.objects.within(province, on).filter(level=level).order_by("code")

@@ -5,6 +5,7 @@ services' (the API adds no rule of its own)."""
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
@@ -12,13 +13,13 @@ from rest_framework import serializers
 
 from ... import progress, selectors
 from ...errors import NotFound
-from ...models import AdministrativeUnit
+from ...models import UNIT_CODE_REGEX, AdministrativeUnit
 from ...periods import PATTERN, QUARTER, QUARTER_PATTERN, Period
 
 GOAL_STATUSES = [progress.ACHIEVED, progress.ON_TRACK, progress.AT_RISK, progress.OVERDUE, progress.NO_DATA]
 FIGURE_SOURCES = [progress.VILLAGE_REPORTS, progress.REPORTED_FIGURE, progress.DERIVED_FROM_REPORTED]
 SITUATIONS = [progress.BLANK, progress.HAS_MEMBERS, progress.OWN_CELL, progress.MERGED_CELL, progress.NO_REPORT]
-CODE_PATTERN = r"^[0-9]{2,5}$"
+CODE_PATTERN = rf"^({UNIT_CODE_REGEX})$"  # official codes, and the nation's: VN
 BOUNDARY_CHOICES = [progress.HISTORICAL, progress.CURRENT]
 # The largest id a database integer holds (SQLite INTEGER, PostgreSQL bigint): a larger number
 # names nothing, and would overflow the query instead of failing validation.
@@ -79,7 +80,7 @@ class UnitCodeField(serializers.SlugRelatedField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        if not isinstance(data, str) or not data.isdigit():
+        if not isinstance(data, str) or not re.fullmatch(CODE_PATTERN, data):
             self.fail("invalid")
         request = self.context.get("request")
         try:  # a unit outside the user's area reads like a code that does not exist
@@ -100,7 +101,7 @@ class SourceFieldsMixin(serializers.Serializer):
 class UnitRefSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
-    level = serializers.CharField(help_text="province, district or commune")
+    level = serializers.CharField(help_text="nation, province, district or commune")
 
 
 def placement_on(obj, day: datetime.date):

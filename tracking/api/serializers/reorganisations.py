@@ -31,7 +31,7 @@ class NewUnitSerializer(serializers.Serializer):
 
 class EstablishSerializer(EventBaseSerializer, NewUnitSerializer):
     level = serializers.ChoiceField(choices=Level.choices)
-    parent = UnitCodeField(allow_null=True, help_text="Code of the parent unit; empty for a province.")
+    parent = UnitCodeField(allow_null=True, help_text="Code of the parent unit; empty for a province (it goes under the nation, VN).")
 
 
 class RenameSerializer(EventBaseSerializer):

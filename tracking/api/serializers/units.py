@@ -17,7 +17,7 @@ from .common import (
 class UnitSerializer(serializers.ModelSerializer):
     level = serializers.ChoiceField(choices=Level.choices)
     parent = serializers.SerializerMethodField(help_text="Code of the parent unit today (or when the unit last existed).")
-    path = serializers.SerializerMethodField(help_text="Codes from the province down to this unit.")
+    path = serializers.SerializerMethodField(help_text="Codes from the province down to this unit (the nation's path is `/`).")
 
     class Meta:
         model = AdministrativeUnit
@@ -36,11 +36,12 @@ class UnitSerializer(serializers.ModelSerializer):
 
 
 class UnitCreateSerializer(SourceFieldsMixin):
-    code = serializers.RegexField(CODE_PATTERN, help_text="Official code: 2 digits for a province, 3 for a district, 5 for a commune.")
+    code = serializers.RegexField(CODE_PATTERN, help_text="Official code: 2 digits for a province, 3 for a district, 5 for a commune; VN for the nation.")
     name = non_empty(max_length=200)
     kind = serializers.ChoiceField(choices=UnitKind.choices)
     level = serializers.ChoiceField(choices=Level.choices)
-    parent = UnitCodeField(required=False, allow_null=True, default=None)
+    parent = UnitCodeField(required=False, allow_null=True, default=None,
+                           help_text="Code of the parent unit; empty for a province (it goes under the nation, VN).")
     valid_from = serializers.DateField(required=False, allow_null=True, default=None)
     valid_to = serializers.DateField(required=False, allow_null=True, default=None)
 

@@ -3,7 +3,7 @@ figures (for a period, quarter by quarter, the villages still blank) and the qua
 of all their villages' reports."""
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -18,7 +18,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from ... import progress, selectors, services
-from ...models import AdministrativeUnit, UnitPlacement
+from ...models import UNIT_CODE_REGEX, AdministrativeUnit, UnitPlacement
 from ...periods import QUARTER_PATTERN
 from .. import examples
 from ..examples import BOUNDARIES_PARAM, CODE_PARAM, period_param
@@ -66,7 +66,7 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
     ordering_fields = ["code", "name", "level"]
     ordering = ["level", "code"]
     lookup_field = "code"
-    lookup_value_regex = "[0-9]{2,5}"
+    lookup_value_regex = UNIT_CODE_REGEX
     queryset = AdministrativeUnit.objects.prefetch_related(
         Prefetch("placements", queryset=UnitPlacement.objects.select_related("parent"))
     )
@@ -75,6 +75,13 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
         unit = self.unit_in_area(self.kwargs["code"])
         self.check_object_permissions(self.request, unit)
         return unit
+
+    def retrieve(self, request, code=None):
+        unit = self.get_object()
+        # One query for the placements and parents the serializer reads (a province's parent:
+        # the nation), as the list prefetches them.
+        prefetch_related_objects([unit], *self.queryset._prefetch_related_lookups)
+        return Response(UnitSerializer(unit, context=self.get_serializer_context()).data)
 
     def create(self, request):
         data = validated(UnitCreateSerializer, request.data, context={"request": request})

@@ -15,7 +15,8 @@ from ._common import acting_as, acting_user, add_user_argument
 
 class Command(BaseCommand):
     help = (
-        "Import the official units of a province (or of every province) as they stood on "
+        "Import the official units of a province (or of every province, under the nation, which "
+        "is recorded first if missing) as they stood on "
         "2025-06-30, the earlier changes recorded in tracking/data/history-<province>.json, and "
         "the 2025 reform (districts abolished, communes merged) as reorganisation events. "
         "A second run changes nothing. Superusers only."
