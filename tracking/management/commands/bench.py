@@ -268,7 +268,7 @@ class Command(BaseCommand):
             for level in sorted(Level.values, reverse=True):
                 unit = self._unit(level)
                 if unit is not None:
-                    self._time_request(client, f"figures of a {Level(level).name.lower()} ({unit.code}), one quarter",
+                    self._time_request(client, f"figures, one quarter: {Level(level).name.lower()} {unit.code}",
                                        f"/api/v1/units/{unit.code}/progress/?period={quarter}", repeat, "≤ 20 ms, ≤ 2× bare")
             top = self._unit(min(Level.values))
             self._time_request(client, f"timeline {self.first}–{BEFORE_REFORM.year}Q2 of {top.code}",
