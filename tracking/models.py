@@ -823,6 +823,9 @@ class VillageFigureSpan(models.Model):
         indexes = [
             models.Index(fields=["village_id", "first"], name="village_span_village"),
             models.Index(fields=["cell_id"], name="village_span_cell"),
+            # The villages of one situation under a path (the blank villages of a province).
+            models.Index(fields=["situation", "path"], name="village_span_situation_path",
+                         opclasses=["varchar_pattern_ops", "varchar_pattern_ops"]),
         ]
 
 

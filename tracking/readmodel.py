@@ -683,6 +683,14 @@ def _expected_cells(cells: set[int], deltas: _Deltas) -> None:
 # Reads
 
 
+def villages_situated_under(path: str, quarter: int, situations: tuple[str, ...]):
+    """The ids (a subquery) of the villages placed at or below ``path`` on the map of quarter
+    ``quarter`` whose stored situation then is one of ``situations``."""
+    return VillageFigureSpan.objects.filter(
+        situation__in=[CODES[name] for name in situations], path__startswith=path, first__lte=quarter).filter(
+        Q(end__isnull=True) | Q(end__gt=quarter)).values("village_id")
+
+
 def situated_at(villages, quarter: int, situations: tuple[str, ...]):
     """The ``villages`` (a queryset) whose stored situation at quarter ``quarter`` is one of
     ``situations`` (``BLANK``, …), each annotated with ``latest_quarter``, the quarter of the

@@ -92,12 +92,17 @@ def blank_villages(*, by, code: str, period: Period | None = None, boundaries: s
     map_day = progress.last_day_on_map(unit) if boundaries == progress.CURRENT else None
     if map_day and not _whole_today_in_area(by, unit, [quarter]):
         raise _current_refused(unit, period or quarter)
-    if unit.path_on(map_day or quarter.end) is None:
+    path = unit.path_on(map_day or quarter.end)
+    if path is None:
         raise Invalid({"period": Invalid(
             _("%(unit)s is not on the map in %(period)s: ask for boundaries=current.")
             % {"unit": unit, "period": period or quarter}, code="unit_not_on_map")})
+    # On the quarter's own map, the stored spans name the blank villages under the unit's path
+    # (an index range, however long the history); on today's map, each village of the unit is probed.
+    candidates = (Village.objects.filter(pk__in=readmodel.villages_situated_under(path, quarter.index, (readmodel.BLANK,)))
+                  if map_day is None else Village.objects.within(unit, quarter.end, map_day))
     villages = (
-        readmodel.situated_at(Village.objects.within(unit, quarter.end, map_day), quarter.index, (readmodel.BLANK,))
+        readmodel.situated_at(candidates, quarter.index, (readmodel.BLANK,))
         .prefetch_related(Prefetch("placements", queryset=VillagePlacement.objects.select_related("unit")))
         .order_by("name", "pk")
     )
