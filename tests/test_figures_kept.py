@@ -58,7 +58,7 @@ def _step(data, world) -> bool:
     written."""
     kind = data.draw(st.sampled_from([
         "report", "report", "report", "report", "delete", "coverage", "dissolve", "open", "close", "move",
-        "transfer", "merge", "cell", "abolish", "nation"]), label="kind")
+        "coverage", "transfer", "merge", "split", "split", "split", "cell", "cell", "abolish", "nation"]), label="kind")
     number = data.draw(st.integers(0, 50), label="pick")
     other = data.draw(st.integers(0, 50), label="other")
     day = data.draw(st.sampled_from(DAYS), label="day")
@@ -97,6 +97,13 @@ def _step(data, world) -> bool:
         elif kind == "transfer":
             reorganisations.unit_transfer(by=SYSTEM, unit=_pick(communes, number), parent=_pick(world["districts"], other),
                                           on=day)
+        elif kind == "split":
+            # A commune split: a new commune takes some of its villages (the old one goes on, or closes if emptied).
+            commune = _pick(communes, number)
+            moving = [village for village in villages if village.unit_on(day) == commune][: other % 3 + 1]
+            reorganisations.unit_split(by=SYSTEM, unit=commune, on=day, close_original=bool(other % 2), parts=[
+                {"code": f"{40000 + number * 51 + other:05d}", "name": f"Tách {number}", "kind": commune.kind,
+                 "villages": moving}])
         elif kind == "merge":
             first, second = _pick(communes, number), _pick(communes, other)
             if first != second:
