@@ -1,5 +1,5 @@
 """The guard of the stored figures: random sequences of writes (reports, deletions, cells and
-their coverage, villages opened, closed and moved, communes transferred and merged, a level
+their coverage, villages opened, closed and moved, communes transferred, split and merged, a level
 abolished, the nation reshaped and refused), each through its service, in two provinces under the
 nation; after every step, every stored figure of every unit (the nation included), for
 every quarter and year, on both maps (as it was, and today's), equals the reference computation
