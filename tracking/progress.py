@@ -279,7 +279,6 @@ class Stored:
         self.rows = readmodel.unit_rows([unit.pk for unit in units], last_quarter.index)
         self._sums: dict[tuple, readmodel.Sums] = {}
 
-    load = classmethod(lambda cls, units, last_quarter: cls(units, last_quarter))
     unit_path = UnitData.unit_path
     complete = UnitData.complete
 

@@ -235,7 +235,8 @@ def _unit_update(*, unit, name=None, kind=None, valid_to=None, **sources) -> Adm
     if kind is not None:
         unit.kind = kind
     _set_sources(unit, sources)
-    if valid_to is not None and valid_to != unit.valid_to:
+    closing = valid_to is not None and valid_to != unit.valid_to
+    if closing:
         check_unit_closing(unit)
         check_day("valid_to", valid_to)
         _check_not_reopened("valid_to", unit.valid_to, valid_to)
@@ -256,12 +257,10 @@ def _unit_update(*, unit, name=None, kind=None, valid_to=None, **sources) -> Adm
         open_placements = unit.placements.filter(valid_to__isnull=True)
         _check_closing_day("valid_to", valid_to, [unit.valid_from, *open_placements.values_list("valid_from", flat=True)])
         open_placements.update(valid_to=valid_to)
-        unit.full_clean()
-        unit.save()
-        readmodel.map_changed(units=[unit])
-        return unit
     unit.full_clean()
     unit.save()
+    if closing:
+        readmodel.map_changed(units=[unit])
     return unit
 
 
@@ -338,7 +337,8 @@ def village_update(*, by, village: Village, name: str | None = None, valid_to: d
     if name is not None:
         village.name = name
     _set_sources(village, sources)
-    if valid_to is not None and valid_to != village.valid_to:
+    closing = valid_to is not None and valid_to != village.valid_to
+    if closing:
         check_day("valid_to", valid_to)
         _check_not_reopened("valid_to", village.valid_to, valid_to)
         later = village.reports.filter(quarter__gte=Period.quarter_of(valid_to))
@@ -354,13 +354,11 @@ def village_update(*, by, village: Village, name: str | None = None, valid_to: d
         village.valid_to = valid_to
         open_placements.update(valid_to=valid_to)
         open_coverage.update(valid_to=valid_to)
-        village.full_clean()
-        village.save()
-        cells = set(village.cell_coverage.values_list("cell_id", flat=True))
-        readmodel.refresh(readmodel.villages_of_cells(cells) | {village.pk}, cells=cells, map_changed=True)
-        return village
     village.full_clean()
     village.save()
+    if closing:
+        cells = set(village.cell_coverage.values_list("cell_id", flat=True))
+        readmodel.refresh(readmodel.villages_of_cells(cells) | {village.pk}, cells=cells, map_changed=True)
     return village
 
 
