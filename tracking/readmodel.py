@@ -380,7 +380,9 @@ def refresh(villages: dict[int, int] | set[int] | list[int], *, cells=(), map_ch
         _state_after_change(day)
 
 
-def _refresh(villages: dict[int, int], cells: set[int], day: datetime.date) -> None:
+def _refresh(villages: dict[int, int], cells: set[int], day: datetime.date, *, with_cells: bool = True) -> None:
+    """``refresh``; without ``with_cells``, the cells are left to the caller (``rebuild`` derives
+    them once, after every village)."""
     deltas = _Deltas()
     if villages:
         world = _World.load(villages, day)
@@ -410,9 +412,10 @@ def _refresh(villages: dict[int, int], cells: set[int], day: datetime.date) -> N
                             members=span.members, status=span.status, cell_id=span.cell_id,
                             report_quarter=span.report_quarter, admissions=span.admissions))
         VillageFigureSpan.objects.bulk_create(new_rows, batch_size=2000)
-        for chunk in _chunks(villages):
+        for chunk in _chunks(villages if with_cells else ()):
             cells.update(CellCoverage.objects.filter(village_id__in=chunk).values_list("cell_id", flat=True))
-    _refresh_cells(cells, deltas)
+    if with_cells:
+        _refresh_cells(cells, deltas)
     deltas.save()
 
 
@@ -598,10 +601,10 @@ def rebuild(progress=None) -> dict:
     day = ensure_current()
     villages = _all_villages()
     for chunk in _chunks(villages, 2000):
-        _refresh(dict.fromkeys(chunk, MIN_INDEX), set(), day)
+        _refresh(dict.fromkeys(chunk, MIN_INDEX), set(), day, with_cells=False)
         if progress:
             progress(len(chunk))
-    # Cells whose villages were refreshed in another batch see all their villages now.
+    # The cells once, when the spans of all their villages are there.
     deltas = _Deltas()
     _refresh_cells(set(CellCoverage.objects.values_list("cell_id", flat=True)) | set(
         VillageFigureSpan.objects.filter(cell_id__isnull=False).values_list("cell_id", flat=True)), deltas)
