@@ -390,33 +390,54 @@ def _refresh(villages: dict[int, int], cells: set[int], day: datetime.date, *, w
         for village_id, start in villages.items():
             by_start[start].append(village_id)
         new_rows = []
+        # The villages whose part in some cell's figures may have changed (``_cell_view``).
+        for_cells: set[int] = set()
         for start, group in by_start.items():
             for chunk in _chunks(group):
                 old = VillageFigureSpan.objects.filter(village_id__in=chunk).filter(Q(end__isnull=True) | Q(end__gt=start))
+                before: dict[int, list[Span]] = defaultdict(list)
                 for village_id, *row in old.values_list("village_id", *_SPAN_COLUMNS):
                     span = _clip(_span_of_row(row), start)
                     deltas.village(span, -1)
-                    if span.cell_id and span.situation == MERGED_CELL:
-                        cells.add(span.cell_id)
+                    before[village_id].append(span)
                 old.filter(first__gte=start).delete()
                 VillageFigureSpan.objects.filter(village_id__in=chunk, first__lt=start).filter(
                     Q(end__isnull=True) | Q(end__gt=start)).update(end=start)
                 for village_id in chunk:
-                    for span in world.spans(village_id, start):
+                    after = world.spans(village_id, start)
+                    was = before.get(village_id, [])
+                    if _cell_view(sorted(was)) != _cell_view(after):
+                        for_cells.add(village_id)
+                        cells.update(span.cell_id for span in [*was, *after]
+                                     if span.cell_id and span.situation == MERGED_CELL)
+                    for span in after:
                         deltas.village(span, +1)
-                        if span.cell_id and span.situation == MERGED_CELL:
-                            cells.add(span.cell_id)
                         new_rows.append(VillageFigureSpan(
                             village_id=village_id, first=span.first, end=span.end, path=span.path,
                             units=_ids(span.units), units_today=_ids(span.units_today), situation=CODES[span.situation],
                             members=span.members, status=span.status, cell_id=span.cell_id,
                             report_quarter=span.report_quarter, admissions=span.admissions))
         VillageFigureSpan.objects.bulk_create(new_rows, batch_size=2000)
-        for chunk in _chunks(villages if with_cells else ()):
+        for chunk in _chunks(for_cells if with_cells else ()):
             cells.update(CellCoverage.objects.filter(village_id__in=chunk).values_list("cell_id", flat=True))
     if with_cells:
         _refresh_cells(cells, deltas)
     deltas.save()
+
+
+def _cell_view(spans: list[Span]) -> list[tuple]:
+    """What of a village's spans (in quarter order) a cell's figures read (``_cell_spans``): where
+    the village is on the map, quarter by quarter, and the cell its report names when it counts
+    in a merged cell. Members and other situations do not matter to a cell; when this is the same
+    before and after a write, no cell's figures change."""
+    view: list[tuple] = []
+    for span in spans:
+        row = (span.units, span.units_today, span.cell_id if span.situation == MERGED_CELL else None)
+        if view and view[-1][1] == span.first and view[-1][2:] == row:
+            view[-1] = (view[-1][0], span.end, *row)
+        else:
+            view.append((span.first, span.end, *row))
+    return view
 
 
 def _cells_spans(group: list[int]) -> dict[int, list[tuple]]:
