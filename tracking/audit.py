@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.db import connection
 from django.dispatch import receiver
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -28,6 +29,32 @@ def current_path() -> str:
 @receiver(pre_create_historical_record)
 def record_path(sender, history_instance, **kwargs) -> None:
     history_instance.history_path = current_path()
+
+
+def history_of_saved(model, pks: list[int], history_type: str, by) -> None:
+    """The audit rows of the saved rows ``pks`` of ``model`` (``+`` created, ``~`` changed), as a
+    single save records them: the values now stored, who (``by``), when and through which path.
+
+    One statement per 5,000 rows that copies the rows inside the database, instead of a history
+    object built in Python for each (simple-history's bulk path): a quarter of the whole country
+    is 100,000 reports."""
+    history = model.history.model
+    quote = connection.ops.quote_name
+    columns = [field.column for field in history.tracked_fields]
+    user = by.pk if getattr(by, "pk", None) is not None else None
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    insert = ", ".join(map(quote, [*columns, "history_path", "history_date", "history_change_reason", "history_type",
+                                   "history_user_id"]))
+    select = ", ".join(map(quote, columns))
+    for start in range(0, len(pks), 5000):
+        chunk = sorted(pks[start:start + 5000])
+        marks = ", ".join(["%s"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {quote(history._meta.db_table)} ({insert}) "
+                f"SELECT {select}, %s, %s, '', %s, %s FROM {quote(model._meta.db_table)} "
+                f"WHERE {quote(model._meta.pk.column)} IN ({marks}) ORDER BY {quote(model._meta.pk.column)}",
+                [current_path(), now, history_type, user, *chunk])
 
 
 def changes(records: list) -> list[dict]:

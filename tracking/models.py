@@ -822,6 +822,9 @@ class VillageFigureSpan(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["village_id", "first"], name="village_span_village"),
+            # A write's first read: the spans of its villages still open at a quarter (``end`` null
+            # or later), without reading their history.
+            models.Index(fields=["village_id", "end"], name="village_span_village_end"),
             models.Index(fields=["cell_id"], name="village_span_cell"),
             # The villages of one situation under a path (the blank villages of a province).
             models.Index(fields=["situation", "path"], name="village_span_situation_path",

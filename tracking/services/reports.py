@@ -10,9 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from .. import audit, locks, readmodel, selectors
+from .. import audit, bulk_sql, locks, readmodel, selectors
 from ..access import scope_of
 from ..errors import Conflict
 from ..models import (
@@ -232,18 +231,16 @@ def _report_apply(report: QuarterReport, values: dict, **known) -> str:
 def _write_in_bulk(by, created: list[QuarterReport], updated: list[QuarterReport]) -> None:
     """Save the reports of a submission in a few statements, their audit rows included (who and
     through which path, as a single save records them)."""
-    user = by if getattr(by, "pk", None) is not None else None
-    attrs = {"history_path": audit.current_path()}
     if created:
-        bulk_create_with_history(created, QuarterReport, batch_size=500, default_user=user,
-                                 custom_historical_attrs=attrs)
+        QuarterReport.objects.bulk_create(created, batch_size=2000)
+        audit.history_of_saved(QuarterReport, [report.pk for report in created], "+", by)
     if updated:
         now = timezone.now()
         for report in updated:
             report.updated_at = now
         fields = sorted({name for report in updated for name in report._changed_fields}) + ["updated_at"]
-        bulk_update_with_history(updated, QuarterReport, fields, batch_size=500,
-                                 default_user=user, custom_historical_attrs=attrs)
+        bulk_sql.update_rows(QuarterReport, updated, fields)
+        audit.history_of_saved(QuarterReport, [report.pk for report in updated], "~", by)
     readmodel.refresh({report.village_id: report.quarter.index for report in [*created, *updated]})
 
 
