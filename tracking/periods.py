@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
-from functools import total_ordering
+from functools import cached_property, total_ordering
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -33,7 +33,10 @@ _FORMS = (
 @total_ordering
 @dataclass(frozen=True)
 class Period:
-    """A year, quarter or month. Ordered by start, then end (2019Q1 < 2019 < 2019Q2)."""
+    """A year, quarter or month. Ordered by start, then end (2019Q1 < 2019 < 2019Q2).
+
+    Its days and index are computed once per object (a goal list reads them millions of times).
+    """
 
     kind: str
     year: int
@@ -99,7 +102,7 @@ class Period:
             return NotImplemented
         return (self.start, self.end) < (other.start, other.end)
 
-    @property
+    @cached_property
     def start(self) -> datetime.date:
         """The first day of the period."""
         if self.kind == YEAR:
@@ -108,7 +111,7 @@ class Period:
             return datetime.date(self.year, 3 * self.number - 2, 1)
         return datetime.date(self.year, self.number, 1)
 
-    @property
+    @cached_property
     def end(self) -> datetime.date:
         """The last day of the period (inclusive)."""
         if self.kind == YEAR:
@@ -118,18 +121,20 @@ class Period:
             return datetime.date(self.year, 12, 31)
         return datetime.date(self.year, last_month + 1, 1) - datetime.timedelta(days=1)
 
-    @property
+    @cached_property
     def index(self) -> int:
         """The index of the period's last quarter; for a quarter, its own index."""
         return self.last_quarter.year * 4 + self.last_quarter.number - 1
 
-    @property
+    @cached_property
     def last_quarter(self) -> Period:
         """The quarter a figure stated for this period counts at."""
-        return Period.quarter_of(self.end)
+        return self if self.kind == QUARTER else Period.quarter_of(self.end)
 
     def quarters(self) -> list[Period]:
         """The quarters this period covers, in order (a month covers the quarter it is in)."""
+        if self.kind == QUARTER:
+            return [self]
         first = Period.quarter_of(self.start).index
         return [Period.from_index(i) for i in range(first, self.index + 1)]
 
