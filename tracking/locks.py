@@ -167,7 +167,7 @@ def _village_paths(pairs) -> dict:
     """``(village_id, quarter) → path`` of the village on the quarter's last day (one query)."""
     pairs = set(pairs)
     rows: dict[int, list[dict]] = defaultdict(list)
-    for row in VillagePlacement.objects.filter(village_id__in={village_id for village_id, _q in pairs}).values(
+    for row in VillagePlacement.objects.filter(village_id__any={village_id for village_id, _q in pairs}).values(
         "village_id", "path", "valid_from", "valid_to"
     ):
         rows[row["village_id"]].append(row)

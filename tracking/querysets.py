@@ -3,10 +3,35 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import EmptyResultSet
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Lookup, OuterRef, Q, Subquery
 
 from .choices import Level
+
+
+@models.Field.register_lookup
+class Any(Lookup):
+    """``field__any=[…]``: ``field__in`` for the long lists of ids, keys or paths a bulk write reads
+    by (thousands a statement). On PostgreSQL the list is one array parameter (``= ANY(%s)``)
+    instead of one parameter per value, which Django and psycopg prepare one by one; elsewhere it
+    is ``IN (…)``. The values are plain ids or strings."""
+
+    lookup_name = "any"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        values = list(dict.fromkeys(value for value in self.rhs if value is not None))
+        if not values:
+            raise EmptyResultSet
+        if connection.vendor == "postgresql":
+            kind = "bigint" if all(isinstance(value, int) for value in values) else "text"
+            return f"{lhs} = ANY(%s::{kind}[])", [*params, values]
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*params, *values]
+
+
+models.ForeignObject.register_lookup(Any)  # a relation's lookups are its own, not Field's
 
 
 def active_on_q(day: datetime.date, prefix: str = "") -> Q:

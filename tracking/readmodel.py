@@ -185,9 +185,9 @@ class _World:
     def load(cls, starts: dict[int, int], day: datetime.date) -> _World:
         world = cls(day)
         for group in _chunks(starts):
-            for pk, start, end in Village.objects.filter(pk__in=group).values_list("pk", "valid_from", "valid_to"):
+            for pk, start, end in Village.objects.filter(pk__any=group).values_list("pk", "valid_from", "valid_to"):
                 world.villages[pk] = (start, end)
-            for village_id, path, start, end in VillagePlacement.objects.filter(village_id__in=group).values_list(
+            for village_id, path, start, end in VillagePlacement.objects.filter(village_id__any=group).values_list(
                     "village_id", "path", "valid_from", "valid_to"):
                 world.placements[village_id].append((path, start, end))
         by_start: dict[int, list[int]] = defaultdict(list)
@@ -196,25 +196,25 @@ class _World:
         columns = ("village_id", "quarter", "full_members", "probationary_members", "status", "cell_id", "admissions")
         for start, group in by_start.items():
             for chunk in _chunks(group):
-                rows = QuarterReport.objects.filter(village_id__in=chunk)
+                rows = QuarterReport.objects.filter(village_id__any=chunk)
                 for row in rows.filter(quarter__gte=start).values_list(*columns):
                     world._add_report(row)
                 # A village without a report in the first quarter touched carries an earlier one.
                 missing = [pk for pk in chunk if not world.reports.get(pk) or world.reports[pk][0][0] != start]
                 if missing and start > MIN_INDEX:
-                    for row in rows.filter(village_id__in=missing).latest_per_village(start - 1).values_list(*columns):
+                    for row in rows.filter(village_id__any=missing).latest_per_village(start - 1).values_list(*columns):
                         world._add_report(row)
         for village_id, rows in world.reports.items():
             rows.sort()
             world.report_indexes[village_id] = [row[0] for row in rows]
         cells = {row[3] for rows in world.reports.values() for row in rows if row[3]}
         for group in _chunks(cells):
-            for cell_id, village_id, start, end in CellCoverage.objects.filter(cell_id__in=group).values_list(
+            for cell_id, village_id, start, end in CellCoverage.objects.filter(cell_id__any=group).values_list(
                     "cell_id", "village_id", "valid_from", "valid_to"):
                 world.coverage[cell_id].append((village_id, start, end))
         paths = {prefix for rows in world.placements.values() for path, _s, _e in rows for prefix in prefixes(path)}
         for group in _chunks(paths):
-            for unit_id, path, start, end, closes in UnitPlacement.objects.filter(path__in=group).values_list(
+            for unit_id, path, start, end, closes in UnitPlacement.objects.filter(path__any=group).values_list(
                     "unit_id", "path", "valid_from", "valid_to", "unit__valid_to"):
                 world.units_at[path].append((unit_id, start, end, closes))
         return world
@@ -394,14 +394,14 @@ def _refresh(villages: dict[int, int], cells: set[int], day: datetime.date, *, w
         for_cells: set[int] = set()
         for start, group in by_start.items():
             for chunk in _chunks(group):
-                old = VillageFigureSpan.objects.filter(village_id__in=chunk).filter(Q(end__isnull=True) | Q(end__gt=start))
+                old = VillageFigureSpan.objects.filter(village_id__any=chunk).filter(Q(end__isnull=True) | Q(end__gt=start))
                 before: dict[int, list[Span]] = defaultdict(list)
                 for village_id, *row in old.values_list("village_id", *_SPAN_COLUMNS):
                     span = _clip(_span_of_row(row), start)
                     deltas.village(span, -1)
                     before[village_id].append(span)
                 old.filter(first__gte=start).delete()
-                VillageFigureSpan.objects.filter(village_id__in=chunk, first__lt=start).filter(
+                VillageFigureSpan.objects.filter(village_id__any=chunk, first__lt=start).filter(
                     Q(end__isnull=True) | Q(end__gt=start)).update(end=start)
                 for village_id in chunk:
                     after = world.spans(village_id, start)
@@ -419,7 +419,7 @@ def _refresh(villages: dict[int, int], cells: set[int], day: datetime.date, *, w
                             report_quarter=span.report_quarter, admissions=span.admissions))
         VillageFigureSpan.objects.bulk_create(new_rows, batch_size=2000)
         for chunk in _chunks(for_cells if with_cells else ()):
-            cells.update(CellCoverage.objects.filter(village_id__in=chunk).values_list("cell_id", flat=True))
+            cells.update(CellCoverage.objects.filter(village_id__any=chunk).values_list("cell_id", flat=True))
     if with_cells:
         _refresh_cells(cells, deltas)
     deltas.save()
@@ -444,13 +444,13 @@ def _cells_spans(group: list[int]) -> dict[int, list[tuple]]:
     """The spans of the cells ``group`` (ids), from their coverage and the stored spans of the
     villages they serve or that name them."""
     coverage: dict[int, list[tuple]] = defaultdict(list)
-    for cell_id, village_id, start, end in CellCoverage.objects.filter(cell_id__in=group).values_list(
+    for cell_id, village_id, start, end in CellCoverage.objects.filter(cell_id__any=group).values_list(
             "cell_id", "village_id", "valid_from", "valid_to"):
         coverage[cell_id].append((village_id, start, end))
     served_ever = {row[0] for rows in coverage.values() for row in rows}
     spans: dict[int, list[Span]] = defaultdict(list)
     for village_id, *row in VillageFigureSpan.objects.filter(
-            Q(village_id__in=served_ever) | Q(cell_id__in=group)).values_list("village_id", *_SPAN_COLUMNS):
+            Q(village_id__any=served_ever) | Q(cell_id__any=group)).values_list("village_id", *_SPAN_COLUMNS):
         spans[village_id].append(_span_of_row(row))
     spans = {village_id: _merged(sorted(rows)) for village_id, rows in spans.items()}
     referring: dict[int, set[int]] = defaultdict(set)
@@ -465,7 +465,7 @@ def _cells_spans(group: list[int]) -> dict[int, list[tuple]]:
 
 def _refresh_cells(cells: set[int], deltas: _Deltas) -> None:
     for group in _chunks(cells):
-        old = CellFigureSpan.objects.filter(cell_id__in=group)
+        old = CellFigureSpan.objects.filter(cell_id__any=group)
         for row in old.values_list("first", "end", "units", "units_today"):
             deltas.cell((row[0], row[1], _unids(row[2]), _unids(row[3])), -1)
         old.delete()
@@ -531,8 +531,8 @@ def villages_of_cells(cell_ids) -> set[int]:
     """The villages whose figures a change of these cells can touch: those they serve, and those
     whose reports name them."""
     cell_ids = list(cell_ids)
-    return set(CellCoverage.objects.filter(cell_id__in=cell_ids).values_list("village_id", flat=True)) | set(
-        QuarterReport.objects.filter(cell_id__in=cell_ids).values_list("village_id", flat=True))
+    return set(CellCoverage.objects.filter(cell_id__any=cell_ids).values_list("village_id", flat=True)) | set(
+        QuarterReport.objects.filter(cell_id__any=cell_ids).values_list("village_id", flat=True))
 
 
 def villages_under_paths(paths) -> set[int]:
@@ -657,7 +657,7 @@ def verify(progress=None) -> list[str]:
     cells: set[int] = set()
     for chunk in _chunks(villages, 2000):
         world = _World.load(dict.fromkeys(chunk, MIN_INDEX), state.day if state and state.day else day)
-        for village_id, *row in VillageFigureSpan.objects.filter(village_id__in=chunk).values_list(
+        for village_id, *row in VillageFigureSpan.objects.filter(village_id__any=chunk).values_list(
                 "village_id", *_SPAN_COLUMNS):
             stored_spans[village_id].append(_span_of_row(row))
         for village_id in chunk:

@@ -188,7 +188,7 @@ def _lock_provinces(keys: list[str], quarter: Period) -> None:
     check and in one order, so that two imports never wait for each other."""
     provinces = set()
     for start in range(0, len(keys), CHUNK):
-        paths = VillagePlacement.objects.filter(village__key__in=keys[start:start + CHUNK]).active_on(
+        paths = VillagePlacement.objects.filter(village__key__any=keys[start:start + CHUNK]).active_on(
             quarter.end).values_list("path", flat=True)
         provinces |= {f"/{path.strip('/').split('/')[0]}/" for path in paths}
     for province in sorted(provinces):
@@ -199,11 +199,12 @@ def _accepted(by, scope, parsed: list[tuple[str, str, dict]], quarter: Period, e
     """The rows whose village (by its key, among those the user may see: one query) exists on
     the quarter's last day (one query) and lies in the user's editor area then (one more), and
     whose cell they may see; the others' errors put on ``errors``."""
-    villages = scope.visible(Village.objects.all()).in_bulk([key for _where, key, _values in parsed], field_name="key")
+    villages = {village.key: village for village in scope.visible(Village.objects.all()).filter(
+        key__any=[key for _where, key, _values in parsed])}
     day = quarter.end
     ids = [village.pk for village in villages.values()]
-    on_map = set(VillagePlacement.objects.filter(village_id__in=ids).active_on(day).values_list("village_id", flat=True))
-    theirs = set(scope.villages_placed_on(Village.objects.filter(pk__in=ids), day, Role.EDITOR).values_list(
+    on_map = set(VillagePlacement.objects.filter(village_id__any=ids).active_on(day).values_list("village_id", flat=True))
+    theirs = set(scope.villages_placed_on(Village.objects.filter(pk__any=ids), day, Role.EDITOR).values_list(
         "pk", flat=True))
     cells = selectors.cells_by_ids(by=by, ids=[values["cell"] for _where, _key, values in parsed
                                                if values["cell"] is not None])

@@ -181,10 +181,10 @@ def check_rows(*, quarter: Period, rows: list[tuple[str, Village, dict]], errors
     # The saved reports, locked until the transaction ends, and the villages each named cell
     # serves on the quarter's last day.
     existing = {report.village_id: report for report in QuarterReport.objects.select_for_update().filter(
-        village_id__in=[village.pk for _where, village, _values in rows], quarter=quarter)}
+        village_id__any=[village.pk for _where, village, _values in rows], quarter=quarter)}
     cell_ids = {values["cell"].pk for _where, _village, values in rows if values.get("cell")}
     served: dict[int, set[int]] = {cell_id: set() for cell_id in cell_ids}
-    for cell_id, village_id in CellCoverage.objects.filter(cell_id__in=cell_ids).active_on(quarter.end).values_list(
+    for cell_id, village_id in CellCoverage.objects.filter(cell_id__any=cell_ids).active_on(quarter.end).values_list(
             "cell_id", "village_id"):
         served[cell_id].add(village_id)
     outcomes: dict[str, list[QuarterReport]] = {"created": [], "updated": [], "unchanged": []}
