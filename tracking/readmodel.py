@@ -380,49 +380,61 @@ def refresh(villages: dict[int, int] | set[int] | list[int], *, cells=(), map_ch
         _state_after_change(day)
 
 
-def _refresh(villages: dict[int, int], cells: set[int], day: datetime.date, *, with_cells: bool = True) -> None:
-    """``refresh``; without ``with_cells``, the cells are left to the caller (``rebuild`` derives
-    them once, after every village)."""
+def _refresh(villages: dict[int, int], cells: set[int], day: datetime.date) -> None:
+    """``refresh``, a few thousand villages at a time (a reform moves the whole country), then
+    the cells whose figures those villages' changes touch; the units' sums in one statement at
+    the end, their rows in one order (``_Deltas.save``)."""
     deltas = _Deltas()
-    if villages:
-        world = _World.load(villages, day)
-        by_start: dict[int, list[int]] = defaultdict(list)
-        for village_id, start in villages.items():
-            by_start[start].append(village_id)
-        new_rows = []
-        # The villages whose part in some cell's figures may have changed (``_cell_view``).
-        for_cells: set[int] = set()
-        for start, group in by_start.items():
-            for chunk in _chunks(group):
-                old = VillageFigureSpan.objects.filter(village_id__any=chunk).filter(Q(end__isnull=True) | Q(end__gt=start))
-                before: dict[int, list[Span]] = defaultdict(list)
-                for village_id, *row in old.values_list("village_id", *_SPAN_COLUMNS):
-                    span = _clip(_span_of_row(row), start)
-                    deltas.village(span, -1)
-                    before[village_id].append(span)
-                old.filter(first__gte=start).delete()
-                VillageFigureSpan.objects.filter(village_id__any=chunk, first__lt=start).filter(
-                    Q(end__isnull=True) | Q(end__gt=start)).update(end=start)
-                for village_id in chunk:
-                    after = world.spans(village_id, start)
-                    was = before.get(village_id, [])
-                    if _cell_view(sorted(was)) != _cell_view(after):
-                        for_cells.add(village_id)
-                        cells.update(span.cell_id for span in [*was, *after]
-                                     if span.cell_id and span.situation == MERGED_CELL)
-                    for span in after:
-                        deltas.village(span, +1)
-                        new_rows.append(VillageFigureSpan(
-                            village_id=village_id, first=span.first, end=span.end, path=span.path,
-                            units=_ids(span.units), units_today=_ids(span.units_today), situation=CODES[span.situation],
-                            members=span.members, status=span.status, cell_id=span.cell_id,
-                            report_quarter=span.report_quarter, admissions=span.admissions))
-        VillageFigureSpan.objects.bulk_create(new_rows, batch_size=2000)
-        for chunk in _chunks(for_cells if with_cells else ()):
-            cells.update(CellCoverage.objects.filter(village_id__any=chunk).values_list("cell_id", flat=True))
-    if with_cells:
-        _refresh_cells(cells, deltas)
+    for chunk in _chunks(villages.items(), _VILLAGES_AT_ONCE):
+        cells |= _refresh_villages(dict(chunk), day, deltas)
+    _refresh_cells(cells, deltas)
     deltas.save()
+
+
+# The villages whose raw rows are read into memory at once (their whole history).
+_VILLAGES_AT_ONCE = CHUNK
+
+
+def _refresh_villages(villages: dict[int, int], day: datetime.date, deltas: _Deltas) -> set[int]:
+    """The spans of ``villages`` anew from their first quarter touched, their difference put on
+    ``deltas``; the cells whose figures may have changed with them."""
+    cells: set[int] = set()
+    world = _World.load(villages, day)
+    by_start: dict[int, list[int]] = defaultdict(list)
+    for village_id, start in villages.items():
+        by_start[start].append(village_id)
+    new_rows = []
+    # The villages whose part in some cell's figures may have changed (``_cell_view``).
+    for_cells: set[int] = set()
+    for start, group in by_start.items():
+        for chunk in _chunks(group):
+            old = VillageFigureSpan.objects.filter(village_id__any=chunk).filter(Q(end__isnull=True) | Q(end__gt=start))
+            before: dict[int, list[Span]] = defaultdict(list)
+            for village_id, *row in old.values_list("village_id", *_SPAN_COLUMNS):
+                span = _clip(_span_of_row(row), start)
+                deltas.village(span, -1)
+                before[village_id].append(span)
+            old.filter(first__gte=start).delete()
+            VillageFigureSpan.objects.filter(village_id__any=chunk, first__lt=start).filter(
+                Q(end__isnull=True) | Q(end__gt=start)).update(end=start)
+            for village_id in chunk:
+                after = world.spans(village_id, start)
+                was = before.get(village_id, [])
+                if _cell_view(sorted(was)) != _cell_view(after):
+                    for_cells.add(village_id)
+                    cells.update(span.cell_id for span in [*was, *after]
+                                 if span.cell_id and span.situation == MERGED_CELL)
+                for span in after:
+                    deltas.village(span, +1)
+                    new_rows.append(VillageFigureSpan(
+                        village_id=village_id, first=span.first, end=span.end, path=span.path,
+                        units=_ids(span.units), units_today=_ids(span.units_today), situation=CODES[span.situation],
+                        members=span.members, status=span.status, cell_id=span.cell_id,
+                        report_quarter=span.report_quarter, admissions=span.admissions))
+    VillageFigureSpan.objects.bulk_create(new_rows, batch_size=2000)
+    for chunk in _chunks(for_cells):
+        cells.update(CellCoverage.objects.filter(village_id__any=chunk).values_list("cell_id", flat=True))
+    return cells
 
 
 def _cell_view(spans: list[Span]) -> list[tuple]:
@@ -621,8 +633,10 @@ def rebuild(progress=None) -> dict:
     FigureState.objects.all().delete()
     day = ensure_current()
     villages = _all_villages()
-    for chunk in _chunks(villages, 2000):
-        _refresh(dict.fromkeys(chunk, MIN_INDEX), set(), day, with_cells=False)
+    for chunk in _chunks(villages, _VILLAGES_AT_ONCE):
+        deltas = _Deltas()
+        _refresh_villages(dict.fromkeys(chunk, MIN_INDEX), day, deltas)
+        deltas.save()
         if progress:
             progress(len(chunk))
     # The cells once, when the spans of all their villages are there.
