@@ -75,3 +75,17 @@ def test_a_cell_in_error_writes_no_cell(tree):
 def test_the_benchmark_builds_only_on_an_empty_database(tree):
     with pytest.raises(CommandError, match="empty database"):
         call_command("bench", "--province", "11", stdout=io.StringIO())
+
+
+def test_the_any_lookup_of_bulk_reads_finds_what_in_finds(tree):
+    """``field__any`` (one array parameter on PostgreSQL): ids, keys and a relation, as ``__in``."""
+    from tracking.models import VillagePlacement
+
+    villages = [factories.village(tree["north"], name=f"Bản {n}") for n in range(3)]
+    ids, keys = [v.pk for v in villages], [v.key for v in villages]
+    assert set(Village.objects.filter(pk__any=[ids[0], ids[2], None])) == {villages[0], villages[2]}
+    assert set(Village.objects.filter(key__any=keys[1:]).values_list("key", flat=True)) == set(keys[1:])
+    assert set(VillagePlacement.objects.filter(village_id__any=ids[:2]).values_list("village_id", flat=True)) == set(ids[:2])
+    assert set(VillagePlacement.objects.filter(village__key__any=keys[:1]).values_list("village_id", flat=True)) == {ids[0]}
+    assert not Village.objects.filter(pk__any=[]).exists()
+    assert Village.objects.filter(pk__any=[]).delete()[0] == 0
