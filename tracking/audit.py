@@ -69,7 +69,7 @@ def changes(records: list) -> list[dict]:
             deleted = record.history_type == "-"
             changed = {field.attname: {"before": _plain(getattr(record, field.attname)) if deleted else None,
                                        "after": None if deleted else _plain(getattr(record, field.attname))}
-                       for field in record.instance_type._meta.fields}
+                       for field in type(record).tracked_fields}  # not the derived ones (a folded name)
         entries.append({
             "at": record.history_date,
             "user": record.history_user.get_username() if record.history_user else None,

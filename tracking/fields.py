@@ -10,7 +10,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .bulk_sql import update_rows
 from .periods import PATTERN, QUARTER, Period
+from .text import fold, nfc
 
 
 class PeriodFormField(forms.CharField):
@@ -118,3 +120,71 @@ class PeriodField(models.CharField):
         # Parsing fixes the length: no max-length check on the parsed Period.
         return PeriodFormField(required=not self.blank, label=self.verbose_name)
 
+
+
+class NameField(models.CharField):
+    """A name, stored in Unicode NFC whichever way it was typed (forms, the API, bulk writes)."""
+
+    def to_python(self, value):
+        return nfc(super().to_python(value))
+
+    def pre_save(self, model_instance, add):
+        value = nfc(getattr(model_instance, self.attname))
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+class FoldedField(models.CharField):
+    """The folded form (``text.fold``) of another field of the row, kept on every save and bulk
+    insert: what search without accents compares."""
+
+    def __init__(self, *args, source: str = "name", **kwargs):
+        self.source = source
+        kwargs.setdefault("max_length", 200)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("default", "")
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        value = fold(getattr(model_instance, self.source))
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+def with_derived(model, values: dict) -> dict:
+    """``values`` (field name → value) to write with ``QuerySet.update``, which calls no
+    ``pre_save``: names in NFC, and the folded form of each name written."""
+    values = dict(values)
+    for field in model._meta.concrete_fields:
+        if isinstance(field, NameField) and field.name in values:
+            values[field.name] = nfc(values[field.name])
+    for field in model._meta.concrete_fields:
+        if isinstance(field, FoldedField) and field.source in values:
+            values[field.name] = fold(values[field.source])
+    return values
+
+
+def refresh_names(model, chunk: int = 5000) -> int:
+    """Put the rows of ``model`` written past ``save`` (fixtures, a migration) in line: each
+    ``NameField`` in NFC and each ``FoldedField`` folded from its source. How many rows changed."""
+    names = [field.attname for field in model._meta.concrete_fields if isinstance(field, NameField)]
+    folded = [field for field in model._meta.concrete_fields if isinstance(field, FoldedField)]
+    if not names and not folded:
+        return 0
+    columns = sorted({*names, *(field.source for field in folded), *(field.attname for field in folded)})
+    changed = []
+    for row in model._base_manager.only(*columns).iterator(chunk_size=chunk):
+        before = [getattr(row, name) for name in columns]
+        for name in names:
+            setattr(row, name, nfc(getattr(row, name)))
+        for field in folded:
+            setattr(row, field.attname, fold(getattr(row, field.source)))
+        if [getattr(row, name) for name in columns] != before:
+            changed.append(row)
+    update_rows(model, changed, [*names, *(field.attname for field in folded)])
+    return len(changed)

@@ -36,7 +36,7 @@ from .choices import (  # noqa: F401  (the closed sets are part of the models' v
     UnitKind,
     VillageStatus,
 )
-from .fields import PeriodField, QuarterField
+from .fields import FoldedField, NameField, PeriodField, QuarterField
 from .periods import Period
 
 unit_code_validator = RegexValidator(
@@ -77,9 +77,11 @@ def _history_user(request=None, **kwargs):
     return acting_user.get()
 
 
-def audit_trail() -> HistoricalRecords:
-    """Who changed a row, when, through which path, and its values after the change."""
-    return HistoricalRecords(bases=[Audited], cascade_delete_history=False, get_user=_history_user)
+def audit_trail(*, excluded: tuple[str, ...] = ()) -> HistoricalRecords:
+    """Who changed a row, when, through which path, and its values after the change (not the
+    ``excluded`` fields, derived from others: a name's folded form)."""
+    return HistoricalRecords(bases=[Audited], cascade_delete_history=False, get_user=_history_user,
+                             excluded_fields=list(excluded))
 
 
 class Sourced(models.Model):
@@ -167,11 +169,12 @@ class AdministrativeUnit(Sourced, Dated):
     """
 
     code = models.CharField(_("official code"), max_length=5, validators=[unit_code_validator])
-    name = models.CharField(_("name"), max_length=200)
+    name = NameField(_("name"), max_length=200)
+    name_folded = FoldedField(source="name")  # for search without accents
     kind = models.CharField(_("kind"), max_length=10, choices=UnitKind.choices)
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
 
-    history = audit_trail()
+    history = audit_trail(excluded=("name_folded",))
     objects = querysets.UnitQuerySet.as_manager()
 
     class Meta:
@@ -269,7 +272,8 @@ class UnitPlacement(Dated):
 class Village(Sourced, Dated):
     """A village (bản, thôn, tổ dân phố): the leaf the goal counts. Where it sits: ``placements``."""
 
-    name = models.CharField(_("name"), max_length=200)
+    name = NameField(_("name"), max_length=200)
+    name_folded = FoldedField(source="name")  # for search without accents
     # The statistics office gives villages no code: files name a village by this key, given once
     # when it is recorded (the code of its unit then, and a number) and never changed by a
     # rename or a change of the map.
@@ -278,7 +282,7 @@ class Village(Sourced, Dated):
         help_text=_("The village's stable key in files, e.g. 03317-0002: its unit's code when it was recorded and a number."),
     )
 
-    history = audit_trail()
+    history = audit_trail(excluded=("name_folded",))
     objects = querysets.VillageQuerySet.as_manager()
 
     class Meta:
@@ -322,12 +326,13 @@ class VillagePlacement(Dated):
 class GrassrootsOrganisation(Sourced, Founded):
     """A grassroots party organisation (tổ chức cơ sở đảng), usually one per commune or agency."""
 
-    name = models.CharField(_("name"), max_length=200)
+    name = NameField(_("name"), max_length=200)
+    name_folded = FoldedField(source="name")  # for search without accents
     unit = models.ForeignKey(
         AdministrativeUnit, models.PROTECT, related_name="organisations", verbose_name=_("unit")
     )
 
-    history = audit_trail()
+    history = audit_trail(excluded=("name_folded",))
     class Meta:
         verbose_name = _("grassroots party organisation")
         verbose_name_plural = _("grassroots party organisations")
@@ -347,7 +352,8 @@ class PartyCell(Sourced, Founded):
     agency cell. The kind therefore depends on the date.
     """
 
-    name = models.CharField(_("name"), max_length=200)
+    name = NameField(_("name"), max_length=200)
+    name_folded = FoldedField(source="name")  # for search without accents
     organisation = models.ForeignKey(
         GrassrootsOrganisation,
         models.PROTECT,
@@ -357,7 +363,7 @@ class PartyCell(Sourced, Founded):
         verbose_name=_("grassroots organisation"),
     )
 
-    history = audit_trail()
+    history = audit_trail(excluded=("name_folded",))
     class Meta:
         verbose_name = _("party cell")
         verbose_name_plural = _("party cells")

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Lookup, OuterRef, Q, Subquery
 
 from .choices import Level
+from .text import fold
 
 
 @models.Field.register_lookup
@@ -32,6 +33,36 @@ class Any(Lookup):
 
 
 models.ForeignObject.register_lookup(Any)  # a relation's lookups are its own, not Field's
+
+
+def _search_path(model, spec: str) -> tuple[str, str, bool]:
+    """A search field as the admin writes it (``name``, ``unit__name``, ``^code``, ``=key``): the
+    path to compare, its lookup, and whether it is a name compared folded (``text.fold``)."""
+    lookup = {"^": "startswith", "=": "iexact"}.get(spec[:1], "icontains")
+    path = spec.lstrip("^=")
+    field, owner = None, model
+    for part in path.split("__"):
+        owner = field.related_model if field is not None else model
+        field = owner._meta.get_field(part)
+    if any(other.name == f"{field.name}_folded" for other in owner._meta.concrete_fields):  # fields.FoldedField
+        return f"{path}_folded", "startswith" if lookup == "startswith" else "contains", True
+    return path, lookup, False
+
+
+def search_q(model, fields, text: str) -> Q:
+    """Rows of ``model`` in which each word of ``text`` is found in one of ``fields``: names are
+    compared without accents or case ("huoi chon" finds "Huổi Chổn", "d" finds "đ"), on every
+    database alike; other fields in any case. The one search of the API and the admin."""
+    condition = Q()
+    paths = [_search_path(model, spec) for spec in fields]
+    for word in text.split():
+        either = Q()
+        for path, lookup, folded in paths:
+            value = fold(word) if folded else word
+            if value:
+                either |= Q(**{f"{path}__{lookup}": value})
+        condition &= either
+    return condition
 
 
 def active_on_q(day: datetime.date, prefix: str = "") -> Q:
@@ -133,8 +164,8 @@ class VillageQuerySet(DatedQuerySet):
         )
 
     def search(self, text: str):
-        """Villages whose name contains ``text`` (any case)."""
-        return self.filter(name__icontains=text)
+        """Villages whose name contains the words of ``text``, accents or not (``search_q``)."""
+        return self.filter(search_q(self.model, ["name"], text))
 
     def with_unit_on(self, day: datetime.date):
         """Annotate each village with the code, name and kind of the unit it sits in on ``day``."""

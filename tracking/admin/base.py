@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin import helpers
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import lookup_spawns_duplicates, unquote
 from django.db import models
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 
 from .. import selectors, services
 from ..errors import DomainError
+from ..querysets import search_q
 from ..models import (
     AdministrativeUnit,
     GrassrootsOrganisation,
@@ -69,7 +70,20 @@ def _action_page(model_admin, request, template: str, form, fieldsets, title, se
     return TemplateResponse(request, f"admin/tracking/{template}.html", context)
 
 
-class AreaAdmin(admin.ModelAdmin):
+class FoldedSearchMixin:
+    """The admin's search box and autocompletes search as the API does (``querysets.search_q``):
+    names without accents or case."""
+
+    def get_search_results(self, request, queryset, search_term):
+        fields = self.get_search_fields(request)
+        if not search_term or not fields:
+            return queryset, False
+        paths = [spec.lstrip("^=@") for spec in fields]
+        duplicates = any(lookup_spawns_duplicates(self.opts, path) for path in paths)
+        return queryset.filter(search_q(self.model, fields, search_term)), duplicates
+
+
+class AreaAdmin(FoldedSearchMixin, admin.ModelAdmin):
     """Roles decide, not Django's per-model permissions: a staff user sees the records of the
     areas of their roles (tracking.access) and changes those of their editor areas; anything
     else is not found (404), as in the API. Superusers see everything."""

@@ -8,10 +8,11 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .. import services
 from ..models import RoleGrant
+from .base import FoldedSearchMixin
 
 
 @admin.register(RoleGrant)
-class RoleGrantAdmin(SimpleHistoryAdmin):
+class RoleGrantAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
     """Who holds which role where. Only superusers grant roles; every grant is in the audit trail."""
 
     list_display = ("user", "role", "unit", "granted_at", "note")

@@ -42,7 +42,7 @@ from ..periods import (
     current_quarter,
     period_of,
 )
-from ..querysets import active_on_q
+from ..querysets import active_on_q, search_q
 from .serializers.common import CODE_PATTERN, MAX_ID
 
 
@@ -129,7 +129,7 @@ class UnitFilter(FilterSet):
     parent = _text_filter("filter_parent", CODE_PATTERN, "Direct children of this unit (on `active_on`, default today). " + CODE_HELP)
     within = _text_filter("filter_within", CODE_PATTERN, "Units anywhere below this unit (on `active_on`, default today). " + CODE_HELP)
     active_on = filters.DateFilter(method="filter_active_on", help_text="Only units that exist on this day.")
-    search = filters.CharFilter(method="filter_search", help_text="Part of the name or the code.")
+    search = filters.CharFilter(method="filter_search", help_text="Part of the name (accents or not: \"dien bien\" finds Điện Biên) or the start of the code.")
 
     class Meta:
         model = AdministrativeUnit
@@ -145,7 +145,7 @@ class UnitFilter(FilterSet):
         return queryset.active_on(value)
 
     def filter_search(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(code__startswith=value))
+        return queryset.filter(search_q(AdministrativeUnit, ["name", "^code"], value))
 
 
 class VillageFilter(FilterSet):
@@ -153,7 +153,7 @@ class VillageFilter(FilterSet):
     active_on = filters.DateFilter(method="filter_active_on", help_text="Only villages that exist on this day.")
     period = _text_filter("filter_noop", PATTERN, "The quarter (or year, month) `blank` refers to; default: the current quarter.")
     blank = StrictBooleanFilter(method="filter_blank", help_text="true: villages whose latest report at `period` says they have no member; false: those with members.")
-    search = filters.CharFilter(method="filter_search", help_text="Part of the village's name.")
+    search = filters.CharFilter(method="filter_search", help_text="Part of the village's name, accents or not (\"huoi chon\" finds Huổi Chổn).")
     key = _text_filter("filter_key", VILLAGE_KEY_PATTERN, "The village with this key, e.g. 03317-0001.")
 
     class Meta:
@@ -188,11 +188,14 @@ class VillageFilter(FilterSet):
 class PartyCellFilter(FilterSet):
     village = _id_filter("Cells that serve this village on `active_on` (default today).", method="filter_village")
     active_on = filters.DateFilter(method="filter_noop", help_text="The day `village` refers to.")
-    search = filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="Part of the cell's name.")
+    search = filters.CharFilter(method="filter_search", help_text="Part of the cell's name, accents or not.")
 
     class Meta:
         model = PartyCell
         fields: list[str] = []
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(search_q(PartyCell, ["name"], value))
 
     def filter_noop(self, queryset, name, value):
         return queryset

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from .. import audit
+from ..fields import with_derived
 from ..models import (
     AdministrativeUnit,
     Level,
@@ -185,7 +186,7 @@ def update_by_change(model, rows: list, fields: tuple[str, ...], as_read: dict[i
         groups[change].append(row.pk)
     for change, ids in groups.items():
         for start in range(0, len(ids), CHUNK):
-            model.objects.filter(pk__in=ids[start:start + CHUNK]).update(**dict(change))
+            model.objects.filter(pk__in=ids[start:start + CHUNK]).update(**with_derived(model, dict(change)))
 
 
 def reserve_ids(model, count: int) -> list[int]:
