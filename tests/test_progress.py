@@ -223,3 +223,15 @@ def test_goals_list_in_a_fixed_number_of_queries(tree, four, django_assert_max_n
     with django_assert_max_num_queries(8):
         rows = progress.goals_progress(goals, as_of=P("2019Q1"))
     assert len(rows) == 21
+
+
+def test_a_goal_whose_latest_data_is_a_year_old_or_more_projects_nothing(tree, four):
+    for quarter, blank in (("2018Q1", 8), ("2018Q2", 7), ("2018Q3", 6), ("2018Q4", 5)):
+        blank_in(four, quarter, blank)
+    g = goal(tree["north"], deadline="2030")
+    assert progress_of(g, "2019Q3")["status"] == "at_risk"  # three quarters without a report: a flat trend
+    row = progress_of(g, "2019Q4")  # four: the reports of 2018 carried forward, no trend of now
+    assert (row["status"], row["projected_period"], row["current"]) == ("stale", None, 5)
+    assert "2018Q4" in row["explanation"] and "4" in row["explanation"]
+    blank_in(four, "2019Q4", 4)
+    assert progress_of(g, "2019Q4")["status"] == "on_track"

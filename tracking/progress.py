@@ -48,7 +48,7 @@ VILLAGE_REPORTS = "village_reports"
 REPORTED_FIGURE = "reported_figure"
 DERIVED_FROM_REPORTED = "derived_from_reported_figures"
 
-ACHIEVED, ON_TRACK, AT_RISK, OVERDUE, NO_DATA = "achieved", "on_track", "at_risk", "overdue", "no_data"
+ACHIEVED, ON_TRACK, AT_RISK, OVERDUE, STALE, NO_DATA = "achieved", "on_track", "at_risk", "overdue", "stale", "no_data"
 TREND_QUARTERS = 4
 
 
@@ -654,6 +654,19 @@ def _progress_row(goal: Goal, data: UnitData, entries: list[dict], as_of: Period
         row["explanation"] = _("The deadline %(deadline)s has passed with %(n)s left.") % {
             "deadline": goal.deadline, "n": current["value"]
         }
+        return row
+    # The latest data: the cited figure, or the last quarter in which a village reported (the
+    # figures of later quarters only carry its reports forward).
+    latest = current_index
+    if row["basis"] == VILLAGE_REPORTS:
+        reported_last = data.latest_quarter_with_data(goal.unit, as_of)
+        latest = min(latest, reported_last.index) if reported_last else latest
+    if as_of.index - latest >= TREND_QUARTERS:
+        # Note: a trend of years ago says nothing of today: no projection from it.
+        row["status"] = STALE
+        row["explanation"] = _(
+            "The latest figure is of %(period)s, %(n)s quarters before %(as_of)s: too old to project a trend."
+        ) % {"period": Period.from_index(latest), "n": as_of.index - latest, "as_of": as_of}
         return row
     recent = [index for index in series if index > current_index - TREND_QUARTERS]
     first_index = min(recent) if len(recent) >= 2 else baseline_quarter.index

@@ -15,6 +15,7 @@ GOAL_STATUS_LABELS = {
     progress.ON_TRACK: _("on track"),
     progress.AT_RISK: _("at risk"),
     progress.OVERDUE: _("overdue"),
+    progress.STALE: _("no recent data"),
     progress.NO_DATA: _("no data"),
 }
 

@@ -251,7 +251,7 @@ class GoalFilter(FilterSet):
     metric = filters.ChoiceFilter(choices=GoalMetric.choices)
     status = filters.ChoiceFilter(
         method="filter_noop",
-        choices=[(s, s) for s in ("achieved", "on_track", "at_risk", "overdue", "no_data")],
+        choices=[(s, s) for s in ("achieved", "on_track", "at_risk", "overdue", "stale", "no_data")],
         help_text="Goals in this status today.",
     )
 

@@ -16,7 +16,7 @@ from ...errors import NotFound
 from ...models import UNIT_CODE_REGEX, AdministrativeUnit
 from ...periods import PATTERN, QUARTER, QUARTER_PATTERN, Period
 
-GOAL_STATUSES = [progress.ACHIEVED, progress.ON_TRACK, progress.AT_RISK, progress.OVERDUE, progress.NO_DATA]
+GOAL_STATUSES = [progress.ACHIEVED, progress.ON_TRACK, progress.AT_RISK, progress.OVERDUE, progress.STALE, progress.NO_DATA]
 FIGURE_SOURCES = [progress.VILLAGE_REPORTS, progress.REPORTED_FIGURE, progress.DERIVED_FROM_REPORTED]
 SITUATIONS = [progress.BLANK, progress.HAS_MEMBERS, progress.OWN_CELL, progress.MERGED_CELL, progress.NO_REPORT]
 CODE_PATTERN = rf"^({UNIT_CODE_REGEX})$"  # official codes, and the nation's: VN
