@@ -4,6 +4,7 @@ import datetime
 import re
 
 import pytest
+from django.utils import timezone
 from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
@@ -526,11 +527,28 @@ def test_village_add_places_the_village_through_the_service(admin_client):
 def test_village_add_shows_what_the_service_refuses_next_to_unit(admin_client):
     # Nậm Pồ exists only since 2012: a village known "since before the records" cannot sit in it.
     data = form_data(admin_client.get(url(Village, "add")))
-    data.update(name="Bản Mới", unit=11)
+    data.update(name="Bản Mới", unit=11, valid_from="", on_every_past_map="on")
     response = admin_client.post(url(Village, "add"), data, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert "does not exist for the whole life of the village" in str(response.context["adminform"].form.errors["unit"])
     assert not Village.objects.filter(name="Bản Mới").exists()
+
+
+def test_a_village_added_in_the_admin_begins_today_unless_told_it_is_on_every_past_map(admin_client):
+    data = form_data(admin_client.get(url(Village, "add")))
+    assert data["valid_from"]  # today's date, offered
+    data.update(name="Bản Hôm Nay", unit=NA_NHAN)
+    assert admin_client.post(url(Village, "add"), data).status_code == 302
+    assert Village.objects.get(name="Bản Hôm Nay").valid_from == timezone.localdate()
+    # An empty start joins every past map: only when the user says so.
+    data.update(name="Bản Xưa", valid_from="")
+    response = admin_client.post(url(Village, "add"), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "no start date" in str(response.context["adminform"].form.errors["valid_from"])
+    assert not Village.objects.filter(name="Bản Xưa").exists()
+    data["on_every_past_map"] = "on"
+    assert admin_client.post(url(Village, "add"), data).status_code == 302
+    assert Village.objects.get(name="Bản Xưa").valid_from is None
 
 
 def test_unit_add_goes_through_the_service(admin_client):

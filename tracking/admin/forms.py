@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .. import locks, services
@@ -117,12 +118,32 @@ class VillageCreateForm(ServiceForm):
         help_text=_("The commune the village belongs to, or its district where no commune is known."),
     )
 
+    on_every_past_map = forms.BooleanField(
+        required=False,
+        label=_("no start date: on every past map"),
+        help_text=_("Tick only for a village that existed before the first recorded map: it then counts in the "
+                    "figures of every past quarter, as a village without a report where it has none."),
+    )
+
     class Meta(ServiceForm.Meta):
         model = Village
         fields = ("name", "valid_from", "valid_to", *SOURCE_FIELDS)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:  # a village recorded today began today, unless the user says when
+            self.initial.setdefault("valid_from", timezone.localdate())
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("valid_from") and not cleaned.get("on_every_past_map") and "valid_from" not in self.errors:
+            self.add_error("valid_from", _("Give the day the village began, or tick “no start date” to count it in "
+                                           "every past quarter."))
+        return cleaned
+
     def submit(self):
-        return services.village_create(by=self.user, **self.cleaned_data)
+        return services.village_create(by=self.user, **{name: value for name, value in self.cleaned_data.items()
+                                                        if name != "on_every_past_map"})
 
 
 class VillageChangeForm(ServiceForm):
