@@ -201,7 +201,9 @@ WAYS = {
     },
     "village create": {
         "api": _api("post", "/api/v1/villages/", {"name": "Nà Lốc", "unit": "03317"}),
-        "admin": _admin(lambda c, w: edges.admin_add(c, "village", {"name": "Nà Lốc", "unit": w["north"]})),
+        # The admin offers today as the start: no start at all is said with its own tick.
+        "admin": _admin(lambda c, w: edges.admin_add(c, "village", {"name": "Nà Lốc", "unit": w["north"], "valid_from": "",
+                                                                    "on_every_past_map": "on"})),
     },
     "village rename": {
         "api": _api("patch", "/api/v1/villages/{huoi_chon}/", {"name": "Huổi Chổn Mới"}),
