@@ -179,12 +179,11 @@ def refresh_names(model, chunk: int = 5000) -> int:
     columns = sorted({*names, *(field.source for field in folded), *(field.attname for field in folded)})
     changed = []
     for row in model._base_manager.only(*columns).iterator(chunk_size=chunk):
-        before = [getattr(row, name) for name in columns]
-        for name in names:
-            setattr(row, name, nfc(getattr(row, name)))
-        for field in folded:
-            setattr(row, field.attname, fold(getattr(row, field.source)))
-        if [getattr(row, name) for name in columns] != before:
+        before = {name: getattr(row, name) for name in columns}
+        after = with_derived(model, before)
+        if after != before:
+            for name, value in after.items():
+                setattr(row, name, value)
             changed.append(row)
     update_rows(model, changed, [*names, *(field.attname for field in folded)])
     return len(changed)
