@@ -1,10 +1,18 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
 class TrackingConfig(AppConfig):
+    default = True
     name = "tracking"
     verbose_name = _("Party member coverage")
 
     def ready(self) -> None:
         from . import audit  # noqa: F401  (connects the audit trail's signal)
+
+
+class TrackingAdminConfig(admin_apps.AdminConfig):
+    """Django's admin with the project's site (``tracking.adminsite``), which adds the screens."""
+    default = False
+    default_site = "tracking.adminsite.TrackingAdminSite"

@@ -7,6 +7,7 @@ service refuses shows on the form, next to its field, instead of failing the sav
 Django's autodiscovery imports this package, which imports the modules that register the pages.
 The modules:
 
+- ``urls``: the committees' screens, which the site (``tracking.adminsite``) adds to the record pages;
 - ``base``: what every page shares (area rules of roles, saving through a service, read-only pages);
 - ``forms``: the forms of the add and change pages, each saved through one service;
 - ``filters``: the list filters;
@@ -15,11 +16,5 @@ The modules:
   registered pages, one module per group of records (``approvals`` holds the pages of quarter
   approvals; the transitions themselves are ``tracking.approvals``).
 """
-from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
-
 # Importing a module registers its pages (in this order, as the admin has always listed its URLs).
 from . import approvals, cells, figures, reports, roles, units, villages  # noqa: F401, I001
-
-admin.site.site_header = _("No village without a party member")
-admin.site.site_title = _("Party member coverage")
