@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 class TrackingAdminSite(admin.AdminSite):
     site_header = _("No village without a party member")
     site_title = _("Party member coverage")
+    index_template = "admin/tracking/index.html"  # the screens above the record pages
 
     def get_urls(self):
         from .admin.urls import screen_urls

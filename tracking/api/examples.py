@@ -177,3 +177,19 @@ LOCKED = OpenApiExample("locked", status_codes=["409"], response_only=True, valu
     "above must reopen it before its reports change.",
     "errors": [],
 })
+_NO_COUNTS = dict.fromkeys(("reported_some", "reported_none", "submitted", "approved", "locked"), 0)
+_DISTRICT_2019Q2 = {"communes": 25, "reported_all": 2, "without_villages": 23, "draft": 25, "villages": 2,
+                    "villages_reported": 2, **_NO_COUNTS}
+_UNAPPROVED = {"state": "draft", "submitted_by": None, "submitted_at": None, "approved_by": None, "approved_at": None,
+               "reason": "", "locked": False, "approved_by_unit": None}
+COMPLETENESS = OpenApiExample("Huyện Điện Biên, 2019Q2, reported=all", response_only=True, value={
+    "area": _DISTRICT, "quarter": "2019Q2", "map_date": "2019-06-30",
+    "summary": {**_DISTRICT_2019Q2, "by_unit": [{**_DISTRICT_2019Q2, "unit": _DISTRICT, "path": "/11/100/"}]},
+    "count": 2, "next": None, "previous": None,
+    "results": [
+        {"unit": {"code": "03316", "name": "Nà Tấu", "level": "commune"}, "path": "/11/100/03316/", "parent": _DISTRICT,
+         "villages": 1, "villages_reported": 1, "reported": "all", **_UNAPPROVED},
+        {"unit": _COMMUNE, "path": "/11/100/03317/", "parent": _DISTRICT,
+         "villages": 1, "villages_reported": 1, "reported": "all", **_UNAPPROVED},
+    ],
+})

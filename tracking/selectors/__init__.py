@@ -9,9 +9,11 @@ with the same words as for one that does not exist). The figures themselves come
 - ``records``: a unit by code, a village, cell or organisation by id, what a queryset holds for
   the user;
 - ``figures``: a unit's figures, timeline and blank villages; goals and their progress;
-- ``approvals``: where a unit's quarter stands, and its history.
+- ``approvals``: where a unit's quarter stands, and its history;
+- ``completeness``: which communes of an area have reported, submitted and been approved in a quarter.
 """
 from .approvals import approval_history, approval_overview, approval_rows, approval_unit  # noqa: F401
+from .completeness import completeness, completeness_default_area  # noqa: F401
 from .figures import (  # noqa: F401
     MAX_TIMELINE_QUARTERS,
     blank_villages,
