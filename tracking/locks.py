@@ -117,8 +117,12 @@ class Standing:
 
 def _prefixes(path: str) -> list[str]:
     """``/11/100/03317/`` → ``/`` (the nation), ``/11/``, ``/11/100/``, ``/11/100/03317/``."""
-    parts = [part for part in path.split("/") if part]
-    return ["/", *("/" + "/".join(parts[:end]) + "/" for end in range(1, len(parts) + 1))]
+    # Note: each prefix ends at a "/" of the path (called once per commune of a country's list).
+    prefixes, end = ["/"], path.find("/", 1)
+    while end != -1:
+        prefixes.append(path[:end + 1])
+        end = path.find("/", end + 1)
+    return prefixes
 
 
 def _active(valid_from: datetime.date | None, valid_to: datetime.date | None, day: datetime.date) -> bool:
@@ -182,7 +186,7 @@ def standing_at(path: str | None, quarter: Period, rows_at: dict[str, list[Quart
 
 def paths_above(path: str) -> list[str]:
     """The paths of the units above ``path``, the nation's (``/``) first, ``path`` not included."""
-    return _prefixes(path)[:-1] if path != "/" else []
+    return _prefixes(path)[:-1]
 
 
 def _village_paths(pairs) -> dict:

@@ -30,7 +30,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import NamedTuple
 
-from django.db.models import Count, FilteredRelation, Q
+from django.contrib.auth import get_user_model
+from django.db.models import Count, F, FilteredRelation, Q
 from django.utils.translation import gettext as _
 
 from .. import locks, progress
@@ -105,8 +106,10 @@ def completeness(*, by, code: str, quarter: Period | None = None, reported: str 
                                    row["parent_id"], row["path"])
              for row in on_map.order_by().values("unit_id", "unit__code", "unit__name", "unit__level", "parent_id", "path")}
     villages = _villages_per_unit(path, quarter)
-    approvals = list(QuarterApproval.objects.filter(quarter=quarter, unit__in=on_map.values("unit_id"))
-                     .select_related("unit", "submitted_by", "approved_by"))
+    username = get_user_model().USERNAME_FIELD
+    approvals = list(QuarterApproval.objects.filter(quarter=quarter, unit__in=on_map.values("unit_id")).order_by()
+                     .annotate(submitted_by_name=F(f"submitted_by__{username}"),
+                               approved_by_name=F(f"approved_by__{username}")))
     rows_at: dict[str, list[QuarterApproval]] = defaultdict(list)
     for approval in approvals:
         rows_at[units[approval.unit_id].path].append(approval)
@@ -116,8 +119,8 @@ def completeness(*, by, code: str, quarter: Period | None = None, reported: str 
                        and (unit.level == Level.COMMUNE or unit.pk in villages)), key=lambda unit: unit.path)
     by_path = {unit.path: unit for unit in units.values()}
     area_unit = by_path[path]
-    rows = [_row(unit, units.get(unit.parent_id), villages.get(unit.pk, (0, 0)), own.get(unit.pk),
-                 locks.standing_at(unit.path, quarter, rows_at))
+    refs = {unit.pk: unit_ref(unit) for unit in units.values()}
+    rows = [_row(unit, refs, villages.get(unit.pk, (0, 0)), own.get(unit.pk), locks.standing_at(unit.path, quarter, rows_at))
             for unit in communes]
     # Every unit one level below the area is counted, a district without communes too.
     children = [unit for unit in units.values() if unit.parent_id == area.pk and unit.path.startswith(path)
@@ -158,31 +161,29 @@ def _villages_per_unit(path: str, quarter: Period) -> dict[int, tuple[int, int]]
     return {row["unit_id"]: (row["villages"], row["reported"]) for row in counts}
 
 
-def _row(unit: _Unit, parent: _Unit | None, counts: tuple[int, int], approval: QuarterApproval | None,
+def _row(unit: _Unit, refs: dict[int, dict], counts: tuple[int, int], approval: QuarterApproval | None,
          standing: locks.Standing) -> dict:
+    """One commune as the list shows it (``refs``: each unit's ``unit_ref``, by id)."""
     villages, villages_reported = counts
     return {
-        "unit": unit_ref(unit),
+        "unit": refs[unit.pk],
         "unit_id": unit.pk,
         "path": unit.path,
-        "parent": unit_ref(parent) if parent else None,
+        "parent": refs.get(unit.parent_id),
         "villages": villages,
         "villages_reported": villages_reported,
         "reported": reported_of(villages, villages_reported),
         "state": approval.state if approval else ApprovalState.DRAFT.value,
         "approval_id": approval.pk if approval else None,
-        "submitted_by": _username(approval.submitted_by) if approval else None,
+        "submitted_by": approval.submitted_by_name if approval else None,
         "submitted_at": approval.submitted_at if approval else None,
-        "approved_by": _username(approval.approved_by) if approval else None,
+        "approved_by": approval.approved_by_name if approval else None,
         "approved_at": approval.approved_at if approval else None,
         "reason": approval.reason if approval else "",
         "locked": standing.locked,
-        "approved_by_unit": standing.lock.unit.code if standing.lock else None,
+        # Note: the code from the map read above; the row's unit is not loaded (a query per row).
+        "approved_by_unit": refs[standing.lock.unit_id]["code"] if standing.lock else None,
     }
-
-
-def _username(user) -> str | None:
-    return user.get_username() if user else None
 
 
 def _group_of(unit: _Unit, area: _Unit, by_path: dict[str, _Unit]) -> _Unit:
