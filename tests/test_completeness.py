@@ -195,6 +195,7 @@ def test_the_selector_is_what_the_api_serves(world):
     ({"within": "11", "state": "locked"}, "state"),
     ({"within": "11", "period": "2019Q2"}, "period"),
     ({"within": "11", "page_size": "0"}, "page_size"),
+    ({"within": "11", "page": ""}, "page"),
 ])
 def test_bad_input_is_a_400_naming_the_parameter(world, api_error, params, path):
     api_error(api_of(world["root"]).get(URL, params), 400, "validation_error", path)

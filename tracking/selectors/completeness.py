@@ -85,7 +85,15 @@ def completeness(*, by, code: str, quarter: Period | None = None, reported: str 
     """For the area with ``code`` and ``quarter`` (default: the latest quarter with data, as the
     figures take it), each commune's villages, reports and quarter (only those with ``reported``
     and ``state``, when given) and the counts of all of them (``summary``: whatever the filters),
-    for ``by``: only for a quarter when the area lay in their area. A fixed number of queries."""
+    for ``by``: only for a quarter when the area lay in their area. A fixed number of queries.
+
+    ``{"area", "quarter", "map_date", "summary": {<COUNTS>, "by_unit": [{"unit", "unit_id",
+    "path", <COUNTS>}]}, "communes": [{"unit", "unit_id", "path", "parent", "villages",
+    "villages_reported", "reported", "state", "approval_id", "submitted_by", "submitted_at",
+    "approved_by", "approved_at", "reason", "locked", "approved_by_unit"}]}``, units as
+    ``unit_ref`` gives them, communes in the order of the map. ``errors.NotFound`` for an area
+    ``by`` may not read in that quarter; ``errors.Invalid`` for a quarter that is not one, an
+    area not on its map, a ``reported`` or ``state`` that is not one of theirs."""
     _check_choice("reported", reported, REPORTED)
     _check_choice("state", state, STATES)
     if quarter is None:

@@ -47,9 +47,13 @@ class CompletenessCountsSerializer(serializers.Serializer):
     villages_reported = serializers.IntegerField(help_text="How many of them have a report for the quarter.")
 
 
-class CompletenessUnitCountsSerializer(CompletenessCountsSerializer):
+class _PlacedUnitSerializer(serializers.Serializer):
     unit = UnitRefSerializer()
     path = serializers.CharField(help_text="Its place on the quarter's map, e.g. /11/100/.")
+
+
+class CompletenessUnitCountsSerializer(_PlacedUnitSerializer, CompletenessCountsSerializer):
+    """A unit one level below the area, and the counts of its communes."""
 
 
 class CompletenessSummarySerializer(CompletenessCountsSerializer):

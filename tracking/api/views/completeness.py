@@ -6,7 +6,7 @@ code: 404, as a unit's figures do) and every count are the selector's.
 """
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
@@ -38,7 +38,11 @@ class CompletenessView(GenericAPIView):
         "outside your areas in that quarter answers 404, as an unknown code.",
         parameters=[CompletenessQuerySerializer, OpenApiParameter("page", PAGE_SCHEMA),
                     OpenApiParameter("page_size", PAGE_SIZE_SCHEMA, description=PAGE_SIZE_HELP)],
-        responses=CompletenessSerializer, filters=False, examples=[examples.COMPLETENESS],
+        responses=CompletenessSerializer, filters=False, examples=[
+            OpenApiExample("Huyện Điện Biên", value="100", parameter_only=("within", "query")),
+            OpenApiExample("2019Q2", value="2019Q2", parameter_only=("quarter", "query")),
+            OpenApiExample("all", value="all", parameter_only=("reported", "query")),
+            examples.COMPLETENESS],
     )
     def get(self, request):
         only_params(request, "within", "quarter", "reported", "state", "page", "page_size")
