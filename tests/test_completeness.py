@@ -285,7 +285,7 @@ def test_a_fixed_number_of_queries_whatever_the_size(world, role_api, django_ass
     # The session and the user, the form's area (read again to show it), and the answer.
     with django_assert_max_num_queries(9):
         assert admin.get(SCREEN, {"area": world["province"].pk, "quarter": Q}).status_code == 200
-    with django_assert_max_num_queries(12):  # the default area, its latest quarter with data
+    with django_assert_max_num_queries(13):  # the default area, its latest quarter with data
         assert "Xã Đông (03400)" in admin.get(SCREEN).content.decode()
 
 

@@ -4,6 +4,7 @@ quarters of the commune, and only those, in the API and the admin's screen.
 
 Apart from ``tests/test_completeness.py``: the moved world is built once for a module and stays
 until the module's end."""
+import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
@@ -34,3 +35,31 @@ def test_the_screen_refuses_a_quarter_when_the_commune_was_not_in_the_area(moved
     assert "No unit has the code 03316." in page and 'id="completeness-communes"' not in page
     page = page_of(former, area=na_tau.pk, quarter="2019Q3")
     assert "submitted" in row_of(page, "Nà Tấu (03316)")
+
+
+ROLES = {"a_viewer": "100", "a_editor": "100", "a_approver": "100", "b_viewer": "094", "outsider": "098"}
+
+
+@pytest.mark.parametrize(("username", "area"), list(ROLES.items()))
+def test_each_role_opens_on_its_area_and_reaches_no_other(moved, client_of, api_error, username, area):
+    user = get_user_model().objects.get(username=username)
+    browser = Client()
+    browser.force_login(user)
+    page = page_of(browser)
+    own = AdministrativeUnit.objects.get(code=area)
+    assert f"{own}, " in page and 'id="completeness-communes"' in page  # its own area, on the latest quarter
+    for code in ("100", "094", "098"):
+        if code == area:
+            continue
+        other = AdministrativeUnit.objects.get(code=code)
+        refused = page_of(browser, area=other.pk, quarter="2019Q2")
+        assert "Select a valid choice" in refused and 'id="completeness-summary"' not in refused
+        api_error(client_of(username).get(URL, {"within": code, "quarter": "2019Q2"}), 404, "not_found")
+
+
+def test_an_abolished_district_without_data_opens_on_its_last_quarter(moved, client_of):
+    """Huyện Tủa Chùa (098) has no village report and ended on 2025-07-01: not today's quarter,
+    when it is on no map, but its last one."""
+    body = client_of("outsider").get(URL, {"within": "098"}).json()
+    assert (body["quarter"], body["map_date"]) == ("2025Q2", "2025-06-30")
+    assert body["summary"]["communes"] > 0

@@ -76,25 +76,22 @@ class CompletenessScreen(View):
         user = request.user
         if not selectors.holds_role(by=user, role=Role.VIEWER):
             raise PermissionDenied
-        asked = "area" in request.GET
-        form = CompletenessForm(request.GET if asked else None, user=user, admin_site=self.admin_site)
-        area = selectors.completeness_default_area(by=user) if not asked else None
+        data = request.GET
+        if "area" not in data:  # the first visit: the user's widest area, its latest quarter
+            area = selectors.completeness_default_area(by=user)
+            data = {"area": str(area.pk)} if area else None
+        form = CompletenessForm(data, user=user, admin_site=self.admin_site)
         result = None
-        if asked and form.is_valid():
-            area = form.cleaned_data["area"]
-        if area is not None:
-            values = form.cleaned_data if asked else {}
+        if form.is_bound and form.is_valid():
+            values = form.cleaned_data
             try:
                 result = selectors.completeness(
-                    by=user, code=area.code, quarter=values.get("quarter"),
-                    reported=values.get("reported") or None, state=values.get("state") or None)
+                    by=user, code=values["area"].code, quarter=values["quarter"],
+                    reported=values["reported"] or None, state=values["state"] or None)
             except NotFound as error:
                 form.add_error("area", str(error))
             except ValidationError as error:
                 form.add_error(None, error)
-        if result is not None and not asked:
-            form = CompletenessForm(initial={"area": area, "quarter": result["quarter"]}, user=user,
-                                    admin_site=self.admin_site)
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("Completeness of a quarter"),
@@ -104,7 +101,7 @@ class CompletenessScreen(View):
             "opts": QuarterApproval._meta,
         }
         if result is not None:
-            context.update(self._result_context(request, area, result))
+            context.update(self._result_context(request, form.cleaned_data["area"], result))
         return TemplateResponse(request, self.template_name, context)
 
     def _result_context(self, request, area: AdministrativeUnit, result: dict) -> dict:

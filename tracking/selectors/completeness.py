@@ -27,11 +27,13 @@ database (one grouped query); Python then walks the communes, never the villages
 """
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, FilteredRelation, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import locks, progress
@@ -97,7 +99,7 @@ def completeness(*, by, code: str, quarter: Period | None = None, reported: str 
     _check_choice("reported", reported, REPORTED)
     _check_choice("state", state, STATES)
     if quarter is None:
-        quarter = progress.latest_period(unit_by_code(by=by, code=code))
+        quarter = _latest_quarter(unit_by_code(by=by, code=code))
     elif quarter.kind != QUARTER:
         raise Invalid({"quarter": Invalid(_("“%(value)s” is not a quarter: write it as 2019Q2.") % {"value": quarter},
                                           code="not_a_quarter")})
@@ -149,6 +151,19 @@ def completeness(*, by, code: str, quarter: Period | None = None, reported: str 
         "communes": [row for row in rows if (reported is None or row["reported"] == reported)
                      and (state is None or row["state"] == state)],
     }
+
+
+def _latest_quarter(unit: AdministrativeUnit) -> Period:
+    """The latest quarter with data (``progress.latest_period``: else the current quarter), for a
+    unit closed since no later than its last quarter on the map (an abolished district without
+    data: its last quarter, not today's, when it is on no map)."""
+    quarter = progress.latest_period(unit)
+    if unit.valid_to is None or unit.valid_to > timezone.localdate():
+        return quarter
+    last = Period.quarter_of(unit.valid_to - datetime.timedelta(days=1))
+    if last.end >= unit.valid_to:  # closed before the quarter's last day: the one before
+        last = Period.from_index(last.index - 1)
+    return min(quarter, last, key=lambda period: period.index)
 
 
 def _check_choice(name: str, value: str | None, choices: tuple[str, ...]) -> None:

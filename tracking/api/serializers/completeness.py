@@ -19,7 +19,8 @@ class CompletenessQuerySerializer(serializers.Serializer):
     )
     quarter = QuarterSerializerField(
         required=False, help_text="The quarter, e.g. 2019Q2; default: the latest quarter in which a village of the "
-        "area reported (else the current quarter), as the figures take it.",
+        "area reported (else the current quarter), as the figures take it; for an area closed since, at most its "
+        "last quarter on the map.",
     )
     reported = serializers.ChoiceField(
         choices=REPORTED_CHOICES, required=False,
