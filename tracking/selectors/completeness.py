@@ -127,30 +127,33 @@ def completeness(*, by, code: str, quarter: Period | None = None, reported: str 
 
     communes = sorted((unit for unit in units.values() if unit.path.startswith(path)
                        and (unit.level == Level.COMMUNE or unit.pk in villages)), key=lambda unit: unit.path)
-    by_path = {unit.path: unit for unit in units.values()}
-    area_unit = by_path[path]
     refs = {unit.pk: unit_ref(unit) for unit in units.values()}
     rows = [_row(unit, refs, villages.get(unit.pk, (0, 0)), own.get(unit.pk), locks.standing_at(unit.path, quarter, rows_at))
             for unit in communes]
-    # Every unit one level below the area is counted, a district without communes too.
-    children = [unit for unit in units.values() if unit.parent_id == area.pk and unit.path.startswith(path)
-                and unit.level != Level.COMMUNE]
-    groups = {unit.pk: _group_counts(unit) for unit in children or [area_unit]}
-    totals = dict.fromkeys(COUNTS, 0)
-    for row, unit in zip(rows, communes):
-        group = _group_of(unit, area_unit, by_path)
-        if group.pk not in groups:
-            groups[group.pk] = _group_counts(group)
-        for counts in (totals, groups[group.pk]):
-            _add(counts, row)
     return {
         "area": unit_ref(area),
         "quarter": str(quarter),
         "map_date": day.isoformat(),
-        "summary": {**totals, "by_unit": sorted(groups.values(), key=lambda group: group["path"])},
+        "summary": _summary(rows, communes, units[area.pk], units),
         "communes": [row for row in rows if (reported is None or row["reported"] == reported)
                      and (state is None or row["state"] == state)],
     }
+
+
+def _summary(rows: list[dict], communes: list[_Unit], area: _Unit, units: dict[int, _Unit]) -> dict:
+    """The counts of ``rows`` in total and per unit one level below ``area`` (``by_unit``)."""
+    by_path = {unit.path: unit for unit in units.values()}
+    # Every unit one level below the area is counted, a district without communes too.
+    children = [unit for unit in units.values() if unit.parent_id == area.pk and unit.level != Level.COMMUNE]
+    groups = {unit.pk: _group_counts(unit) for unit in children or [area]}
+    totals = dict.fromkeys(COUNTS, 0)
+    for row, unit in zip(rows, communes):
+        group = _group_of(unit, area, by_path)
+        if group.pk not in groups:
+            groups[group.pk] = _group_counts(group)
+        for counts in (totals, groups[group.pk]):
+            _add(counts, row)
+    return {**totals, "by_unit": sorted(groups.values(), key=lambda group: group["path"])}
 
 
 def _latest_quarter(unit: AdministrativeUnit) -> Period:
