@@ -81,9 +81,9 @@ def sign_in(page, django_user_model):
     return sign_in
 
 
-def screenshot(page, name: str) -> None:
+def screenshot(page, name: str, *, full_page: bool = False) -> None:
     """Saves the page as ``<SCREENSHOT_DIR>/<name>.png`` when the run asks for pictures."""
     folder = os.environ.get("SCREENSHOT_DIR")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=False)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=full_page)

@@ -1,7 +1,13 @@
 """The committees' screens beside the record pages, each behind the admin's sign-in
 (``site.admin_view``) and named in the ``admin`` namespace."""
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import dashboard
 
 
 def screen_urls(site) -> list:
-    return []
+    return [
+        path("dashboard/", site.admin_view(lambda request: dashboard.home(request, site)), name="dashboard_home"),
+        path("dashboard/<str:code>/", site.admin_view(lambda request, code: dashboard.unit_page(request, site, code)),
+             name="dashboard"),
+    ]

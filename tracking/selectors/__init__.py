@@ -9,12 +9,16 @@ with the same words as for one that does not exist). The figures themselves come
 - ``records``: a unit by code, a village, cell or organisation by id, what a queryset holds for
   the user;
 - ``figures``: a unit's figures, timeline and blank villages; goals and their progress;
-- ``approvals``: where a unit's quarter stands, and its history.
+- ``approvals``: where a unit's quarter stands, and its history;
+- ``dashboard``: a unit's dashboard (its figures, goals, timeline, children and blank villages),
+  and the units a user's dashboards start from.
 """
 from .approvals import approval_history, approval_overview, approval_rows, approval_unit  # noqa: F401
+from .dashboard import dashboard, home_units  # noqa: F401
 from .figures import (  # noqa: F401
     MAX_TIMELINE_QUARTERS,
     blank_villages,
+    children_figures,
     goal_progress,
     goals,
     goals_progress,
