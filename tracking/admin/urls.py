@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import dashboard
+from .entry import entry_urls
 
 
 def screen_urls(site) -> list:
@@ -10,4 +11,5 @@ def screen_urls(site) -> list:
         path("dashboard/", site.admin_view(lambda request: dashboard.home(request, site)), name="dashboard_home"),
         path("dashboard/<str:code>/", site.admin_view(lambda request, code: dashboard.unit_page(request, site, code)),
              name="dashboard"),
+        *entry_urls(site),  # admin:entry_picker, admin:entry_grid (the quarter entry grid)
     ]
