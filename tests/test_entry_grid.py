@@ -334,6 +334,20 @@ def test_a_district_approval_locks_the_communes_grid_too(commune, tree):
     assert 'name="v-' not in content and "2019Q2 of huyện Điện Biên (100) was approved" in content
 
 
+def test_a_district_grid_with_an_approved_commune_saves_nothing_and_names_the_locked_rows(commune, tree):
+    editor = staff_with("editor", tree["district"], "district_editor")
+    client = browser(editor)
+    data = grid_data(page(client.get(grid_url("100"))))
+    approve(commune["unit"])
+    data[f"v-{commune['elsewhere'].pk}-full_members"] = "6"  # Hoa, in the commune that is still open
+    before = snapshot()
+    content = page(client.post(grid_url("100"), {**data, "action": "save"}))
+    assert snapshot() == before
+    assert "Nothing was saved: 2019Q2 of xã Nà Nhạn (03317) was approved" in content
+    assert "was approved by approver" in row(content, commune["huoi_chon"])
+    assert "was approved" not in row(content, commune["elsewhere"])
+
+
 def test_submit_for_approval_from_the_grid(commune):
     client = browser(commune["editor"])
     response = client.post(grid_url("03317"), {"action": "submit"}, follow=True)
@@ -375,6 +389,14 @@ def test_a_reader_sees_the_grid_read_only_and_cannot_save(commune):
     content = page(client.post(grid_url("03317"), {"action": "submit"}, follow=True))
     assert "is not in the area of your editor roles" in content
     assert not QuarterApproval.objects.exists()
+
+
+def test_a_commune_too_large_for_one_form_is_shown_read_only(commune, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 30  # two villages' inputs, with room for the rest of the form
+    content = page(browser(commune["editor"]).get(grid_url("03317")))
+    assert 'name="v-' not in content and 'id="entry-save-button"' not in content
+    assert "3 villages: more than this page takes (2). Enter this quarter from a CSV file" in content
+    assert len(listed_villages(content)) == 3
 
 
 def test_a_staff_user_without_a_role_finds_no_grid(commune):
@@ -479,7 +501,7 @@ def commune_of(tree, code: str, villages: int):
     return unit, staff_with("editor", unit, f"editor_{code}")
 
 
-def test_the_grid_reads_a_fixed_number_of_queries_whatever_the_communes_size(tree):
+def test_the_grid_preview_and_save_take_a_fixed_number_of_queries_whatever_the_communes_size(tree):
     counts = {}
     for code, size in (("04001", 2), ("04002", 24)):
         unit, editor = commune_of(tree, code, size)
@@ -491,5 +513,8 @@ def test_the_grid_reads_a_fixed_number_of_queries_whatever_the_communes_size(tre
         data = grid_data(content)
         with CaptureQueriesContext(connection) as preview:
             page(client.post(grid_url(code), {**data, "action": "preview"}))
-        counts[size] = (len(queries), len(preview))
+        with CaptureQueriesContext(connection) as save:  # the carried half created, the others unchanged
+            assert client.post(grid_url(code), {**data, "action": "save"}).status_code == 302
+        assert QuarterReport.objects.filter(village__name__startswith=f"Bản {code}-", quarter=Q).count() == size
+        counts[size] = (len(queries), len(preview), len(save))
     assert counts[2] == counts[24], counts

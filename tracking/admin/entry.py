@@ -51,11 +51,17 @@ def entry_urls(site) -> list:
 SESSION_KEY = "tracking_entry"  # the last unit and quarter whose grid opened
 PICKER_LIMIT = 300  # units listed at once in the picker; a search narrows a larger area
 GRID_FIELDS = (*COUNT_FIELDS, "cell", "status")  # one input each, per village
-# Note: the browser posts every input of the table, and Django refuses a POST of more than
-# DATA_UPLOAD_MAX_NUMBER_FIELDS fields (before any view runs). A larger unit is shown read-only,
-# with the CSV import (the same service, no such limit) as the way to enter it.
-_FIELD_LIMIT = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
-MAX_ROWS = None if _FIELD_LIMIT is None else (_FIELD_LIMIT - 10) // len(GRID_FIELDS)
+
+
+def max_rows() -> int | None:
+    """The most villages the grid takes.
+
+    Note: the browser posts every input of the table, and Django refuses a POST of more than
+    DATA_UPLOAD_MAX_NUMBER_FIELDS fields before any view runs (141 villages with the default
+    1,000). A larger unit is shown read-only, with the CSV import (the same checks, no such
+    limit) as the way to enter it."""
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    return None if limit is None else (limit - 10) // len(GRID_FIELDS)
 
 
 def _label(name: str):
@@ -234,7 +240,9 @@ def _place_errors(error: ValidationError, owners: list[EntryRowForm], page_error
         if len(parts) >= 2 and parts[0] == "reports" and parts[1].isdigit() and int(parts[1]) < len(owners):
             form = owners[int(parts[1])]
             name = parts[2] if len(parts) > 2 and parts[2] in form.fields else None
-            form.add_error(name, reasons)
+            # The service names the village in each message; on its own row that goes without saying.
+            prefix = f"{form.row.village}: "
+            form.add_error(name, [reason.removeprefix(prefix) for reason in reasons])
         else:
             page_errors.extend(reasons)
 
@@ -259,7 +267,7 @@ def _grid_response(request, site, entry: selectors.QuarterEntry, forms_, *, edit
         "forms": forms_,
         "editable": editable,
         "too_many": too_many,
-        "max_rows": MAX_ROWS,
+        "max_rows": max_rows(),
         "page_errors": list(page_errors),
         "error_summary": error_summary(_error_count(forms_)),
         "state_label": ApprovalState(entry.approval["state"]).label,
@@ -296,7 +304,7 @@ def entry_grid_view(request, site, code: str, quarter: str):
     if quarter.start > timezone.localdate():
         messages.error(request, gettext("%(quarter)s has not begun: no report for a future quarter.") % {"quarter": quarter})
         return HttpResponseRedirect(picker)
-    too_many = MAX_ROWS is not None and len(entry.rows) > MAX_ROWS
+    too_many = max_rows() is not None and len(entry.rows) > max_rows()
     editable = entry.may_edit and not entry.lock and not too_many
     action = request.POST.get("action") if request.method == "POST" else None
     if action == "submit":
@@ -326,6 +334,9 @@ def entry_grid_view(request, site, code: str, quarter: str):
             _place_errors(error, owners, page_errors)
         except DomainError as error:
             page_errors.append(gettext("Nothing was saved: %(reason)s") % {"reason": refusal(error)})
+            # A district's grid may hold villages of an approved commune: each says so on its row.
+            for where, reason in getattr(error, "entries", []) if entry.lock is None else []:
+                _place_errors(ValidationError({where: [reason]}), owners, [])
     if outcome is None or not valid:
         return _grid_response(request, site, entry, forms_, editable=editable, page_errors=page_errors, too_many=too_many)
     counts = {name: outcome[name]["count"] for name in ("created", "updated", "unchanged")}
