@@ -75,7 +75,7 @@ def value_of(content: str, village, name: str) -> str | None:
 
 def grid_data(content: str) -> dict:
     """Every input of the grid as the browser would post it (what the page pre-filled)."""
-    data = {}
+    data = {"seen": re.search(r'name="seen" value="([^"]*)"', content).group(1)}
     for match in re.finditer(r'name="(v-(\d+)-(\w+))"', content):
         field, village_pk, name = match.groups()
         data[field] = value_of(content, type("V", (), {"pk": int(village_pk)}), name)
@@ -231,6 +231,27 @@ def test_saving_the_grid_as_it_opened_leaves_saved_reports_unchanged(commune):
     assert not QuarterReport.objects.filter(village=commune["co_man"]).exists()
 
 
+def test_a_save_from_a_page_opened_before_someone_elses_save_is_refused(commune):
+    client = browser(commune["editor"])
+    data = grid_data(page(client.get(grid_url("03317"))))
+    other = staff_with("editor", commune["unit"], "other_clerk")
+    page(browser(other).post(grid_url("03317"), {**grid_data(page(browser(other).get(grid_url("03317")))),
+                                                f"v-{commune['huoi_chon'].pk}-full_members": "7", "action": "save"},
+                             follow=True))
+    data[f"v-{commune['co_man'].pk}-full_members"] = "1"
+    data[f"v-{commune['co_man'].pk}-probationary_members"] = "0"
+    before = snapshot()
+    content = page(client.post(grid_url("03317"), {**data, "action": "save"}))
+    assert snapshot() == before
+    assert "Someone else saved reports of this quarter after you opened the page: nothing was saved." in content
+    assert value_of(content, commune["co_man"], "full_members") == "1"  # what was typed is kept
+    # The page now knows the other save: a preview shows it (Huổi Chổn back from 7 to 3), a save goes through.
+    content = page(client.post(grid_url("03317"), {**grid_data(content), "action": "preview"}))
+    assert 'data-outcome="updated"' in row(content, commune["huoi_chon"])
+    content = page(client.post(grid_url("03317"), {**grid_data(content), "action": "save"}, follow=True))
+    assert "saved: 1 created, 1 updated, 1 unchanged." in content
+
+
 def test_one_error_saves_nothing(commune):
     client = browser(commune["editor"])
     data = grid_data(page(client.get(grid_url("03317"))))
@@ -278,18 +299,28 @@ def test_a_status_without_counts_is_saved_for_a_village_known_only_by_status(com
     assert (report.status, report.full_members, report.probationary_members) == ("no_member", None, None)
 
 
-def test_an_empty_grid_saves_nothing_and_says_so(commune):
+def test_a_cleared_row_gets_no_report_and_an_empty_grid_saves_nothing(commune):
     client = browser(commune["editor"])
-    data = {name: "" for name in grid_data(page(client.get(grid_url("03317"))))}
-    data.update({f"v-{commune['huoi_chon'].pk}-{name}": value for name, value in
-                 (("full_members", "3"), ("probationary_members", "1"), ("admissions", "1"),
-                  ("ethnic_minority_members", "4"), ("cell", str(commune["own"].pk)))})
+    data = grid_data(page(client.get(grid_url("03317"))))
+    na_pen = commune["na_pen"].pk
+    data.update({name: "" for name in data if name.startswith(f"v-{na_pen}-")})  # carried, then cleared
     content = page(client.post(grid_url("03317"), {**data, "action": "save"}, follow=True))
     assert "saved: 0 created, 0 updated, 1 unchanged." in content
-    cleared = {name: "" for name in data}
-    cleared.update({key: value for key, value in data.items() if key.startswith(f"v-{commune['huoi_chon'].pk}-")})
-    content = page(client.post(grid_url("03317"), {**{name: "" for name in data}, "action": "save"}))
-    assert "Give this count" in row(content, commune["huoi_chon"])  # a saved report is not deleted by clearing it
+    assert not QuarterReport.objects.filter(village_id=na_pen, quarter=Q).exists()
+
+    # Clearing a saved report does not delete it: the service asks for its counts.
+    data = grid_data(page(client.get(grid_url("03317"))))
+    huoi_chon = commune["huoi_chon"].pk
+    data.update({name: "" for name in data if name.startswith(f"v-{huoi_chon}-")})
+    content = page(client.post(grid_url("03317"), {**data, "action": "save"}))
+    assert "Give this count" in row(content, commune["huoi_chon"])
+    assert QuarterReport.objects.filter(village_id=huoi_chon, quarter=Q).exists()
+
+    # A quarter with nothing saved or carried (2018Q4, before any report), posted empty.
+    data = grid_data(page(client.get(grid_url("03317", "2018Q4"))))
+    assert set(value for name, value in data.items() if name != "seen") == {""}
+    content = page(client.post(grid_url("03317", "2018Q4"), {**data, "action": "save"}))
+    assert "Nothing to save: every row is empty." in content
 
 
 # ---------------------------------------------------------------------------------------
@@ -397,6 +428,12 @@ def test_a_commune_too_large_for_one_form_is_shown_read_only(commune, settings):
     assert 'name="v-' not in content and 'id="entry-save-button"' not in content
     assert "3 villages: more than this page takes (2). Enter this quarter from a CSV file" in content
     assert len(listed_villages(content)) == 3
+
+
+def test_a_future_quarter_sends_back_to_the_picker(commune):
+    response = browser(commune["editor"]).get(grid_url("03317", "2099Q1"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("admin:entry_picker")
+    assert "2099Q1 has not begun" in page(response)
 
 
 def test_a_staff_user_without_a_role_finds_no_grid(commune):

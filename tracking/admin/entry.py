@@ -38,6 +38,7 @@ from ..services import approvals as approval_steps
 from .approvals import APPROVAL_DONE
 from .base import SOURCE_FIELDS, refusal
 
+
 def entry_urls(site) -> list:
     """The picker and the grid, behind the admin's sign-in, in the ``admin`` namespace."""
     return [
@@ -176,10 +177,9 @@ class EntryRowForm(forms.Form):
     cell = forms.TypedChoiceField(label=_label("cell"), coerce=int, required=False, empty_value=None)
     status = forms.ChoiceField(label=_label("status"), required=False, choices=[("", "—"), *VillageStatus.choices])
 
-    def __init__(self, data=None, *, row: selectors.EntryRow, quarter: Period):
+    def __init__(self, data=None, *, row: selectors.EntryRow):
         super().__init__(data, prefix=f"v-{row.village.pk}", initial=_initial(row))
         self.row = row
-        self.quarter = quarter
         self.outcome = ""  # what a preview or a save did with the row
         self.fields["cell"].choices = [("", "—"), *row.cells]
         for field in self.fields.values():
@@ -275,9 +275,17 @@ def _grid_response(request, site, entry: selectors.QuarterEntry, forms_, *, edit
         "preview": preview,
         "count_fields": [(name, _label(name)) for name in COUNT_FIELDS],
         "lock_message": locks.locked_message(entry.lock) if entry.lock else "",
+        "seen": _seen(entry),
         "opts": QuarterReport._meta,
     }
     return TemplateResponse(request, "admin/tracking/entry_grid.html", context)
+
+
+def _seen(entry: selectors.QuarterEntry) -> str:
+    """What the page was built from: how many reports of the quarter its villages had, and when
+    the latest was saved. A save posted from an older page is refused (no lost update)."""
+    saved = [row.report.updated_at for row in entry.rows if row.report is not None]
+    return f"{len(saved)}/{max(saved).isoformat() if saved else ''}"
 
 
 def _quarter_or_404(text: str) -> Period:
@@ -313,16 +321,21 @@ def entry_grid_view(request, site, code: str, quarter: str):
         opened = {"unit": entry.unit.pk, "code": entry.unit.code, "name": str(entry.unit), "quarter": str(quarter)}
         if request.session.get(SESSION_KEY) != opened:
             request.session[SESSION_KEY] = opened
-        forms_ = [EntryRowForm(row=row, quarter=quarter) for row in entry.rows]
+        forms_ = [EntryRowForm(row=row) for row in entry.rows]
         return _grid_response(request, site, entry, forms_, editable=editable, too_many=too_many)
 
-    forms_ = [EntryRowForm(request.POST, row=row, quarter=quarter) for row in entry.rows]
+    forms_ = [EntryRowForm(request.POST, row=row) for row in entry.rows]
     valid = all([form.is_valid() for form in forms_])
     owners = [form for form in forms_ if form.is_valid() and form.values() is not None]
     entries = [form.values() for form in owners]
     page_errors: list[str] = []
     outcome = None
-    if not entries and valid:
+    seen = request.POST.get("seen")
+    if action == "save" and seen is not None and seen != _seen(entry):
+        page_errors.append(gettext(
+            "Someone else saved reports of this quarter after you opened the page: nothing was saved. Your values "
+            "are still in the table: preview them to see what they change now, then save again."))
+    elif not entries and valid:
         page_errors.append(gettext("Nothing to save: every row is empty."))
     elif entries:
         try:
@@ -346,9 +359,10 @@ def entry_grid_view(request, site, code: str, quarter: str):
             "what": locks.unit_quarter(entry.unit, quarter), **counts}
         messages.success(request, message)
         return HttpResponseRedirect(request.path)
+    by_village = {form.row.village.pk: form for form in forms_}
     for name in ("created", "updated", "unchanged"):
         for village_id in outcome[name]["villages"]:
-            next(form for form in forms_ if form.row.village.pk == village_id).outcome = name
+            by_village[village_id].outcome = name
     return _grid_response(request, site, entry, forms_, editable=editable, too_many=too_many,
                           preview={**counts, "empty": empty})
 
