@@ -7,7 +7,8 @@
   of the quarter, else from its latest earlier report, marked "carried … not saved yet"
   (admissions, a flow of their own quarter, are never carried). *Preview* runs
   ``services.quarter_submission_submit`` as a dry run, *Save* runs it for real: the same service
-  as the API's ``PUT …/reports/{quarter}/``, all or nothing, each error on its village's field.
+  as the API's ``PUT …/reports/{quarter}/``, all or nothing, each error on its village's field;
+  a save posted from a page older than the quarter's latest saved report is refused (``_seen``).
   *Submit for approval* is ``services.approvals.quarter_submit``.
 
 The page decides nothing about rights: it shows read-only what the selector says the user may
