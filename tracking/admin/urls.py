@@ -2,7 +2,7 @@
 (``site.admin_view``) and named in the ``admin`` namespace."""
 from django.urls import path
 
-from . import dashboard
+from . import dashboard, spreadsheets
 from .entry import entry_urls
 
 
@@ -12,4 +12,5 @@ def screen_urls(site) -> list:
         path("dashboard/<str:code>/", site.admin_view(lambda request, code: dashboard.unit_page(request, site, code)),
              name="dashboard"),
         *entry_urls(site),  # admin:entry_picker, admin:entry_grid (the quarter entry grid)
+        *spreadsheets.screen_urls(site),
     ]
