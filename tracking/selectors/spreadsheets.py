@@ -70,7 +70,7 @@ FIGURE_COLUMNS = {
     "villages_status_only": gettext_lazy("villages known by a status only"),
     "villages_carried_forward": gettext_lazy("villages carried forward"),
     "admissions": gettext_lazy("admissions"),
-    "villages_without_report": gettext_lazy("villages without a report"),
+    "villages_without_report": gettext_lazy("villages without report"),
 }
 
 

@@ -281,11 +281,12 @@ def reports_import(*, by, quarter: Period | str, rows: Iterable[tuple[int, dict[
     for line, row in rows:
         count += 1
         where = f"rows.{line}"
-        for name, message in row.pop(PROBLEMS, {}).items():
+        problems = row.pop(PROBLEMS, {})
+        for name, message in problems.items():
             errors.add(f"{where}.{name}", message)
         key = row.get(KEY, "")
-        if f"{where}.{KEY}" in errors:
-            continue
+        if problems:
+            continue  # a row with a cell that is no value is not checked further
         if not key:
             errors.add(f"{where}.{KEY}", _("Give the village's key, e.g. 03317-0001."))
             continue
