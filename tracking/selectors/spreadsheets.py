@@ -22,7 +22,7 @@ from ..models import (
     UnitPlacement,
     Village,
 )
-from ..periods import Period, quarter_range
+from ..periods import MIN_YEAR, Period, quarter_range
 from .figures import MAX_TIMELINE_QUARTERS
 from .records import quarters_in_area, unit_by_code, unit_in_period, visible
 
@@ -155,7 +155,7 @@ def children_figures(*, by, code: str, first: Period | None = None, last: Period
     lay in ``by``'s area; a fixed number of queries, whatever the number of children and quarters."""
     unit = unit_by_code(by=by, code=code)
     last = (last or progress.latest_period(unit)).last_quarter
-    first = first or Period.from_index(last.index - 3)
+    first = first or Period.from_index(max(last.index - 3, Period.quarter(MIN_YEAR, 1).index))
     quarters = quarter_range(first, last)
     if not quarters:
         raise Invalid({"from": Invalid(_("`from` comes after `to`."), code="invalid_range")})

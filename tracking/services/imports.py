@@ -210,8 +210,7 @@ def read_table(cells: Iterable[tuple[int, list]]) -> Iterator[tuple[int, dict[st
         raise Invalid({"columns": problems})
     read = [(position, name) for position, name in enumerate(header) if name in COLUMNS]
     for line, values in cells:
-        if not any(not isinstance(value, _Formula) and _text(value).strip() for value in values) and not any(
-                isinstance(value, _Formula) for value in values):
+        if all(not isinstance(value, _Formula) and not _text(value).strip() for value in values):
             continue  # an empty line, or a spreadsheet's row of empty cells
         row = {name: _text(values[position]).strip() if position < len(values) else "" for position, name in read}
         formulas = {name: _("A formula: write the value itself (copy the cells and paste them as values).")
