@@ -254,6 +254,7 @@ def test_the_quarter_and_the_format_are_checked(users, api_error):
     assert client.get("/api/v1/units/03317/spreadsheets/2019Q3/?file_format=csv",
                       HTTP_ACCEPT="text/csv").status_code == 200
     api_error(client.get("/api/v1/units/99999/spreadsheets/2019Q3/", HTTP_ACCEPT="text/csv"), 404, "not_found")
+    assert client.options("/api/v1/units/03317/spreadsheets/2019Q3/").status_code == 200
 
 
 # ---------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""A quarter's reports for any area from a file: one row a village, named by its key.
+"""A quarter's reports for any area from a file, a CSV file or an Excel workbook (one reader for
+both, ``read_table``): one row a village, named by its key.
 
 The same rules as every other write (``reports.check_rows``): the user's editor area on the
 quarter's last day, the lock of approved quarters, every rule of a report, the limits of the API;

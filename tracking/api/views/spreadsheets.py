@@ -16,7 +16,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import parsers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from ... import progress
@@ -28,7 +28,6 @@ from ..errors import RequestTooLarge
 from ..examples import CODE_PARAM, period_param
 from ..parsing import DryRunSerializer, only_params, parse_period, validated
 from ..serializers.spreadsheets import SpreadsheetResultSerializer, SpreadsheetUploadSerializer
-from .base import InAreaMixin
 
 QUARTER_PARAM = OpenApiParameter("quarter", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=QUARTER_PATTERN,
                                  description="The quarter, e.g. 2019Q3.")
@@ -78,7 +77,7 @@ def _file(sheet: sheets.Sheet, file_format: str) -> HttpResponse:
 
 
 @extend_schema(tags=["reports"])
-class UnitSpreadsheetViewSet(InAreaMixin, viewsets.GenericViewSet):
+class UnitSpreadsheetViewSet(viewsets.GenericViewSet):
     """A unit's quarter as a file, and back; its children's figures as a file."""
 
     lookup_field = "quarter"
@@ -87,6 +86,11 @@ class UnitSpreadsheetViewSet(InAreaMixin, viewsets.GenericViewSet):
     filterset_class = None
     ordering = None
     pagination_class = None
+
+    def get_object(self):
+        # Note: a spreadsheet is made for the asking, not a stored record; OPTIONS, describing
+        # the PUT, asks for one and leaves the description of its body out.
+        raise NotFound()
 
     def perform_content_negotiation(self, request, force=False):
         # Note: a file is the answer whatever the Accept header asks for; an error is JSON.
