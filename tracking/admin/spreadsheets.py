@@ -57,7 +57,8 @@ class _UnitForm(forms.Form):
     def __init__(self, *args, user, site, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"] = forms.ModelChoiceField(
-            label=_("unit"), queryset=selectors.visible(by=user, queryset=AdministrativeUnit.objects.all(), role=self.role),
+            label=_("unit"),
+            queryset=selectors.visible(by=user, queryset=AdministrativeUnit.objects.all(), role=self.role),
             widget=AutocompleteSelect(QuarterApproval._meta.get_field("unit"), site),
             help_text=_("A commune or a district (search by name or code)."),
         )

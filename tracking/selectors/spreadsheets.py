@@ -97,10 +97,11 @@ def sheet_file(sheet: Sheet, file_format: str) -> tuple[bytes, str, str]:
     with a byte-order mark, so that a spreadsheet opens it with its accents)."""
     dataset = tablib.Dataset(*[tuple(row) for row in sheet.rows], headers=sheet.labels, title=sheet.title)
     if file_format == XLSX:
-        # Note: ``escape`` writes a text beginning with "=" as text, never as a formula.
+        # Note: ``escape`` drops the "=" a text begins with, so that no cell is a formula.
         content = dataset.export(XLSX, escape=True)
         return content, MEDIA_TYPES[XLSX], f"{sheet.file_name}.xlsx"
-    return ("\ufeff" + dataset.export(CSV)).encode("utf-8"), f"{MEDIA_TYPES[CSV]}; charset=utf-8", f"{sheet.file_name}.csv"
+    content = ("\ufeff" + dataset.export(CSV)).encode("utf-8")
+    return content, f"{MEDIA_TYPES[CSV]}; charset=utf-8", f"{sheet.file_name}.csv"
 
 
 def _inert(text: str) -> str:
@@ -113,21 +114,24 @@ def quarter_template(*, by, code: str, quarter: Period) -> Sheet:
     """The spreadsheet of the unit ``code``'s quarter for ``by``: one row per village under it on
     the quarter's last day (by commune, then name), with its key, its commune's and its own name,
     this quarter's report in the columns a committee fills in, and its latest report at or before
-    the quarter (which quarter, and its values) beside them. Three queries and the user's area."""
+    the quarter (which quarter, and its values) beside them. A fixed number of queries, whatever the
+    number of villages."""
     unit = unit_in_period(by=by, code=code, period=quarter)
     day = quarter.end
-    villages = list(Village.objects.within(unit, day).with_unit_on(day)
-                    .order_by("unit_name_on_day", "unit_code_on_day", "name", "pk")[:MAX_TEMPLATE_VILLAGES + 1])
+    under = Village.objects.within(unit, day)
+    villages = list(under.with_unit_on(day).order_by("unit_name_on_day", "unit_code_on_day", "name", "pk")
+                    [:MAX_TEMPLATE_VILLAGES + 1])
     if len(villages) > MAX_TEMPLATE_VILLAGES:
         raise Invalid({"code": Invalid(
             _("%(unit)s has more than %(n)s villages: download the quarter of each of its units.")
             % {"unit": unit, "n": MAX_TEMPLATE_VILLAGES}, code="too_many_villages")})
     # Each village's latest report at or before the quarter among those the user may read (the
-    # villages lie in their area now; an earlier quarter of one may have been another committee's).
+    # villages lie in their area this quarter; an earlier quarter of one may have been another
+    # committee's).
     latest = {
         report.village_id: report
-        for report in visible(by=by, queryset=QuarterReport.objects.filter(
-            village__in=Village.objects.within(unit, day).values("pk"))).latest_per_village(quarter)
+        for report in visible(by=by, queryset=QuarterReport.objects.filter(village__in=under.values("pk")))
+        .latest_per_village(quarter)
     }
     columns = [KEY, "commune", "village", *REPORT_COLUMNS, "last_quarter", *(f"last_{name}" for name in LAST_FIELDS)]
     sheet = Sheet(title=f"{unit.code} {quarter}", file_name=f"{unit.code}-{quarter}", columns=columns,

@@ -28,9 +28,9 @@ from ..access import scope_of
 from ..errors import Invalid
 from ..models import (
     COUNT_FIELDS,
-    AdministrativeUnit,
     MAX_COUNT,
     MAX_NOTE,
+    AdministrativeUnit,
     QuarterReport,
     Role,
     Village,

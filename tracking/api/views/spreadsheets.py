@@ -44,10 +44,8 @@ MAX_UPLOAD_BODY = imports.MAX_FILE_BYTES + 64_000
 
 
 def _file_responses(what: str) -> dict:
-    return {
-        (200, sheets.MEDIA_TYPES[sheets.XLSX]): OpenApiResponse(OpenApiTypes.BINARY, description=f"{what} (XLSX or CSV)."),
-        (200, sheets.MEDIA_TYPES[sheets.CSV]): OpenApiResponse(OpenApiTypes.BINARY, description=f"{what} (XLSX or CSV)."),
-    }
+    described = OpenApiResponse(OpenApiTypes.BINARY, description=f"{what} (XLSX or CSV).")
+    return {(200, sheets.MEDIA_TYPES[file_format]): described for file_format in sheets.FILE_FORMATS}
 
 
 class SpreadsheetParser(parsers.MultiPartParser):
@@ -100,7 +98,8 @@ class UnitSpreadsheetViewSet(viewsets.GenericViewSet):
         text = self.kwargs["quarter"]
         quarter = parse_period("quarter", text)
         if quarter.kind != QUARTER:
-            raise ValidationError({"quarter": [f"“{text}” is not a quarter: write it as 2019Q3."]}, code="invalid_period")
+            raise ValidationError({"quarter": [f"“{text}” is not a quarter: write it as 2019Q3."]},
+                                  code="invalid_period")
         return quarter
 
     @extend_schema(
