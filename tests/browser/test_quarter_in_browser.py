@@ -75,3 +75,57 @@ def test_an_editor_enters_the_quarter_and_the_district_approves_it(commune_and_p
     sign_in(world["editor"], next_url=f"/admin/entry/03317/{QUARTER}/")
     assert page.locator("#entry-locked").is_visible()
     assert page.locator(f"input#id_v-{first.pk}-full_members").count() == 0
+
+
+def test_an_upload_with_one_bad_row_shows_the_error_and_saves_nothing(commune_and_people, page, sign_in, tmp_path):
+    from tracking.models import QuarterReport
+
+    world = commune_and_people
+    commune = world["commune"]
+    sign_in(world["editor"], next_url=f"/admin/spreadsheets/?unit={commune.pk}")
+
+    # The quarter's template, downloaded as a committee would, filled in with one bad count.
+    form = page.locator("#spreadsheets-template-form")
+    form.locator("input[name$=quarter]").fill(QUARTER)
+    form.locator("[name$=file_format][value=csv]").check()
+    with page.expect_download() as download:
+        form.locator("input[type=submit]").click()
+    template = download.value.path().read_text(encoding="utf-8-sig").splitlines()
+    header, rows = template[0], template[1:]
+    assert header.startswith("village_key") and len(rows) == 3
+    columns = header.split(",")
+    full = columns.index(next(name for name in columns if "chính thức" in name.lower()))
+    probationary = columns.index(next(name for name in columns if "dự bị" in name.lower() and "báo cáo" not in name.lower()))
+
+    def filled(values):
+        lines = [header]
+        for row, value in zip(rows, values):
+            cells = row.split(",")
+            cells[full], cells[probationary] = value, "0"
+            lines.append(",".join(cells))
+        path = tmp_path / "quy.csv"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+    upload = page.locator("#spreadsheets-upload-form")
+    upload.locator("input[name$=quarter]").fill(QUARTER)
+    upload.locator("input[type=file]").set_input_files(filled(["3", "bốn", "1"]))
+    upload.locator("input[type=submit]").click()
+    page.wait_for_load_state()
+    errors = page.locator("#spreadsheet-errors tbody tr")
+    assert errors.count() == 1
+    line, column = errors.first.locator("td").nth(0).inner_text(), errors.first.locator("td").nth(1).inner_text()
+    assert (line, column.lower()) == ("3", columns[full].lower())  # "bốn", on line 3 of the file
+    assert page.locator("#spreadsheet-confirm-form").count() == 0
+    assert not QuarterReport.objects.filter(quarter=QUARTER).exists()
+
+    # Corrected, checked, confirmed: all three written.
+    page.goto(f"/admin/spreadsheets/?unit={commune.pk}")
+    upload.locator("input[name$=quarter]").fill(QUARTER)
+    upload.locator("input[type=file]").set_input_files(filled(["3", "4", "1"]))
+    upload.locator("input[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("#spreadsheet-counts td.created").inner_text() == "3"
+    page.locator("#spreadsheet-confirm-form input[type=submit]").click()
+    page.wait_for_load_state()
+    assert sorted(QuarterReport.objects.filter(quarter=QUARTER).values_list("full_members", flat=True)) == [1, 3, 4]
