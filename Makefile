@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run test bench bench-run superuser fixtures clean
+.PHONY: install run test screenshots bench bench-run superuser fixtures clean
 
 $(INSTALLED): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ run: install
 
 test: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m pytest -p no:cacheprovider tests $(PYTEST_ARGS)
+
+# The README's pictures (docs/screenshots), taken by the browser tests (tests/browser; they need
+# Debian's chromium: apt-get install chromium).
+screenshots: install
+	SCREENSHOT_DIR=docs/screenshots DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m pytest -p no:cacheprovider tests/browser -q
 
 # The benchmark (README, "Performance"): the whole country on a private PostgreSQL cluster that
 # .ci/bench starts (as root), or on the empty database BENCH_DATABASE_URL. BENCH_ARGS go to

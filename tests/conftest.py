@@ -5,6 +5,10 @@ from django.utils import translation
 from tests import factories, once
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: drives a real browser (tests/browser); run once in CI, on SQLite")
+
+
 @pytest.fixture
 def article(db):
     """The Điện Biên fixtures of the source article."""

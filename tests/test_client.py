@@ -6,6 +6,7 @@ means the schema is wrong.
 """
 import datetime
 import importlib
+import io
 import os
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 SCHEMA_FILE = Path(settings.BASE_DIR) / "docs" / "openapi.yaml"
+CONFIG_FILE = Path(settings.BASE_DIR) / "docs" / "openapi-client.yaml"  # the spreadsheets are files
 PACKAGE = "tracker_client"
 PASSWORD = "ca-bo-2019"
 
@@ -29,7 +31,7 @@ def generated_client(tmp_path_factory):
     started = time.monotonic()
     result = subprocess.run(
         [bin_dir / "openapi-python-client", "generate", "--path", SCHEMA_FILE, "--output-path", folder / PACKAGE,
-         "--meta", "none", "--fail-on-warning"],
+         "--meta", "none", "--fail-on-warning", "--config", CONFIG_FILE],
         capture_output=True, text=True, timeout=300, check=False,
         env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"},
     )
@@ -163,3 +165,21 @@ def test_a_revoked_token_is_refused(api):
 
     error = auth_me_retrieve.sync(client=api)
     assert (error.status, error.code) == (401, "authentication_failed")
+
+
+def test_downloads_a_quarters_spreadsheet_and_loads_it_back(api):
+    retrieve = api_module("api.reports.units_spreadsheets_retrieve")
+    load = api_module("api.reports.units_spreadsheets_load")
+    models = api_module("models")
+    types = api_module("types")
+
+    sheet = retrieve.sync("03317", "2019Q3", client=api, file_format=models.SpreadsheetFormatEnum.CSV)
+    header, huoi_chon = sheet.payload.read().decode("utf-8-sig").splitlines()
+    assert header.startswith("village_key,commune,village,full members,") and huoi_chon.startswith("03317-0001,")
+    assert retrieve.sync("03317", "2019Q3", client=api).payload.read().startswith(b"PK")  # a workbook (zip)
+
+    filled = types.File(payload=io.BytesIO(b"village_key,full members,probationary members\n03317-0001,3,1\n"),
+                        file_name="2019Q3.csv")
+    checked = load.sync("03317", "2019Q3", client=api, body=models.SpreadsheetUploadRequest(file=filled), dry_run=True)
+    assert isinstance(checked, models.SpreadsheetResult), checked
+    assert (checked.file_format, checked.created, checked.dry_run) == (models.SpreadsheetFormatEnum.CSV, 1, True)

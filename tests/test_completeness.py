@@ -363,10 +363,12 @@ def test_a_user_without_a_role_reaches_nothing(world):
     assert SCREEN not in nobody.get(reverse("admin:index")).content.decode()
 
 
-def test_the_index_and_the_approval_list_link_to_the_screen(world):
+def test_the_start_page_the_record_list_and_the_approval_list_link_to_the_screen(world):
     admin = Client()
     admin.force_login(world["root"])
-    assert f'href="{SCREEN}"' in admin.get(reverse("admin:index")).content.decode()
+    start = html.unescape(admin.get(reverse("admin:index"), follow=True).content.decode())  # a dashboard
+    assert f'href="{SCREEN}?area=' in start
+    assert f'href="{SCREEN}"' in admin.get(reverse("admin:index"), {"apps": "1"}).content.decode()
     assert f'href="{SCREEN}"' in admin.get(reverse("admin:tracking_quarterapproval_changelist")).content.decode()
 
 

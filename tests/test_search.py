@@ -90,3 +90,24 @@ def test_the_admin_search_and_its_autocompletes_ignore_accents(client, django_us
                                                   "model_name": "rolegrant", "field_name": "unit"})
     assert picked.status_code == 200, picked.content
     assert [row["text"] for row in picked.json()["results"]] == [str(named["commune"])]
+
+
+def test_free_text_is_searched_without_accents_too(article, api, client, django_user_model):
+    """Goal titles, cited figures' notes, map changes' descriptions and user names have no folded
+    copy: the database folds them as it compares (a table on PostgreSQL, the fold on SQLite)."""
+    goals = api.get("/api/v1/goals/", {"search": "nam po 2020"}).json()["results"]
+    assert sorted(goal["title"] for goal in goals) == [
+        "Không còn bản chưa có chi bộ đến năm 2020 — huyện Nậm Pồ",
+        "Không còn bản chưa có đảng viên đến năm 2020 — huyện Nậm Pồ",
+    ]
+    assert api.get("/api/v1/goals/", {"search": "DANG VIEN nam po"}).json()["count"] == 1
+    assert api.get("/api/v1/goals/", {"search": "hà nội"}).json()["count"] == 0
+    figures = api.get("/api/v1/reported-figures/", {"search": "dien bien dong"}).json()["results"]
+    assert figures and {row["unit"] for row in figures} == {"101"}
+
+    django_user_model.objects.create_user(username="nguyen.van.duc", first_name="Đức", last_name="Nguyễn Văn", password="pw")
+    client.force_login(django_user_model.objects.create_superuser(username="boss", email="b@example.org", password="pw"))
+    page = client.get("/admin/auth/user/", {"q": "nguyen duc"}).content.decode()
+    assert "nguyen.van.duc" in page
+    page = client.get("/admin/tracking/goal/", {"q": "nam po chi bo"}).content.decode()
+    assert "Không còn bản chưa có chi bộ đến năm 2020" in page and "đảng viên đến năm 2020" not in page

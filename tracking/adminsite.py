@@ -12,6 +12,15 @@ class TrackingAdminSite(admin.AdminSite):
     site_title = _("Party member coverage")
     index_template = "admin/tracking/index.html"  # the screens above the record pages
 
+    def index(self, request, extra_context=None):
+        """The dashboard for everyone with a role; the list of records with ``?apps=1`` (and for
+        staff without a role)."""
+        from .admin.dashboard import has_dashboard, home
+
+        if has_dashboard(request.user) and "apps" not in request.GET:
+            return home(request, self)
+        return super().index(request, extra_context)
+
     def get_urls(self):
         from .admin.urls import screen_urls
 

@@ -9,7 +9,12 @@ class TrackingConfig(AppConfig):
     verbose_name = _("Party member coverage")
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
         from . import audit  # noqa: F401  (connects the audit trail's signal)
+        from .querysets import register_fold
+
+        connection_created.connect(register_fold, dispatch_uid="tracking.fold")
 
 
 class TrackingAdminConfig(admin_apps.AdminConfig):

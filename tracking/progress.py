@@ -99,6 +99,12 @@ def figures_of_counts(counts: dict, quarter: Period) -> dict:
     }
 
 
+def figures_complete(figures: dict | None) -> bool:
+    """Whether computed figures speak for every village on the register: only then are they a
+    unit's value of a goal's metric (a goal's series, a chart's point)."""
+    return bool(figures) and figures["villages_total"] > 0 and figures["villages_without_report"] == 0
+
+
 @dataclass
 class _VillageState:
     """What a village's latest report at or before a quarter says."""
@@ -245,8 +251,7 @@ class UnitData:
         return figures_of_counts(counts, quarter)
 
     def complete(self, figures: dict | None) -> bool:
-        """Whether computed figures speak for every village on the register."""
-        return bool(figures) and figures["villages_total"] > 0 and figures["villages_without_report"] == 0
+        return figures_complete(figures)
 
     def latest_quarter_with_data(self, unit: AdministrativeUnit, up_to: Period) -> Period | None:
         """The latest quarter, up to ``up_to``, in which a village then under ``unit`` reported.
@@ -526,11 +531,27 @@ def unit_timeline(unit: AdministrativeUnit, first: Period, last: Period, *, boun
     return [_figures_row(data, figures, unit, quarter, map_day, history, standings[quarter]) for quarter in quarters]
 
 
+def units_figures(units: list[AdministrativeUnit], period: Period) -> dict[int, dict]:
+    """The figures of many units for one ``period`` on its own map, by unit id, in a fixed number
+    of queries (the children of a unit, ranked on a dashboard): the computed figures and the cited
+    ones of the period, without lineage or approval. A unit not on the period's map is left out."""
+    data = _data(units, period.last_quarter, today_map=False, today=None)
+    figures = reported_figures_for(units)
+    rows = {}
+    for unit in units:
+        computed = data.computed(unit, period)
+        if computed is not None:
+            rows[unit.pk] = {"unit": unit_ref(unit), "period": str(period), **computed,
+                             "reported": reported_entries(figures.get(unit.pk, []), period)}
+    return rows
+
+
 # ---------------------------------------------------------------------------------------
 # Goals
 
 
-def _metric_value(figures: dict, metric: str) -> int | None:
+def metric_value(figures: dict, metric: str) -> int | None:
+    """A goal's metric (``GoalMetric``) read from a unit's computed figures."""
     if metric == GoalMetric.BLANK_VILLAGES:
         return figures["blank_villages"]
     if metric == GoalMetric.VILLAGES_WITHOUT_OWN_CELL:
@@ -569,7 +590,7 @@ def _computed_series(goal: Goal, data: UnitData, quarters: list[Period]) -> dict
         figures = data.computed(goal.unit, quarter, map_day)
         if data.complete(figures):
             series[quarter.index] = {
-                "value": _metric_value(figures, goal.metric),
+                "value": metric_value(figures, goal.metric),
                 "period": str(quarter),
                 "source": VILLAGE_REPORTS,
                 "villages": figures["villages_total"],

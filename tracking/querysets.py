@@ -6,9 +6,10 @@ import datetime
 from django.core.exceptions import EmptyResultSet
 from django.db import models
 from django.db.models import Lookup, OuterRef, Q, Subquery
+from django.db.models.lookups import Contains
 
 from .choices import Level
-from .text import fold
+from .text import FOLD_FROM, FOLD_TO, fold
 
 
 @models.Field.register_lookup
@@ -35,9 +36,31 @@ class Any(Lookup):
 models.ForeignObject.register_lookup(Any)  # a relation's lookups are its own, not Field's
 
 
-def _search_path(model, spec: str) -> tuple[str, str, bool]:
+class Folded(models.Func):
+    """``text.fold`` of a text column computed by the database, for free text that keeps no
+    folded copy (goal titles, notes, descriptions, user names): ``translate(lower(…))`` with the
+    fold's table of letters on PostgreSQL (whatever its locale), the fold itself on SQLite
+    (``register_fold``). Names keep an indexed folded copy instead (``fields.FoldedField``)."""
+
+    output_field = models.TextField()
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "sqlite":
+            return f"tracking_fold({sql})", params
+        return f"translate(lower({sql}), %s, %s)", [*params, FOLD_FROM, FOLD_TO]
+
+
+def register_fold(sender, connection, **kwargs) -> None:
+    """Gives each new SQLite connection the fold (``connection_created``; ``apps`` connects it)."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("tracking_fold", 1, fold, deterministic=True)
+
+
+def _search_path(model, spec: str) -> tuple[str, str, str]:
     """A search field as the admin writes it (``name``, ``unit__name``, ``^code``, ``=key``): the
-    path to compare, its lookup, and whether it is a name compared folded (``text.fold``)."""
+    path to compare, its lookup, and how the word is compared: ``copy`` (with the field's folded
+    copy), ``fold`` (folded by the database) or ``raw``."""
     lookup = {"^": "startswith", "=": "iexact"}.get(spec[:1], "icontains")
     path = spec.lstrip("^=")
     field, owner = None, model
@@ -45,22 +68,25 @@ def _search_path(model, spec: str) -> tuple[str, str, bool]:
         owner = field.related_model if field is not None else model
         field = owner._meta.get_field(part)
     if any(other.name == f"{field.name}_folded" for other in owner._meta.concrete_fields):  # fields.FoldedField
-        return f"{path}_folded", "startswith" if lookup == "startswith" else "contains", True
-    return path, lookup, False
+        return f"{path}_folded", "startswith" if lookup == "startswith" else "contains", "copy"
+    if lookup == "icontains" and isinstance(field, (models.CharField, models.TextField)):
+        return path, "contains", "fold"
+    return path, lookup, "raw"
 
 
 def search_q(model, fields, text: str) -> Q:
-    """Rows of ``model`` in which each word of ``text`` is found in one of ``fields``: names are
+    """Rows of ``model`` in which each word of ``text`` is found in one of ``fields``: text is
     compared without accents or case ("huoi chon" finds "Huổi Chổn", "d" finds "đ"), on every
-    database alike; other fields in any case. The one search of the API and the admin."""
+    database alike; codes and keys as typed. The one search of the API and the admin."""
     condition = Q()
     paths = [_search_path(model, spec) for spec in fields]
     for word in text.split():
         either = Q()
-        for path, lookup, folded in paths:
-            value = fold(word) if folded else word
-            if value:
-                either |= Q(**{f"{path}__{lookup}": value})
+        for path, lookup, how in paths:
+            value = word if how == "raw" else fold(word)
+            if not value:
+                continue
+            either |= Q(Contains(Folded(path), value)) if how == "fold" else Q(**{f"{path}__{lookup}": value})
         condition &= either
     return condition
 

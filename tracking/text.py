@@ -17,3 +17,16 @@ def fold(text: str | None) -> str:
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     bare = "".join(char for char in decomposed if unicodedata.category(char) != "Mn")
     return " ".join(bare.lower().split())
+
+
+def _fold_table() -> tuple[str, str]:
+    """The letters that fold to one other letter (``fold``), for databases that fold by a table:
+    the Latin letters with marks, capitals included, whatever the database's idea of lower case."""
+    letters = [chr(code) for start, end in ((0xC0, 0x24F), (0x1E00, 0x1EFF)) for code in range(start, end + 1)]
+    pairs = [(letter, fold(letter)) for letter in letters]
+    pairs = [(letter, folded) for letter, folded in pairs if len(folded) == 1 and folded != letter]
+    pairs += [(chr(code), chr(code).lower()) for code in range(ord("A"), ord("Z") + 1)]
+    return "".join(letter for letter, _ in pairs), "".join(folded for _, folded in pairs)
+
+
+FOLD_FROM, FOLD_TO = _fold_table()

@@ -172,6 +172,7 @@ SPECTACULAR_SETTINGS = {
         "AuditActionEnum": "tracking.api.serializers.history.AUDIT_ACTIONS",
         "RoleEnum": "tracking.models.Role",
         "ApprovalStateEnum": "tracking.models.ApprovalState",
+        "SpreadsheetFormatEnum": "tracking.selectors.spreadsheets.FILE_FORMATS",
         "CompletenessReportedEnum": "tracking.selectors.completeness.REPORTED",
     },
     "TAGS": [

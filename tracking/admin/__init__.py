@@ -14,7 +14,8 @@ The modules:
 - ``map_actions``: the unit list's actions that change the map, and their forms;
 - ``units``, ``villages``, ``cells``, ``reports``, ``figures``, ``roles``, ``approvals``: the
   registered pages, one module per group of records (``approvals`` holds the pages of quarter
-  approvals; the transitions themselves are ``tracking.approvals``).
+  approvals; the transitions themselves are ``tracking.approvals``);
+- ``entry``: the quarter entry grid, a commune's whole quarter on one page (its URLs are in ``urls``).
 """
 # Importing a module registers its pages (in this order, as the admin has always listed its URLs).
 from . import approvals, cells, figures, reports, roles, units, villages  # noqa: F401, I001

@@ -54,8 +54,9 @@ if admin.site.is_registered(User):
 
 
 @admin.register(User)
-class UserWithRolesAdmin(UserAdmin):
-    """Django's user page, with the user's roles below it."""
+class UserWithRolesAdmin(FoldedSearchMixin, UserAdmin):
+    """Django's user page, with the user's roles below it; its search and the user pickers find
+    names without accents."""
 
     inlines = (RoleGrantInline,)
 

@@ -229,9 +229,14 @@ class ReportedFigureFilter(FilterSet):
     period = _text_filter("filter_period", PATTERN, "Figures whose period overlaps this one.")
     metric = filters.ChoiceFilter(choices=ReportedMetric.choices)
 
+    search = filters.CharFilter(method="filter_search", help_text="Words of the unit's name, the note or the source's location, accents or not.")
+
     class Meta:
         model = ReportedFigure
         fields: list[str] = []
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(search_q(ReportedFigure, ['unit__name', 'note', 'source_location'], value))
 
     def filter_unit(self, queryset, name, value):
         unit = _unit(self, value, name)
@@ -255,9 +260,14 @@ class GoalFilter(FilterSet):
         help_text="Goals in this status today.",
     )
 
+    search = filters.CharFilter(method="filter_search", help_text='Words of the title, the committee that set it or the unit\'s name, accents or not ("muong nhe" finds Mường Nhé).')
+
     class Meta:
         model = Goal
         fields: list[str] = []
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(search_q(Goal, ['title', 'set_by', 'unit__name'], value))
 
     def filter_unit(self, queryset, name, value):
         return queryset.filter(unit=_unit(self, value, name))
@@ -271,9 +281,14 @@ class ReorganisationFilter(FilterSet):
     unit = _text_filter("filter_unit", CODE_PATTERN, "Changes that made, changed or ended this unit. " + CODE_HELP)
     kind = filters.ChoiceFilter(choices=ReorganisationKind.choices)
 
+    search = filters.CharFilter(method="filter_search", help_text="Words of the description or the unit's name, accents or not.")
+
     class Meta:
         model = Reorganisation
         fields: list[str] = []
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(search_q(Reorganisation, ['description', 'subject__name'], value))
 
     def filter_unit(self, queryset, name, value):
         unit = _unit(self, value, name)

@@ -51,7 +51,8 @@ def _error(status_code: int, more=()) -> OpenApiResponse:
 
 def _writes_reports(path: str) -> bool:
     """The operations that write reports, which an approved quarter locks (409 ``locked``)."""
-    return path.startswith("/api/v1/reports/") or path.endswith("/reports/{period}/")
+    return (path.startswith("/api/v1/reports/") or path.endswith("/reports/{period}/")
+            or path.endswith("/spreadsheets/{quarter}/"))
 
 
 class AutoSchema(SpectacularAutoSchema):

@@ -11,6 +11,7 @@ from .views import (
     reorganisations,
     reported_figures,
     reports,
+    spreadsheets,
     units,
     villages,
 )
@@ -25,6 +26,7 @@ router.register("goals", goals.GoalViewSet, basename="goal")
 router.register("reorganisations", reorganisations.ReorganisationViewSet, basename="reorganisation")
 router.register("approvals", approvals.ApprovalViewSet, basename="approval")
 router.register(rf"units/(?P<code>{UNIT_CODE_REGEX})/approvals", approvals.UnitApprovalViewSet, basename="unit-approval")
+router.register(rf"units/(?P<code>{UNIT_CODE_REGEX})/spreadsheets", spreadsheets.UnitSpreadsheetViewSet, basename="unit-spreadsheet")
 
 urlpatterns = [
     path("auth/token/", auth.TokenView.as_view(), name="auth-token"),

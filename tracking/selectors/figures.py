@@ -84,6 +84,19 @@ def unit_timeline(*, by, code: str, first: Period | None = None, last: Period | 
     return [row for row in rows if row["period"] in shown]
 
 
+def children_figures(*, by, code: str, period: Period | None = None) -> tuple[AdministrativeUnit, Period, list[dict]]:
+    """``(unit, period, rows)``: the figures of the direct children of the unit ``code`` on the map
+    of ``period`` (default: the unit's latest quarter with data), the most blank villages first,
+    in a fixed number of queries. ``by`` must see the unit in that period."""
+    if period is None:
+        period = progress.latest_period(unit_by_code(by=by, code=code))
+    unit = unit_in_period(by=by, code=code, period=period.last_quarter)
+    children = list(AdministrativeUnit.objects.children_of(unit, period.last_quarter.end))
+    rows = progress.units_figures(children, period)
+    ranked = sorted(rows.values(), key=lambda row: (-row["blank_villages"], row["unit"]["name"], row["unit"]["code"]))
+    return unit, period, ranked
+
+
 def blank_villages(*, by, code: str, period: Period | None = None, boundaries: str = progress.HISTORICAL):
     """``(unit, quarter, villages)``: the villages under the unit ``code`` still blank at
     ``period`` (default: the current quarter), a queryset to page, for ``by``."""

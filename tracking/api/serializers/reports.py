@@ -127,3 +127,4 @@ class ReportImportResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
+    empty = serializers.IntegerField(help_text="Rows that gave a village's key and nothing else: nothing written for them.")

@@ -1,4 +1,4 @@
-"""Load a quarter's reports from a CSV file, for the villages of your editor area."""
+"""Load a quarter's reports from a CSV file or an Excel workbook, for the villages of your editor area."""
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -12,11 +12,11 @@ from ._common import acting_as, acting_user, add_user_argument, period_or_error
 
 
 class Command(BaseCommand):
-    help = ("Load a quarter's reports from a CSV file (columns: " + ", ".join(imports.COLUMNS) + "; one row a "
-            "village, named by its key): all or nothing, every error by its row and column.")
+    help = ("Load a quarter's reports from a CSV file or an Excel workbook (.xlsx; columns: " + ", ".join(imports.COLUMNS)
+            + "; one row a village, named by its key): all or nothing, every error by its row and column.")
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="The CSV file (UTF-8; its first line names the columns).")
+        parser.add_argument("file", help="The CSV file (UTF-8) or .xlsx workbook; its first line names the columns.")
         parser.add_argument("--quarter", required=True, help="The quarter of the reports, e.g. 2019Q2.")
         parser.add_argument("--dry-run", action="store_true", help="Check every row; save nothing.")
         add_user_argument(parser)
@@ -30,7 +30,9 @@ class Command(BaseCommand):
             raise CommandError(f"No file at {file}.")
         by = acting_user(user)
         with path.open(encoding="utf-8-sig", newline="") as lines:
-            rows = tqdm(imports.read_csv(lines), desc="rows", unit=" rows", file=self.stderr._out, mininterval=1)
+            # A workbook is read whole (it is a zip archive); a CSV file a line at a time, however long.
+            table = imports.read_xlsx(path.read_bytes()) if path.suffix.lower() == ".xlsx" else imports.read_csv(lines)
+            rows = tqdm(table, desc="rows", unit=" rows", file=self.stderr._out, mininterval=1)
             try:
                 with acting_as(by):
                     outcome = imports.reports_import(by=by, quarter=quarter, rows=rows, dry_run=dry_run)
@@ -50,7 +52,7 @@ class Command(BaseCommand):
         verb = "would be" if dry_run else "were"
         self.stdout.write(self.style.SUCCESS(
             f"{quarter}, {outcome['rows']} rows: {outcome['created']} reports {verb} created, "
-            f"{outcome['updated']} updated, {outcome['unchanged']} unchanged."))
+            f"{outcome['updated']} updated, {outcome['unchanged']} unchanged, {outcome['empty']} rows left empty."))
 
 
 def _where(path: str) -> str:
