@@ -129,3 +129,12 @@ def test_the_dashboard_reads_in_a_fixed_number_of_queries(reported_tree, viewer,
             factories.report(factories.village(commune, name=f"Bản {j}"), "2025Q1", full=j)
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get("/admin/dashboard/100/?quarter=2025Q1")
+
+
+def test_an_editor_opens_the_quarter_from_the_communes_dashboard_and_sees_where_it_stands(reported_tree, viewer):
+    client = viewer(reported_tree["north"], role=Role.EDITOR)
+    page = client.get("/admin/dashboard/03317/?quarter=2025Q1").content.decode()
+    assert 'id="dashboard-entry" href="/admin/entry/03317/2025Q1/"' in page
+    assert 'id="dashboard-approval" data-state="draft"' in page
+    reader = viewer(reported_tree["district"])
+    assert 'id="dashboard-entry"' not in reader.get("/admin/dashboard/100/?quarter=2025Q1").content.decode()

@@ -31,7 +31,6 @@ def test_the_goals_list_reads_at_1366_pixels(article, admin_user, page, sign_in)
     table = page.locator("#result_list")
     table.wait_for()
 
-    screenshot(page, "goals-debug")
     # Every column, the status and its projection included, shows without scrolling the table.
     overflow = table.evaluate("t => t.parentElement.scrollWidth - t.parentElement.clientWidth")
     assert overflow <= 0, f"the table is {overflow} px wider than its place"

@@ -22,7 +22,7 @@ def test_the_start_page_is_the_province_dashboard_and_drills_down(province_viewe
     assert dashboard.get_attribute("data-unit") == "11"
     assert page.locator("svg.chart").is_visible()
     assert page.locator("#goals tbody tr").count() >= 1
-    screenshot(page, "dashboard", full_page=True)
+    screenshot(page, "dashboard")
 
     first_child = page.locator("#children tbody tr").first
     code = first_child.get_attribute("data-unit")
@@ -37,4 +37,5 @@ def test_the_dashboard_reads_on_a_phone(province_viewer, page, sign_in):
     page.goto("/admin/dashboard/11/?quarter=2019Q4")
     chart = page.locator("svg.chart").bounding_box()
     assert chart["width"] <= PHONE["width"]
+    screenshot(page, "dashboard-phone")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
