@@ -11,7 +11,7 @@ GOALS = "/api/v1/goals/"
 PROGRESS_FIELDS = {
     "id", "title", "unit", "metric", "target", "set_by", "baseline_period", "deadline", "as_of", "baseline",
     "baseline_source", "current", "current_period", "current_source", "resolved", "progress", "status",
-    "projected_period", "basis", "explanation", "source_url", "source_location",
+    "projected_period", "data_as_of", "basis", "explanation", "source_url", "source_location",
 }
 
 
@@ -136,6 +136,7 @@ def test_create(staff_api, goals):
     # Both villages have members without a cell of their own: nothing resolved yet. Their reports
     # are of 2018, years before today: no trend is projected from them.
     assert (body["baseline"], body["current"], body["status"], body["projected_period"]) == (2, 2, "stale", None)
+    assert body["data_as_of"] == "2018Q3"  # the quarter of the latest reports, said beside the status
     assert staff_api.get(f"{GOALS}{body['id']}/").json() == body
 
 

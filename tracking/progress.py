@@ -619,6 +619,7 @@ def _progress_row(goal: Goal, data: UnitData, entries: list[dict], as_of: Period
         "progress": None,
         "status": NO_DATA,
         "projected_period": None,
+        "data_as_of": None,
         "basis": None,
         "explanation": "",
         "source_url": goal.source_url,
@@ -663,6 +664,13 @@ def _progress_row(goal: Goal, data: UnitData, entries: list[dict], as_of: Period
         if baseline["value"]
         else (1.0 if current["value"] == 0 else 0.0)
     )
+    # The latest data: the cited figure, or the last quarter in which a village reported (the
+    # figures of later quarters only carry its reports forward).
+    latest = current_index
+    if row["basis"] == VILLAGE_REPORTS:
+        reported_last = data.latest_quarter_with_data(goal.unit, as_of)
+        latest = min(latest, reported_last.index) if reported_last else latest
+    row["data_as_of"] = current["period"] if latest == current_index else str(Period.from_index(latest))
     deadline_index = goal.deadline.last_quarter.index if goal.deadline else None
     if current["value"] == 0:
         achieved = min(index for index, point in series.items() if point["value"] == 0 and index >= baseline_quarter.index)
@@ -676,12 +684,6 @@ def _progress_row(goal: Goal, data: UnitData, entries: list[dict], as_of: Period
             "deadline": goal.deadline, "n": current["value"]
         }
         return row
-    # The latest data: the cited figure, or the last quarter in which a village reported (the
-    # figures of later quarters only carry its reports forward).
-    latest = current_index
-    if row["basis"] == VILLAGE_REPORTS:
-        reported_last = data.latest_quarter_with_data(goal.unit, as_of)
-        latest = min(latest, reported_last.index) if reported_last else latest
     if as_of.index - latest >= TREND_QUARTERS:
         # Note: a trend of years ago says nothing of today: no projection from it.
         row["status"] = STALE

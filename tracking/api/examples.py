@@ -122,7 +122,7 @@ GOAL_PROVINCE = OpenApiExample("Điện Biên province: on track", response_only
     "current_source": {"value": 17, "period": "2019", "source": "derived_from_reported_figures",
                        "detail": "134 blank villages in 2008 − 117 of them with members by 2019", "figure_ids": [2, 10],
                        "source_url": ARTICLE, "source_location": "paragraph 3, paragraph 8"},
-    "resolved": 117, "progress": 0.8731, "status": "on_track", "projected_period": "2021Q3",
+    "resolved": 117, "progress": 0.8731, "status": "on_track", "projected_period": "2021Q3", "data_as_of": "2019",
     "basis": "reported_figure", "explanation": "At 2.66 a quarter (2008Q4 to 2019), zero is reached in 2021Q3.",
     "source_url": ARTICLE, "source_location": "paragraph 3",
 })
@@ -136,7 +136,7 @@ GOAL_DISTRICT = OpenApiExample("Huyện Điện Biên: achieved in 2019Q2", resp
     "current_source": {"value": 0, "period": "2019", "source": "derived_from_reported_figures",
                        "detail": "11 blank villages in 2008 − 11 of them with members by 2019", "figure_ids": [5, 12],
                        "source_url": ARTICLE, "source_location": "paragraph 3, paragraph 8"},
-    "resolved": 11, "progress": 1.0, "status": "achieved", "projected_period": "2019Q2",
+    "resolved": 11, "progress": 1.0, "status": "achieved", "projected_period": "2019Q2", "data_as_of": "2019",
     "basis": "reported_figure", "explanation": "Reached zero in 2019Q2.",
     "source_url": ARTICLE, "source_location": "paragraph 7",
 })
