@@ -40,7 +40,7 @@ from .models import (
     VillagePlacement,
     unit_ref,
 )
-from .periods import Period, current_quarter, quarter_range
+from .periods import MAX_YEAR, Period, current_quarter, quarter_range
 from .querysets import minimal_prefixes
 from .readmodel import BLANK, HAS_MEMBERS, MERGED_CELL, NO_REPORT, OWN_CELL, village_situation  # noqa: F401
 
@@ -698,8 +698,14 @@ def _progress_row(goal: Goal, data: UnitData, entries: list[dict], as_of: Period
         if current_index > first_index
         else 0.0
     )
-    if slope < 0:
-        projected = current_index + math.ceil(current["value"] / -slope)
+    projected = current_index + math.ceil(current["value"] / -slope) if slope < 0 else None
+    if projected is not None and projected > Period.quarter(MAX_YEAR, 4).index:
+        # Note: a period names a year up to MAX_YEAR; a trend that slow reaches zero in no period.
+        row["status"] = AT_RISK
+        row["explanation"] = _(
+            "At %(rate).2f a quarter (%(first)s to %(last)s), zero is not reached before %(max)s."
+        ) % {"rate": -slope, "first": Period.from_index(first_index), "last": current["period"], "max": MAX_YEAR}
+    elif projected is not None:
         row["projected_period"] = str(Period.from_index(projected))
         late = deadline_index is not None and projected > deadline_index
         row["status"] = AT_RISK if late else ON_TRACK
