@@ -17,6 +17,7 @@ from .records import (  # noqa: F401
     cell_update,
     check_day,
     goal_save,
+    lock_for_change,
     may_change,
     nation_ensure,
     organisation_create,

@@ -12,9 +12,9 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import locks, readmodel
+from .. import locks, periods, readmodel
 from ..access import scope_of
-from ..errors import Invalid, NotPermitted
+from ..errors import Invalid, NotFound, NotPermitted
 from ..models import (
     COUNT_FIELDS,
     NATION_CODE,
@@ -73,11 +73,12 @@ def _check_closing_day(field: str, day: datetime.date, starts) -> None:
 
 
 def check_day(field: str, day: datetime.date | None) -> None:
-    """Dates the tracker can place in a quarter: years 1945 to 2100, as periods."""
-    from ..periods import MAX_YEAR, MIN_YEAR
-
-    if day is not None and not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise ValidationError({field: _("Give a date between %(min)s and %(max)s.") % {"min": MIN_YEAR, "max": MAX_YEAR}})
+    """``periods.check_day`` (years 1945 to 2100, as periods), its error on ``field``: for days
+    that a service takes as arguments rather than on a model."""
+    try:
+        periods.check_day(day)
+    except ValidationError as error:
+        raise ValidationError({field: error.error_list}) from None
 
 
 def _check_not_reopened(field: str, current: datetime.date | None, new: datetime.date) -> None:
@@ -101,6 +102,18 @@ def require_change(*, by, record) -> None:
     """NotPermitted, with the reason, unless ``by`` may change or delete ``record`` (the rule of
     every update and delete here, for the edges that ask before they write)."""
     scope_of(by).require_change(record)
+
+
+def lock_for_change(*, by, record):
+    """``record`` read again under a row lock held until the caller's transaction ends, once
+    ``by`` may change it: a version the caller compares then is the one its write replaces (two
+    writers of one record wait for each other instead of both writing over the same version)."""
+    require_change(by=by, record=record)
+    locked = type(record)._default_manager.select_for_update().filter(pk=record.pk).first()
+    if locked is None:  # deleted by a writer that held the lock first
+        raise NotFound(_("%(what)s “%(record)s” no longer exists: it was deleted.")
+                       % {"what": record._meta.verbose_name, "record": record})
+    return locked
 
 
 def may_change(*, by, record) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -77,12 +78,20 @@ class ServiceViewSet(InAreaMixin, HistoryMixin, viewsets.GenericViewSet):
             raise NotFound()
         return super().get_object()
 
+    def dispatch(self, request, *args, **kwargs):
+        # A PATCH or DELETE is one transaction in which its record stays locked from the version
+        # check to the write (``get_object``): two writers sending one ETag get one 200, one 412.
+        if request.method in ("PATCH", "DELETE"):
+            with transaction.atomic():
+                return super().dispatch(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
     def get_object(self):
         record = self._record = self.find_object()
         if self.request.method in ("PATCH", "DELETE"):
             # Note: the services check this again in the write; asked first so that a user who
             # may not change the record learns that (403), not whether their copy is current.
-            services.require_change(by=self.request.user, record=record)
+            record = self._record = services.lock_for_change(by=self.request.user, record=record)
             expected = self.request.headers.get("If-Match")
             if expected is not None and not re.fullmatch(IF_MATCH_PATTERN, expected):
                 raise ValidationError({"If-Match": ['Write * or the ETag of the version you read, e.g. "report-13-2".']},
