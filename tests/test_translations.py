@@ -1,0 +1,230 @@
+"""One language at a time: Vietnamese by default, English when asked (``Accept-Language: en``).
+
+Three gates:
+
+* every message of the project (its Python code and templates) has a Vietnamese translation that
+  is not a guess (``#, fuzzy``), found the way ``makemessages`` finds them, on a copy of the
+  project (the real catalog is never rewritten);
+* each committed ``.mo`` is its committed ``.po`` compiled;
+* the messages of other packages that users meet (Django's admin and forms, Django REST
+  framework's errors, django-simple-history's history pages, django-filter) read in Vietnamese,
+  by their own catalogs or by ``tracking/locale_packages``; and real requests answer in
+  Vietnamese by default and in English when asked.
+
+The extraction needs GNU gettext (``apt-get install gettext``); without it these tests are
+skipped, saying so (CI installs it).
+"""
+from __future__ import annotations
+
+import ast
+import re
+import gettext as gettext_module
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import django
+import pytest
+import rest_framework
+import simple_history
+import django_filters
+from django.conf import settings
+from django.utils import translation
+
+ROOT = Path(settings.BASE_DIR)
+PROJECT_CATALOG = ROOT / "tracking" / "locale" / "vi" / "LC_MESSAGES" / "django.po"
+PACKAGES_CATALOG = ROOT / "tracking" / "locale_packages" / "vi" / "LC_MESSAGES" / "django.po"
+DJANGO_ADMIN = Path(sys.executable).parent / "django-admin"
+FIX = ("add the translation by hand to tracking/locale/vi/LC_MESSAGES/django.po (never run makemessages "
+       "on it), then: msgfmt --check -o tracking/locale/vi/LC_MESSAGES/django.mo "
+       "tracking/locale/vi/LC_MESSAGES/django.po")
+
+needs_gettext = pytest.mark.skipif(
+    not (shutil.which("xgettext") and shutil.which("msgfmt")),
+    reason="GNU gettext (xgettext, msgfmt) is not installed: apt-get install gettext",
+)
+
+
+# ----- reading catalogs ---------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    msgid: str
+    context: str | None = None
+    plural: str | None = None
+    translations: list[str] = field(default_factory=list)
+    fuzzy: bool = False
+
+    @property
+    def key(self):
+        """The entry's key in a compiled catalog (``gettext``'s: context, then plural form 0)."""
+        msgid = f"{self.context}\x04{self.msgid}" if self.context is not None else self.msgid
+        return (msgid, 0) if self.plural is not None else msgid
+
+    @property
+    def translated(self) -> bool:
+        return bool(self.translations) and all(self.translations) and not self.fuzzy
+
+
+def read_po(path: Path) -> list[Entry]:
+    """The entries of a ``.po`` file, the header and obsolete entries left out."""
+    entries, current, target = [], None, None
+    flags: set[str] = set()
+
+    def close():
+        if current is not None and current.msgid:
+            entries.append(current)
+
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line.startswith("#,"):
+            flags |= {flag.strip() for flag in line[2:].split(",")}
+        elif not line or line.startswith("#"):
+            continue
+        elif line.startswith('"'):
+            value = ast.literal_eval(line)
+            if target == "msgid":
+                current.msgid += value
+            elif target == "context":
+                current.context += value
+            elif target == "plural":
+                current.plural += value
+            else:
+                current.translations[-1] += value
+        else:
+            keyword, _, rest = line.partition(" ")
+            value = ast.literal_eval(rest)
+            if keyword in ("msgctxt", "msgid") and (current is None or current.translations):
+                close()
+                current, flags_of_entry = Entry(msgid=""), flags
+                current.fuzzy, flags = "fuzzy" in flags_of_entry, set()
+            if keyword == "msgctxt":
+                current.context, target = value, "context"
+            elif keyword == "msgid":
+                current.msgid, target = value, "msgid"
+            elif keyword == "msgid_plural":
+                current.plural, target = value, "plural"
+            else:  # msgstr, msgstr[n]
+                current.translations.append(value)
+                target = "msgstr"
+    close()
+    return entries
+
+
+def extract(source: Path, tmp_path: Path, *, catalog: Path | None = None) -> list[Entry]:
+    """The messages ``makemessages`` finds in the Python code and templates of ``source`` (a
+    package folder), merged with ``catalog``'s translations if given, in a copy: nothing under
+    ``source`` is written.
+
+    Note: ``django-admin`` without settings (with them, LOCALE_PATHS would send its output into
+    the real catalog), and not ``python -m django`` from inside the copy (the package
+    ``tracking.selectors`` would then shadow the standard library's ``selectors``)."""
+    copy = tmp_path / source.name
+    shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__", "locale", "locale_packages", "static"))
+    target = copy / "locale" / "vi" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    if catalog is not None:
+        shutil.copy(catalog, target / "django.po")
+    environment = {name: value for name, value in os.environ.items() if name != "DJANGO_SETTINGS_MODULE"}
+    done = subprocess.run(
+        [str(DJANGO_ADMIN), "makemessages", "-l", "vi", "--no-obsolete", "--no-location", "--no-wrap"],
+        cwd=copy, env=environment, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return read_po(target / "django.po")
+
+
+def compiled(path: Path) -> dict:
+    with path.open("rb") as file:
+        return gettext_module.GNUTranslations(file)._catalog
+
+
+# ----- the project's own messages -----------------------------------------------------------
+
+
+@needs_gettext
+def test_every_message_of_the_project_has_a_vietnamese_translation(tmp_path):
+    entries = extract(ROOT / "tracking", tmp_path, catalog=PROJECT_CATALOG)
+    assert len(entries) > 400  # the extraction found the project's messages
+    untranslated = [entry.msgid for entry in entries if not entry.translations or not all(entry.translations)]
+    guessed = [entry.msgid for entry in entries if entry.fuzzy]
+    assert not untranslated, f"No Vietnamese for {untranslated}: {FIX}"
+    # makemessages guesses (``#, fuzzy``) from a similar message, often wrongly: a guess is no
+    # translation (``msgfmt`` leaves it out, and the English shows).
+    assert not guessed, f"Only a guess (fuzzy) for {guessed}: translate them and remove the flag; {FIX}"
+
+
+@needs_gettext
+@pytest.mark.parametrize("catalog", [PROJECT_CATALOG, PACKAGES_CATALOG], ids=["project", "packages"])
+def test_each_committed_mo_is_its_po_compiled(catalog, tmp_path):
+    mo = tmp_path / "django.mo"
+    done = subprocess.run(["msgfmt", "--check", "-o", str(mo), str(catalog)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert compiled(catalog.with_suffix(".mo")) == compiled(mo), (
+        f"{catalog.with_suffix('.mo')} is not {catalog.name} compiled: msgfmt --check -o "
+        f"{catalog.with_suffix('.mo').relative_to(ROOT)} {catalog.relative_to(ROOT)}")
+
+
+def test_no_catalog_entry_is_a_guess():
+    for catalog in (PROJECT_CATALOG, PACKAGES_CATALOG):
+        assert not [entry.msgid for entry in read_po(catalog) if entry.fuzzy], catalog
+
+
+# ----- other packages' messages --------------------------------------------------------------
+
+SITE_PACKAGES_DJANGO = Path(django.__file__).parent
+
+
+def _never_shown_by_django() -> set[str]:
+    """Django's messages no page of the tracker shows: the names of languages it does not offer,
+    and the welcome page of a project without URLs."""
+    from django.conf import global_settings
+    from django.utils.translation.template import templatize
+
+    welcome = (SITE_PACKAGES_DJANGO / "views" / "templates" / "default_urlconf.html").read_text(encoding="utf-8")
+    return {str(name) for _code, name in global_settings.LANGUAGES} | set(
+        re.findall(r"gettext\(u'(.*?)'\)", templatize(welcome)))
+
+
+def package_messages(name: str, tmp_path: Path) -> list[Entry]:
+    """The messages of one package the tracker's users meet."""
+    if name == "django":
+        return [entry for entry in read_po(SITE_PACKAGES_DJANGO / "conf" / "locale" / "en" / "LC_MESSAGES" / "django.po")
+                if entry.msgid not in _never_shown_by_django()]
+    if name.startswith("django.contrib."):
+        app = SITE_PACKAGES_DJANGO / "contrib" / name.rsplit(".", 1)[1]
+        return read_po(app / "locale" / "en" / "LC_MESSAGES" / "django.po")
+    module = {"rest_framework": rest_framework, "simple_history": simple_history, "django_filters": django_filters}[name]
+    return extract(Path(module.__file__).parent, tmp_path)
+
+
+PACKAGES = ["django", "django.contrib.admin", "django.contrib.auth", "django.contrib.contenttypes",
+            "django.contrib.sessions", "rest_framework", "simple_history", "django_filters"]
+
+
+@needs_gettext
+@pytest.mark.parametrize("package", PACKAGES)
+def test_the_messages_of_other_packages_read_in_vietnamese(package, tmp_path):
+    """Every message of the packages whose pages and errors users meet has Vietnamese: the
+    package's own, or ours (``tracking/locale_packages``)."""
+    catalog = translation.trans_real.translation("vi")._catalog
+    missing = [entry.msgid for entry in package_messages(package, tmp_path) if entry.key not in catalog]
+    assert not missing, (f"No Vietnamese for these messages of {package}: {missing}; add them to "
+                         f"{PACKAGES_CATALOG.relative_to(ROOT)} and compile it with msgfmt --check")
+
+
+@needs_gettext
+def test_the_packages_catalog_holds_only_messages_of_those_packages(tmp_path):
+    """A message we translate for another package is still one of its messages (an upgrade that
+    rewords it shows here), and none is translated twice: the project's catalog has its own."""
+    known = set()
+    for index, package in enumerate(PACKAGES):
+        known |= {entry.key for entry in package_messages(package, tmp_path / str(index))}
+    ours = read_po(PACKAGES_CATALOG)
+    assert [entry.msgid for entry in ours if entry.key not in known] == []
+    assert {entry.key for entry in ours} & {entry.key for entry in read_po(PROJECT_CATALOG)} == set()
+    assert all(entry.translated for entry in ours)
