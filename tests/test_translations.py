@@ -228,3 +228,117 @@ def test_the_packages_catalog_holds_only_messages_of_those_packages(tmp_path):
     assert [entry.msgid for entry in ours if entry.key not in known] == []
     assert {entry.key for entry in ours} & {entry.key for entry in read_po(PROJECT_CATALOG)} == set()
     assert all(entry.translated for entry in ours)
+
+
+# ----- what users meet: real requests, in Vietnamese by default and in English when asked ---------
+
+
+@pytest.fixture
+def vietnamese_by_default(settings):
+    """The installation's default language (``config.settings.base``), not the suite's English."""
+    from config.settings import base
+
+    settings.LANGUAGE_CODE = base.LANGUAGE_CODE
+    assert settings.LANGUAGE_CODE == "vi"
+
+
+def _ask(client, language: str | None, method: str, path: str, body=None, **extra):
+    if language is not None:
+        extra["HTTP_ACCEPT_LANGUAGE"] = language
+    if isinstance(body, str):
+        return client.generic(method.upper(), path, body, content_type=extra.pop("content_type", "application/json"), **extra)
+    return getattr(client, method)(path, body, format="json", **extra) if body is not None else getattr(client, method)(path, **extra)
+
+
+# (who asks, method, path, body or raw text, extra headers, status, Vietnamese detail, English detail)
+API_ERRORS = {
+    "401 without credentials": (
+        "anonymous", "get", "/api/v1/units/", None, {}, 401,
+        "Chưa có thông tin đăng nhập.", "Authentication credentials were not provided."),
+    "401 with an unknown token": (
+        "anonymous", "get", "/api/v1/units/", None, {"HTTP_AUTHORIZATION": "Token 0123456789abcdef"}, 401,
+        "Token không hợp lệ.", "Invalid token."),
+    "401 with a token header without a token": (
+        "anonymous", "get", "/api/v1/units/", None, {"HTTP_AUTHORIZATION": "Token"}, 401,
+        "Tiêu đề Token không hợp lệ: không có token.", "Invalid token header. No credentials provided."),
+    "401 wrong password": (
+        "anonymous", "post", "/api/v1/auth/token/", {"username": "nobody", "password": "x"}, {}, 401,
+        "Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password."),
+    "403 a role without changes": (
+        "viewer", "post", "/api/v1/units/", {"code": "12", "name": "Lai Châu"}, {}, 403,
+        "Vai trò của bạn không cho phép thay đổi.", "Your roles do not allow changes."),
+    "404 an unknown path under /api/": (
+        "staff", "get", "/api/v1/nothing-here/", None, {}, 404,
+        "Không có điểm cuối API nào tại /api/v1/nothing-here/.", "No API endpoint at /api/v1/nothing-here/."),
+    "404 an unknown unit": (
+        "staff", "get", "/api/v1/units/999/", None, {}, 404,
+        "Không có đơn vị nào có mã 999.", "No unit has the code 999."),
+    "405": (
+        "staff", "delete", "/api/v1/units/", None, {}, 405,
+        "Phương thức “DELETE” không được chấp nhận.", 'Method "DELETE" not allowed.'),
+    "406": (
+        "staff", "get", "/api/v1/units/", None, {"HTTP_ACCEPT": "application/xml"}, 406,
+        "Không thể trả lời theo tiêu đề Accept của yêu cầu.", "Could not satisfy the request Accept header."),
+    "415": (
+        "staff", "post", "/api/v1/units/", "code=12", {"content_type": "text/plain"}, 415,
+        "Không hỗ trợ kiểu dữ liệu “text/plain” trong yêu cầu.", 'Unsupported media type "text/plain" in request.'),
+    "400 JSON parse error": (
+        "staff", "post", "/api/v1/units/", '{"code": "12",\n "name" "Lai Châu"}', {}, 400,
+        "Lỗi đọc JSON ở dòng 2, cột 9: thiếu dấu “:”.", "JSON parse error at line 2, column 9: “:” was expected."),
+    "400 a page that does not exist": (
+        "staff", "get", "/api/v1/units/?page=999", None, {}, 404,
+        "Trang không hợp lệ.", "Invalid page."),
+    "400 a page size that is not one": (
+        "staff", "get", "/api/v1/units/?page_size=ten", None, {}, 400,
+        "page_size: Hãy cho một số nguyên từ 1 trở lên.", "page_size: Give a whole number, 1 or more."),
+    "400 a field missing, an unknown one": (
+        "staff", "post", "/api/v1/units/", {"code": "12", "nam": "Lai Châu"}, {}, 400,
+        None, None),
+    "400 an empty list": (
+        "staff", "post", "/api/v1/reorganisations/merge/", {"units": [], "into": "100", "on": "2020-01-01"}, {}, 400,
+        "units: Danh sách này không được để trống.", "units: This list may not be empty."),
+}
+
+
+@pytest.fixture
+def clients(db, django_user_model):
+    from rest_framework.test import APIClient
+
+    staff, viewer = APIClient(), APIClient()
+    staff.force_authenticate(django_user_model.objects.create_superuser(username="admin", password="pw"))
+    viewer.force_authenticate(django_user_model.objects.create_user(username="viewer", password="pw", is_staff=True))
+    return {"anonymous": APIClient(), "staff": staff, "viewer": viewer}
+
+
+@pytest.mark.parametrize("case", API_ERRORS)
+@pytest.mark.parametrize("language", [None, "en"], ids=["default", "en"])
+@pytest.mark.usefixtures("vietnamese_by_default", "tree")
+def test_api_errors_in_one_language(clients, api_error, case, language):
+    who, method, path, body, extra, status, vietnamese, english = API_ERRORS[case]
+    response = _ask(clients[who], language, method, path, body, **extra)
+    assert response["Content-Language"] == (language or "vi")
+    detail = api_error(response, status, response.json()["code"])["detail"]
+    if vietnamese is None:  # several fields in error: each in the language asked
+        expected = {None: ["kind: Trường này là bắt buộc.", "nam: Trường không xác định: yêu cầu này không nhận trường này.",
+                           "name: Trường này là bắt buộc."],
+                    "en": ["kind: This field is required.", "nam: Unknown field: this request does not take it.",
+                           "name: This field is required."]}[language]
+        assert sorted(detail.split("; ")) == expected
+    else:
+        assert detail == (english if language == "en" else vietnamese)
+
+
+@pytest.mark.usefixtures("vietnamese_by_default")
+def test_sign_in_throttled_in_one_language(clients):
+    for _attempt in range(10):
+        clients["anonymous"].post("/api/v1/auth/token/", {"username": "x", "password": "y"}, format="json")
+    for language, start in ((None, "Yêu cầu bị tạm chặn do gửi quá nhiều lần. Có thể thử lại sau "),
+                            ("en", "Request was throttled. Expected available in ")):
+        response = _ask(clients["anonymous"], language, "post", "/api/v1/auth/token/", {"username": "x", "password": "y"})
+        assert response.status_code == 429 and response.json()["detail"].startswith(start), response.json()
+
+
+@pytest.mark.usefixtures("vietnamese_by_default")
+def test_a_language_not_offered_gets_vietnamese(clients):
+    response = _ask(clients["anonymous"], "fr,de;q=0.8", "get", "/api/v1/units/")
+    assert response.json()["detail"] == "Chưa có thông tin đăng nhập."
