@@ -17,6 +17,7 @@ skipped, saying so (CI installs it).
 from __future__ import annotations
 
 import ast
+import contextlib
 import re
 import gettext as gettext_module
 import os
@@ -340,3 +341,115 @@ def test_sign_in_throttled_in_one_language(clients):
 def test_a_language_not_offered_gets_vietnamese(clients):
     response = _ask(clients["anonymous"], "fr,de;q=0.8", "get", "/api/v1/units/")
     assert response.json()["detail"] == "Chưa có thông tin đăng nhập."
+
+
+# ----- the admin, as a committee reads it ---------------------------------------------------------
+
+# Words of English sentences: a line of a Vietnamese page holding one reads as English.
+ENGLISH = re.compile(r"\b(the|and|of|with|this|from|by|is|are|has|not|to|for|or|in|at|on|an|you|your)\b", re.I)
+
+
+def visible_text(content: bytes) -> str:
+    """What a person reads on a page: its text without markup, scripts or styles, one line per
+    element, spaces collapsed."""
+    import html
+
+    text = re.sub(r"<script.*?</script>|<style.*?</style>|<!--.*?-->", " ", content.decode(), flags=re.S)
+    text = re.sub(r"</?(a|strong|em|b|span|abbr|code)\b[^>]*>", "", text)  # inline: the same line
+    text = html.unescape(re.sub(r"<[^>]+>", "\n", text)).replace("\xa0", " ")
+    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+
+
+@pytest.fixture
+def approved(data, django_user_model):
+    """The ``data`` report moved to another cell with a new count, then its quarter submitted
+    and approved by ``admin``."""
+    from tests import factories
+    from tracking import services
+    from tracking.services import approvals
+
+    admin = django_user_model.objects.get(username="admin")
+    report, commune = data["report"], data["village"].placements.get().unit
+    services.quarter_report_update(by=admin, report=report, cell=factories.cell(data["village"], name="Chi bộ mới").pk,
+                                   full_members=4)
+    approvals.quarter_submit(unit=commune, quarter="2019Q2", by=admin)
+    return {**data, "approval": approvals.quarter_approve(unit=commune, quarter="2019Q2", by=admin)}
+
+
+@pytest.mark.usefixtures("vietnamese_by_default")
+def test_the_history_pages_name_records_and_states_in_the_page_language(admin_client, approved):
+    from django.urls import reverse
+    from django.utils import formats, timezone
+
+    approval, report = approved["approval"], approved["report"]
+    approval_page = reverse("admin:tracking_quarterapproval_history", args=[approval.pk])
+    report_page = reverse("admin:tracking_quarterreport_history", args=[report.pk])
+    with translation.override("vi"):
+        approved_at = formats.localize(timezone.localtime(approval.approved_at))
+    vietnamese = visible_text(admin_client.get(approval_page).content)
+    assert "Lịch sử thay đổi: xã Nà Nhạn (03317) 2019Q2: đã duyệt" in vietnamese
+    assert "Trạng thái: đã gửi duyệt → đã duyệt" in vietnamese  # the state's words, not its value
+    assert "Người duyệt: — → admin" in vietnamese  # nobody before, not "Deleted user (pk=None)"
+    assert f"Duyệt lúc: — → {approved_at}" in vietnamese  # local time, in the page's words
+    assert "+00:00" not in vietnamese and "UTC" not in vietnamese
+    assert {"Phiên bản", "Thời điểm", "Thao tác", "Người thay đổi", "Các thay đổi", "2 thay đổi"} <= set(vietnamese.splitlines())
+    assert not [line for line in vietnamese.splitlines() if ENGLISH.search(line)]
+
+    report_text = visible_text(admin_client.get(report_page).content)
+    assert "Chi bộ: Chi bộ Huổi Chổn → Chi bộ mới" in report_text  # names, not ids
+    assert "Đảng viên chính thức: 3 → 4" in report_text
+
+    english = visible_text(admin_client.get(approval_page, HTTP_ACCEPT_LANGUAGE="en").content)
+    assert "View history: xã Nà Nhạn (03317) 2019Q2: approved" in english
+    assert "State: submitted → approved" in english and "Approved by: — → admin" in english
+    assert {"Version", "Date/time", "Action", "Changed by", "Changes", "2 changes"} <= set(english.splitlines())
+
+
+@pytest.mark.usefixtures("vietnamese_by_default")
+def test_no_admin_page_mixes_in_english(admin_client, approved):
+    """Every page of the admin a committee opens, in Vietnamese: not one line reads as English
+    (the data here is all Vietnamese names)."""
+    from django.contrib import admin
+    from django.urls import NoReverseMatch, reverse
+
+    from tracking.models import AdministrativeUnit
+
+    # Note: a record's note is data, in the words its author wrote (the nation's is recorded with
+    # an English note, as in the fixtures), not a message of the pages.
+    AdministrativeUnit.objects.update(note="")
+
+    pages = ["/admin/", "/admin/?apps=1", "/admin/tracking/", "/admin/password_change/", "/admin/entry/",
+             "/admin/entry/03317/2019Q2/", "/admin/spreadsheets/", "/admin/dashboard/03317/?quarter=2019Q2"]
+    for model, model_admin in admin.site._registry.items():
+        info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        pages += [reverse(f"{info}_changelist"), reverse(f"{info}_add")]
+        record = model.objects.order_by("pk").first()
+        for view in ("change", "history"):
+            with contextlib.suppress(NoReverseMatch):
+                pages += [reverse(f"{info}_{view}", args=[record.pk])] if record is not None else []
+    english = {}
+    for page in pages:
+        response = admin_client.get(page, follow=True)
+        assert response.status_code in (200, 403), page
+        lines = [line for line in visible_text(response.content).splitlines()
+                 if ENGLISH.search(line) and not line.startswith("http")]
+        if lines:
+            english[page] = lines
+    assert english == {}
+
+
+@pytest.mark.usefixtures("vietnamese_by_default")
+def test_the_admin_words_django_leaves_in_english(admin_client, approved):
+    """Strings of Django's admin and of DRF's token app that their Vietnamese catalogs lack."""
+    from django.urls import reverse
+
+    index = visible_text(admin_client.get("/admin/?apps=1").content).splitlines()
+    assert "Token truy cập API" in index and "Auth Token" not in index
+    assert "Chuyển đến nội dung chính" in index  # "Skip to main content"
+    reports = visible_text(admin_client.get(reverse("admin:tracking_quarterreport_changelist")).content).splitlines()
+    assert "Hiện số lượng" in reports and "Show counts" not in reports
+    english = visible_text(admin_client.get(reverse("admin:tracking_quarterreport_changelist"),
+                                            HTTP_ACCEPT_LANGUAGE="en").content).splitlines()
+    assert "Show counts" in english
+    user = visible_text(admin_client.get(reverse("admin:auth_user_change", args=[approved["approval"].approved_by.pk])).content)
+    assert "Phủ kín đảng viên ở thôn, bản | Được xem bản" in user  # a permission, not "Can view village"
