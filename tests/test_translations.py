@@ -20,6 +20,7 @@ import ast
 import contextlib
 import re
 import gettext as gettext_module
+import io
 import os
 import shutil
 import subprocess
@@ -236,11 +237,9 @@ def test_the_packages_catalog_holds_only_messages_of_those_packages(tmp_path):
 
 @pytest.fixture
 def vietnamese_by_default(settings):
-    """The installation's default language (``config.settings.base``), not the suite's English."""
-    from config.settings import base
-
-    settings.LANGUAGE_CODE = base.LANGUAGE_CODE
-    assert settings.LANGUAGE_CODE == "vi"
+    """The installation's default language (``config.settings.base`` without LANGUAGE_CODE in the
+    environment), not the suite's English."""
+    settings.LANGUAGE_CODE = "vi"
 
 
 def _ask(client, language: str | None, method: str, path: str, body=None, **extra):
@@ -453,3 +452,60 @@ def test_the_admin_words_django_leaves_in_english(admin_client, approved):
     assert "Show counts" in english
     user = visible_text(admin_client.get(reverse("admin:auth_user_change", args=[approved["approval"].approved_by.pk])).content)
     assert "Phủ kín đảng viên ở thôn, bản | Được xem bản" in user  # a permission, not "Can view village"
+
+
+# ----- the commands ------------------------------------------------------------------------------
+
+
+def _command(*args, **environment) -> subprocess.CompletedProcess:
+    """``manage.py`` with the development settings (its default), as an operator runs it."""
+    clean = {name: value for name, value in os.environ.items()
+             if name not in ("DJANGO_SETTINGS_MODULE", "LANGUAGE_CODE", "DATABASE_URL")}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**clean, "DATABASE_URL": "sqlite:///:memory:", **environment})
+
+
+def test_commands_speak_vietnamese_unless_the_environment_says_english():
+    missing = ["import_reports", "no-such-file.csv", "--quarter", "2019Q2", "--user", "nobody"]
+    assert "CommandError: Không có tệp nào tại no-such-file.csv." in _command(*missing).stderr
+    assert "CommandError: No file at no-such-file.csv." in _command(*missing, LANGUAGE_CODE="en").stderr
+    refused = _command("check", LANGUAGE_CODE="fr")
+    assert refused.returncode != 0 and "LANGUAGE_CODE is vi or en, not 'fr'." in refused.stderr
+
+
+class Terminal(io.StringIO):
+    """What an operator types, as if at a terminal."""
+
+    def isatty(self):
+        return True
+
+
+@pytest.mark.usefixtures("vietnamese_by_default")
+def test_the_first_run_asks_in_vietnamese(db, django_user_model):
+    from django.core.management import call_command
+
+    from tests import factories
+
+    factories.province()  # the database holds data: seed loads nothing
+    out, err = io.StringIO(), io.StringIO()
+    typed = Terminal("c\nadmin\n\nngắn\nngắn\nmột-mật-khẩu-dài-2026\nmột-mật-khẩu-dài-2026\n")
+    call_command("seed", stdin=typed, stdout=out, stderr=err)
+    said = out.getvalue()
+    assert said.startswith("Cơ sở dữ liệu đã có dữ liệu: không nạp lại dữ liệu mẫu.\n"
+                           "Chưa có người dùng quản trị. Tạo ngay bây giờ để dùng trang quản trị? [c/K] "
+                           "Tên đăng nhập: Địa chỉ email (có thể để trống): Mật khẩu: Mật khẩu (nhập lại): ")
+    assert "Mật khẩu này quá ngắn. Mật khẩu phải có ít nhất 8 ký tự." in err.getvalue()  # asked again
+    assert said.endswith("Đã tạo siêu người dùng admin: đăng nhập trang quản trị tại /admin/.\n")
+    assert django_user_model.objects.get(username="admin").is_superuser
+
+
+@pytest.mark.usefixtures("vietnamese_by_default")
+def test_a_command_reports_in_vietnamese(data):
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("progress", "03317", "--period", "2019Q2", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("xã Nà Nhạn (03317) — 2019Q2 (tính đến 2019Q2, theo địa giới lúc đó: bản đồ ngày")
+    assert lines[1:3] == ["Quý 2019Q2: bản nháp", "Theo báo cáo của các bản:"]
+    assert not [line for line in lines if ENGLISH.search(line)]
