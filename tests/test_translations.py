@@ -182,13 +182,13 @@ SITE_PACKAGES_DJANGO = Path(django.__file__).parent
 
 
 def _never_shown_by_django() -> set[str]:
-    """Django's messages no page of the tracker shows: the names of languages it does not offer,
-    and the welcome page of a project without URLs."""
+    """Django's messages no page of the tracker shows: the names of languages it does not offer
+    (``settings.LANGUAGES``), and the welcome page of a project without URLs."""
     from django.conf import global_settings
     from django.utils.translation.template import templatize
 
     welcome = (SITE_PACKAGES_DJANGO / "views" / "templates" / "default_urlconf.html").read_text(encoding="utf-8")
-    return {str(name) for _code, name in global_settings.LANGUAGES} | set(
+    return {str(name) for code, name in global_settings.LANGUAGES if code not in dict(settings.LANGUAGES)} | set(
         re.findall(r"gettext\(u'(.*?)'\)", templatize(welcome)))
 
 
@@ -509,3 +509,17 @@ def test_a_command_reports_in_vietnamese(data):
     assert lines[0].startswith("xã Nà Nhạn (03317) — 2019Q2 (tính đến 2019Q2, theo địa giới lúc đó: bản đồ ngày")
     assert lines[1:3] == ["Quý 2019Q2: bản nháp", "Theo báo cáo của các bản:"]
     assert not [line for line in lines if ENGLISH.search(line)]
+
+
+@pytest.mark.usefixtures("vietnamese_by_default")
+def test_the_admin_offers_the_other_language_and_keeps_the_choice(admin_client):
+    page = admin_client.get("/admin/?apps=1").content.decode()
+    assert '<button type="submit" name="language" value="en" lang="en"' in page and "Tiếng Việt</button>" not in page
+    chosen = admin_client.post("/i18n/setlang/", {"language": "en", "next": "/admin/?apps=1"})
+    assert chosen.status_code == 302 and chosen["Location"] == "/admin/?apps=1"
+    # Kept for the next pages, whatever the browser asks for.
+    english = admin_client.get("/admin/?apps=1", HTTP_ACCEPT_LANGUAGE="vi")
+    assert english["Content-Language"] == "en" and "Site administration" in english.content.decode()
+    assert "Tiếng Việt</button>" in english.content.decode()
+    admin_client.post("/i18n/setlang/", {"language": "vi", "next": "/admin/"})
+    assert admin_client.get("/admin/?apps=1", HTTP_ACCEPT_LANGUAGE="en")["Content-Language"] == "vi"

@@ -54,7 +54,9 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The project's own templates come before the apps' (the admin's among them), so that
+        # tracking/templates/admin/base_site.html adds the choice of language to Django's header.
+        "DIRS": [BASE_DIR / "tracking" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
