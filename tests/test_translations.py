@@ -523,3 +523,14 @@ def test_the_admin_offers_the_other_language_and_keeps_the_choice(admin_client):
     assert "Tiếng Việt</button>" in english.content.decode()
     admin_client.post("/i18n/setlang/", {"language": "vi", "next": "/admin/"})
     assert admin_client.get("/admin/?apps=1", HTTP_ACCEPT_LANGUAGE="en")["Content-Language"] == "vi"
+
+
+@pytest.mark.usefixtures("vietnamese_by_default")
+def test_error_pages_outside_the_api_in_one_language(admin_client, tree):
+    """Django's own error pages are in English whatever the language: the project's are not."""
+    for language, heading, text in ((None, "Không tìm thấy", "Không có gì tại /admin/tracking/village/999999/change/"),
+                                    ("en", "Not found", "There is nothing at /admin/tracking/village/999999/change/")):
+        response = _ask(admin_client, language, "get", "/admin/tracking/village/999999/change/")
+        page = visible_text(response.content).splitlines()
+        assert response.status_code == 404 and heading in page and any(line.startswith(text) for line in page), page
+    assert "Không tìm thấy" in visible_text(admin_client.get("/nowhere/").content).splitlines()
