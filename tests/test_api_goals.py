@@ -11,7 +11,7 @@ GOALS = "/api/v1/goals/"
 PROGRESS_FIELDS = {
     "id", "title", "unit", "metric", "target", "set_by", "baseline_period", "deadline", "as_of", "baseline",
     "baseline_source", "current", "current_period", "current_source", "resolved", "progress", "status",
-    "projected_period", "basis", "explanation", "source_url", "source_location",
+    "projected_period", "data_as_of", "basis", "explanation", "source_url", "source_location",
 }
 
 
@@ -136,6 +136,7 @@ def test_create(staff_api, goals):
     # Both villages have members without a cell of their own: nothing resolved yet. Their reports
     # are of 2018, years before today: no trend is projected from them.
     assert (body["baseline"], body["current"], body["status"], body["projected_period"]) == (2, 2, "stale", None)
+    assert body["data_as_of"] == "2018Q3"  # the quarter of the latest reports, said beside the status
     assert staff_api.get(f"{GOALS}{body['id']}/").json() == body
 
 
@@ -214,3 +215,30 @@ def test_article_goals_by_unit_and_status(api, article):
     assert {row["id"] for row in api.get(f"{GOALS}?unit=103").json()["results"]} == {2, 3}
     assert {row["status"] for row in api.get(f"{GOALS}?unit=103").json()["results"]} == {"no_data"}
     assert {row["id"] for row in api.get(f"{GOALS}?status=achieved").json()["results"]} == {4, 5}
+
+
+def test_a_trend_too_slow_to_reach_zero_before_2100_says_so_and_breaks_nothing(article, role_api):
+    """An editor of district 098 cites 100 blank villages in 2008 and 99 in 2019, and sets a goal:
+    at that pace zero lies past the last year a period can name. Every goal endpoint still
+    answers, for that editor and for the province above."""
+    from tracking.models import AdministrativeUnit
+
+    district = AdministrativeUnit.objects.get(code="098")
+    editor = role_api("editor", district)
+    cite = {"unit": "098", "metric": "blank_villages", "source_url": "https://example.org/report", "source_location": "p. 1"}
+    for period, value in (("2008", 100), ("2019", 99)):
+        response = editor.post("/api/v1/reported-figures/", {**cite, "period": period, "value": value}, format="json")
+        assert response.status_code == 201, response.json()
+    response = editor.post(GOALS, {"unit": "098", "title": "Không còn bản trắng — Tủa Chùa", "metric": "blank_villages",
+                                   "baseline_period": "2008", "set_by": "Huyện ủy Tủa Chùa"}, format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["status"], body["projected_period"], body["data_as_of"]) == ("stale", None, "2019")  # today
+
+    province = role_api("viewer", AdministrativeUnit.objects.get(code="11"))
+    for client in (editor, province):
+        assert client.get(GOALS).status_code == 200
+        assert client.get(f"{GOALS}{body['id']}/").status_code == 200
+        in_2019 = client.get(f"{GOALS}{body['id']}/progress/?as_of=2019Q4").json()
+        assert (in_2019["status"], in_2019["projected_period"]) == ("at_risk", None)
+        assert "zero is not reached before 2100" in in_2019["explanation"]

@@ -98,6 +98,9 @@ ENDPOINTS = [
     ("/api/v1/units/11/progress/timeline/?from=2008&to=2019Q4", 10),
     ("/api/v1/units/11/progress/timeline/", 14),
     ("/api/v1/units/11/blank-villages/?period=2019Q2&page_size=500", 6),
+    ("/api/v1/completeness/?within=11&quarter=2019Q2&page_size=500", 5),
+    ("/api/v1/completeness/?within=11&quarter=2019Q3&reported=some&state=draft", 5),
+    ("/api/v1/completeness/?within=11", 8),  # the latest quarter with data first
 ]
 
 
@@ -134,6 +137,7 @@ def test_every_list_and_figure_endpoint_in_a_fixed_number_of_queries(api, role_a
         assert rows["/api/v1/reported-figures/?page_size=500"] == 3 * 6
         assert rows["/api/v1/units/11/blank-villages/?period=2019Q2&page_size=500"] > 10
         assert rows["/api/v1/units/11/progress/timeline/?from=2008&to=2019Q4"] == 48
+        assert rows["/api/v1/completeness/?within=11&quarter=2019Q2&page_size=500"] == 2 + 9  # every commune
 
 
 # The nation's endpoints keep the bounds of a province's: its path, "/", is one more prefix.
@@ -148,6 +152,7 @@ NATION_ENDPOINTS = [
     ("/api/v1/units/VN/progress/", 14),
     ("/api/v1/units/VN/progress/timeline/?from=2008&to=2019Q4", 10),
     ("/api/v1/units/VN/blank-villages/?period=2019Q2&page_size=500", 6),
+    ("/api/v1/completeness/?within=VN&quarter=2019Q2&page_size=500", 5),
 ]
 
 
@@ -177,3 +182,4 @@ def test_the_nations_endpoints_in_a_fixed_number_of_queries(api, role_api, tree,
     assert rows["/api/v1/units/VN/progress/?period=2019Q2"]["villages_total"] == villages
     assert rows["/api/v1/goals/?unit=VN&as_of=2019Q3"] == 2
     assert rows["/api/v1/units/VN/children/?page_size=500"] == 2
+    assert rows["/api/v1/completeness/?within=VN&quarter=2019Q2&page_size=500"] == 2 + SIZES[size]["districts"] * 3 + 1

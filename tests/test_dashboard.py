@@ -129,3 +129,22 @@ def test_the_dashboard_reads_in_a_fixed_number_of_queries(reported_tree, viewer,
             factories.report(factories.village(commune, name=f"Bản {j}"), "2025Q1", full=j)
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get("/admin/dashboard/100/?quarter=2025Q1")
+
+
+def test_an_editor_opens_the_quarter_from_the_communes_dashboard_and_sees_where_it_stands(reported_tree, viewer):
+    client = viewer(reported_tree["north"], role=Role.EDITOR)
+    page = client.get("/admin/dashboard/03317/?quarter=2025Q1").content.decode()
+    assert 'id="dashboard-entry" href="/admin/entry/03317/2025Q1/"' in page
+    assert 'id="dashboard-approval" data-state="draft"' in page
+    reader = viewer(reported_tree["district"])
+    assert 'id="dashboard-entry"' not in reader.get("/admin/dashboard/100/?quarter=2025Q1").content.decode()
+
+
+def test_the_dashboard_says_which_communes_reported_submitted_and_were_approved(reported_tree, viewer, api):
+    client = viewer(reported_tree["district"])
+    page = client.get("/admin/dashboard/100/?quarter=2025Q1").content.decode()
+    shown = dict(re.findall(r'data-count="(\w+)"><dt>[^<]*</dt><dd>([^<]*)</dd>', page))
+    summary = api.get("/api/v1/completeness/", {"within": "100", "quarter": "2025Q1"}).json()["summary"]
+    assert shown["villages_reported"] == f"{summary['villages_reported']} / {summary['villages']}" == "3 / 3"
+    assert {name: int(shown[name]) for name in ("reported_all", "reported_some", "reported_none", "submitted", "approved")} == {
+        name: summary[name] for name in ("reported_all", "reported_some", "reported_none", "submitted", "approved")}

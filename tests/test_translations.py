@@ -418,7 +418,8 @@ def test_no_admin_page_mixes_in_english(admin_client, approved):
     AdministrativeUnit.objects.update(note="")
 
     pages = ["/admin/", "/admin/?apps=1", "/admin/tracking/", "/admin/password_change/", "/admin/entry/",
-             "/admin/entry/03317/2019Q2/", "/admin/spreadsheets/", "/admin/dashboard/03317/?quarter=2019Q2"]
+             "/admin/entry/03317/2019Q2/", "/admin/spreadsheets/", "/admin/dashboard/03317/?quarter=2019Q2",
+             "/admin/completeness/", "/admin/completeness/?unit=100&quarter=2019Q2"]
     for model, model_admin in admin.site._registry.items():
         info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
         pages += [reverse(f"{info}_changelist"), reverse(f"{info}_add")]

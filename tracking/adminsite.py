@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 class TrackingAdminSite(admin.AdminSite):
     site_header = _("No village without a party member")
     site_title = _("Party member coverage")
+    index_template = "admin/tracking/index.html"  # the screens above the record pages
 
     def index(self, request, extra_context=None):
         """The dashboard for everyone with a role; the list of records with ``?apps=1`` (and for

@@ -12,9 +12,11 @@ class TrackingConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from . import audit  # noqa: F401  (connects the audit trail's signal)
+        from .api import tokens
         from .querysets import register_fold
 
         connection_created.connect(register_fold, dispatch_uid="tracking.fold")
+        tokens.connect()  # a new password or a deactivation ends the user's API tokens
 
 
 class TrackingAdminConfig(admin_apps.AdminConfig):

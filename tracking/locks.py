@@ -117,8 +117,12 @@ class Standing:
 
 def _prefixes(path: str) -> list[str]:
     """``/11/100/03317/`` → ``/`` (the nation), ``/11/``, ``/11/100/``, ``/11/100/03317/``."""
-    parts = [part for part in path.split("/") if part]
-    return ["/", *("/" + "/".join(parts[:end]) + "/" for end in range(1, len(parts) + 1))]
+    # Note: each prefix ends at a "/" of the path (called once per commune of a country's list).
+    prefixes, end = ["/"], path.find("/", 1)
+    while end != -1:
+        prefixes.append(path[:end + 1])
+        end = path.find("/", end + 1)
+    return prefixes
 
 
 def _active(valid_from: datetime.date | None, valid_to: datetime.date | None, day: datetime.date) -> bool:
@@ -157,10 +161,32 @@ def standings_of_paths(items: dict) -> dict:
             found[(row.quarter.index, row.placement_path)].append(row)
     for key, (path, quarter) in placed.items():
         covering = [row for prefix in reversed(_prefixes(path)) for row in found.get((quarter.index, prefix), [])]
-        lock = next((row for row in covering if row.state == ApprovalState.APPROVED), None)
-        state = ApprovalState.APPROVED if lock else (ApprovalState.SUBMITTED if covering else ApprovalState.DRAFT)
-        result[key] = Standing(quarter, state, lock)
+        result[key] = _standing(quarter, covering)
     return result
+
+
+def _standing(quarter: Period, covering: list[QuarterApproval]) -> Standing:
+    """The standing given ``covering``: the submitted and approved rows of the units at and
+    above a place, the nearest first."""
+    lock = next((row for row in covering if row.state == ApprovalState.APPROVED), None)
+    state = ApprovalState.APPROVED if lock else (ApprovalState.SUBMITTED if covering else ApprovalState.DRAFT)
+    return Standing(quarter, state, lock)
+
+
+def standing_at(path: str | None, quarter: Period, rows_at: dict[str, list[QuarterApproval]]) -> Standing:
+    """How ``quarter`` stands for what sits at ``path`` on its last day, from ``rows_at`` (the
+    rows of ``quarter``, any state, of the units at and above ``path``, by their path on that
+    day): for many places read together (no query)."""
+    if not path:
+        return Standing(quarter, ApprovalState.DRAFT, None)
+    covering = [row for prefix in reversed(_prefixes(path)) for row in rows_at.get(prefix, [])
+                if row.state in (ApprovalState.SUBMITTED, ApprovalState.APPROVED)]
+    return _standing(quarter, covering)
+
+
+def paths_above(path: str) -> list[str]:
+    """The paths of the units above ``path``, the nation's (``/``) first, ``path`` not included."""
+    return _prefixes(path)[:-1]
 
 
 def _village_paths(pairs) -> dict:

@@ -41,7 +41,7 @@ from .models import (
     VillagePlacement,
     unit_ref,
 )
-from .periods import Period, current_quarter, quarter_range
+from .periods import MAX_YEAR, Period, current_quarter, quarter_range
 from .querysets import minimal_prefixes
 from .readmodel import BLANK, HAS_MEMBERS, MERGED_CELL, NO_REPORT, OWN_CELL, village_situation  # noqa: F401
 
@@ -635,6 +635,7 @@ def _progress_row(goal: Goal, data: UnitData, entries: list[dict], as_of: Period
         "progress": None,
         "status": NO_DATA,
         "projected_period": None,
+        "data_as_of": None,
         "basis": None,
         "explanation": "",
         "source_url": goal.source_url,
@@ -679,6 +680,13 @@ def _progress_row(goal: Goal, data: UnitData, entries: list[dict], as_of: Period
         if baseline["value"]
         else (1.0 if current["value"] == 0 else 0.0)
     )
+    # The latest data: the cited figure, or the last quarter in which a village reported (the
+    # figures of later quarters only carry its reports forward).
+    latest = current_index
+    if row["basis"] == VILLAGE_REPORTS:
+        reported_last = data.latest_quarter_with_data(goal.unit, as_of)
+        latest = min(latest, reported_last.index) if reported_last else latest
+    row["data_as_of"] = current["period"] if latest == current_index else str(Period.from_index(latest))
     deadline_index = goal.deadline.last_quarter.index if goal.deadline else None
     if current["value"] == 0:
         achieved = min(index for index, point in series.items() if point["value"] == 0 and index >= baseline_quarter.index)
@@ -692,12 +700,6 @@ def _progress_row(goal: Goal, data: UnitData, entries: list[dict], as_of: Period
             "deadline": goal.deadline, "n": current["value"]
         }
         return row
-    # The latest data: the cited figure, or the last quarter in which a village reported (the
-    # figures of later quarters only carry its reports forward).
-    latest = current_index
-    if row["basis"] == VILLAGE_REPORTS:
-        reported_last = data.latest_quarter_with_data(goal.unit, as_of)
-        latest = min(latest, reported_last.index) if reported_last else latest
     if as_of.index - latest >= TREND_QUARTERS:
         # Note: a trend of years ago says nothing of today: no projection from it.
         row["status"] = STALE
@@ -712,8 +714,14 @@ def _progress_row(goal: Goal, data: UnitData, entries: list[dict], as_of: Period
         if current_index > first_index
         else 0.0
     )
-    if slope < 0:
-        projected = current_index + math.ceil(current["value"] / -slope)
+    projected = current_index + math.ceil(current["value"] / -slope) if slope < 0 else None
+    if projected is not None and projected > Period.quarter(MAX_YEAR, 4).index:
+        # Note: a period names a year up to MAX_YEAR; a trend that slow reaches zero in no period.
+        row["status"] = AT_RISK
+        row["explanation"] = _(
+            "At %(rate).2f a quarter (%(first)s to %(last)s), zero is not reached before %(max)s."
+        ) % {"rate": -slope, "first": Period.from_index(first_index), "last": current["period"], "max": MAX_YEAR}
+    elif projected is not None:
         row["projected_period"] = str(Period.from_index(projected))
         late = deadline_index is not None and projected > deadline_index
         row["status"] = AT_RISK if late else ON_TRACK

@@ -185,6 +185,7 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "tracking.models.Role",
         "ApprovalStateEnum": "tracking.models.ApprovalState",
         "SpreadsheetFormatEnum": "tracking.selectors.spreadsheets.FILE_FORMATS",
+        "CompletenessReportedEnum": "tracking.selectors.completeness.REPORTED",
     },
     "TAGS": [
         {"name": "auth", "description": "API tokens, and the roles of the signed-in user. Every other operation "

@@ -60,9 +60,13 @@ def test_an_editor_enters_the_quarter_and_the_district_approves_it(commune_and_p
     page.wait_for_load_state()
     assert page.locator("#entry-approval-state").get_attribute("data-state") == "submitted"
 
-    # The district's approver finds the submitted quarter and approves it.
+    # The district's approver sees it on the dashboard, finds the submitted quarter and approves it.
     page.context.clear_cookies()
-    sign_in(world["approver"], next_url="/admin/tracking/quarterapproval/?state__exact=submitted")
+    sign_in(world["approver"], next_url=f"/admin/dashboard/100/?quarter={QUARTER}")
+    assert page.locator("[data-count=submitted] dd").inner_text() == "1"
+    assert page.locator("[data-count=villages_reported] dd").inner_text() == "3 / 3"
+    assert page.locator("#children tr[data-unit='03317'] [data-figure=villages_total]").inner_text() == "3"
+    page.goto("/admin/tracking/quarterapproval/?state__exact=submitted")
     row = page.locator("#result_list tbody tr", has_text="Nà Nhạn")
     row.locator("input.action-select").check()
     page.select_option("select[name=action]", "approve_quarters")

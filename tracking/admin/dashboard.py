@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from .. import progress, selectors
 from ..access import scope_of
-from ..choices import GoalMetric, ReportedMetric
+from ..choices import GoalMetric, Level, ReportedMetric
+from ..models import ApprovalState, Role
 from ..errors import DomainError, NotFound
 from ..periods import Period
 from .charts import Series, line_chart
@@ -57,9 +58,14 @@ def unit_page(request, site, code: str):
     for goal, row in data["goals"]:
         goal.cells = goal_cells(row)
     reported = [dict(entry, metric_label=ReportedMetric(entry["metric"]).label) for entry in data["figures"]["reported"]]
+    approval = data["figures"]["approval"]
+    unit = data["unit"]
     context = {
         **site.each_context(request),
-        "title": str(data["unit"]),
+        "title": str(unit),
+        "approval_state": ApprovalState(approval["state"]).label,
+        "approved_above": approval["approved_by_unit"] not in (None, unit.code) and approval["approved_by_unit"],
+        "may_enter": unit.level in (Level.DISTRICT, Level.COMMUNE) and selectors.holds_role(by=request.user, role=Role.EDITOR),
         "data": data,
         "figures": data["figures"],
         "reported": reported,

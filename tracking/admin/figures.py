@@ -29,8 +29,8 @@ def goal_cells(row: dict) -> dict:
     and the dashboard show the same words, bar and projection."""
     share = row["progress"]
     status = GOAL_STATUS_LABELS[row["status"]]
-    if row["status"] == progress.STALE and row["current_period"]:
-        status = format_html("{}<br><small>{}</small>", status, _("data of %(quarter)s") % {"quarter": row["current_period"]})
+    if row["status"] == progress.STALE and row["data_as_of"]:
+        status = format_html("{}<br><small>{}</small>", status, _("data of %(quarter)s") % {"quarter": row["data_as_of"]})
     elif row["projected_period"]:
         status = format_html("{}<br><small>{}</small>", status, _("zero in %(quarter)s") % {"quarter": row["projected_period"]})
     return {

@@ -2,7 +2,7 @@
 (``site.admin_view``) and named in the ``admin`` namespace."""
 from django.urls import path
 
-from . import dashboard, spreadsheets
+from . import completeness, dashboard, spreadsheets
 from .entry import entry_urls
 
 
@@ -13,4 +13,5 @@ def screen_urls(site) -> list:
              name="dashboard"),
         *entry_urls(site),  # admin:entry_picker, admin:entry_grid (the quarter entry grid)
         *spreadsheets.screen_urls(site),
+        path("completeness/", site.admin_view(completeness.CompletenessScreen.as_view(admin_site=site)), name="completeness"),
     ]

@@ -122,7 +122,7 @@ GOAL_PROVINCE = OpenApiExample("Điện Biên province: on track", response_only
     "current_source": {"value": 17, "period": "2019", "source": "derived_from_reported_figures",
                        "detail": "134 blank villages in 2008 − 117 of them with members by 2019", "figure_ids": [2, 10],
                        "source_url": ARTICLE, "source_location": "paragraph 3, paragraph 8"},
-    "resolved": 117, "progress": 0.8731, "status": "on_track", "projected_period": "2021Q3",
+    "resolved": 117, "progress": 0.8731, "status": "on_track", "projected_period": "2021Q3", "data_as_of": "2019",
     "basis": "reported_figure", "explanation": "At 2.66 a quarter (2008Q4 to 2019), zero is reached in 2021Q3.",
     "source_url": ARTICLE, "source_location": "paragraph 3",
 })
@@ -136,7 +136,7 @@ GOAL_DISTRICT = OpenApiExample("Huyện Điện Biên: achieved in 2019Q2", resp
     "current_source": {"value": 0, "period": "2019", "source": "derived_from_reported_figures",
                        "detail": "11 blank villages in 2008 − 11 of them with members by 2019", "figure_ids": [5, 12],
                        "source_url": ARTICLE, "source_location": "paragraph 3, paragraph 8"},
-    "resolved": 11, "progress": 1.0, "status": "achieved", "projected_period": "2019Q2",
+    "resolved": 11, "progress": 1.0, "status": "achieved", "projected_period": "2019Q2", "data_as_of": "2019",
     "basis": "reported_figure", "explanation": "Reached zero in 2019Q2.",
     "source_url": ARTICLE, "source_location": "paragraph 7",
 })
@@ -176,4 +176,20 @@ LOCKED = OpenApiExample("locked", status_codes=["409"], response_only=True, valu
     "detail": "2019Q2 of xã Nà Nhạn (03317) was approved by huyen-uy-dien-bien on 2019-07-10: an approver of a unit "
     "above must reopen it before its reports change.",
     "errors": [],
+})
+_NO_COUNTS = dict.fromkeys(("reported_some", "reported_none", "submitted", "approved", "locked"), 0)
+_DISTRICT_2019Q2 = {"communes": 25, "reported_all": 2, "without_villages": 23, "draft": 25, "villages": 2,
+                    "villages_reported": 2, **_NO_COUNTS}
+_UNAPPROVED = {"state": "draft", "submitted_by": None, "submitted_at": None, "approved_by": None, "approved_at": None,
+               "reason": "", "locked": False, "approved_by_unit": None}
+COMPLETENESS = OpenApiExample("Huyện Điện Biên, 2019Q2, reported=all", response_only=True, value={
+    "area": _DISTRICT, "quarter": "2019Q2", "map_date": "2019-06-30",
+    "summary": {**_DISTRICT_2019Q2, "by_unit": [{**_DISTRICT_2019Q2, "unit": _DISTRICT, "path": "/11/100/"}]},
+    "count": 2, "next": None, "previous": None,
+    "results": [
+        {"unit": {"code": "03316", "name": "Nà Tấu", "level": "commune"}, "path": "/11/100/03316/", "parent": _DISTRICT,
+         "villages": 1, "villages_reported": 1, "reported": "all", **_UNAPPROVED},
+        {"unit": _COMMUNE, "path": "/11/100/03317/", "parent": _DISTRICT,
+         "villages": 1, "villages_reported": 1, "reported": "all", **_UNAPPROVED},
+    ],
 })

@@ -32,6 +32,15 @@ class PageNumberPagination(pagination.PageNumberPagination):
             )
         return min(size, self.max_page_size)
 
+    def get_page_number(self, request, paginator):
+        # Note: DRF reads ``?page=`` as the first page; as any parameter sent without a value
+        # (api.filters.FilterSet), it is refused instead.
+        if request.query_params.get(self.page_query_param) == "":
+            raise exceptions.ValidationError(
+                {self.page_query_param: ["Give a value, or leave the parameter out."]}, code="blank"
+            )
+        return super().get_page_number(request, paginator)
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:

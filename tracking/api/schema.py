@@ -103,7 +103,10 @@ class AutoSchema(SpectacularAutoSchema):
             codes += [403, 409]
         if method in ("POST", "PUT", "PATCH"):
             codes += [413, 415]
-        if "{" in self.path or (method == "GET" and self._is_list_view() and self._get_paginator()):
+        # Note: a view whose query names the unit it reads (``names_a_unit``) answers 404 for one
+        # the user may not see, as a path does.
+        if ("{" in self.path or (method == "GET" and self._is_list_view() and self._get_paginator())
+                or getattr(self.view, "names_a_unit", False)):
             codes.append(404)
         if method == "POST" and getattr(self.view, "throttle_scope", None):
             codes.append(429)

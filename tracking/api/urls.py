@@ -6,6 +6,7 @@ from .views import (
     approvals,
     auth,
     cells,
+    completeness,
     goals,
     reorganisations,
     reported_figures,
@@ -30,5 +31,6 @@ router.register(rf"units/(?P<code>{UNIT_CODE_REGEX})/spreadsheets", spreadsheets
 urlpatterns = [
     path("auth/token/", auth.TokenView.as_view(), name="auth-token"),
     path("auth/me/", auth.MeView.as_view(), name="auth-me"),
+    path("completeness/", completeness.CompletenessView.as_view(), name="completeness"),
     *router.urls,
 ]

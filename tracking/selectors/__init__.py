@@ -10,11 +10,13 @@ with the same words as for one that does not exist). The figures themselves come
   the user;
 - ``figures``: a unit's figures, timeline and blank villages; goals and their progress;
 - ``approvals``: where a unit's quarter stands, and its history;
+- ``completeness``: which communes of an area have reported, submitted and been approved in a quarter;
 - ``dashboard``: a unit's dashboard (its figures, goals, timeline, children and blank villages),
   and the units a user's dashboards start from;
 - ``entry``: a unit's quarter as the admin's entry grid shows it.
 """
 from .approvals import approval_history, approval_overview, approval_rows, approval_unit  # noqa: F401
+from .completeness import completeness, completeness_default_area  # noqa: F401
 from .dashboard import dashboard, home_units  # noqa: F401
 from .entry import ENTRY_LEVELS, EntryRow, QuarterEntry, entry_units, quarter_entry  # noqa: F401
 from .figures import (  # noqa: F401

@@ -1,6 +1,7 @@
 """A unit's dashboard, what a committee sees first: its figures for a quarter, its goals with their
-progress, its blank villages quarter by quarter, the units below it ranked by blank villages and,
-at the bottom level, the blank villages themselves. Every number comes from the figure selectors
+progress, its blank villages quarter by quarter, the units below it ranked by blank villages,
+the quarter's completeness (who reported, submitted, was approved) and, at the bottom level, the
+blank villages themselves. Every number comes from the figure selectors
 (``figures``), for ``by``."""
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from .figures import (
     unit_figures,
     unit_timeline,
 )
+from .completeness import completeness
 from .records import unit_by_code
 
 # The chart shows ten years, or back to the earliest baseline of the unit's goals.
@@ -63,6 +65,8 @@ def dashboard(*, by, code: str, period: Period | None = None) -> dict:
         "goals": list(zip(unit_goals, goal_rows)),
         "children": children,
         "blank_villages": blank,
+        # Which communes of the area reported, submitted, were approved that quarter.
+        "completeness": completeness(by=by, code=code, quarter=last)["summary"],
         "ancestors": _ancestors(by, unit, last),
     }
 

@@ -45,6 +45,10 @@ class GoalProgressSerializer(serializers.Serializer):
     progress = serializers.FloatField(allow_null=True, min_value=0, max_value=1)
     status = serializers.ChoiceField(choices=GOAL_STATUSES)
     projected_period = serializers.CharField(allow_null=True)
+    data_as_of = serializers.CharField(allow_null=True, help_text=(
+        "The quarter of the latest data: the cited figure's, or the last quarter in which a village "
+        "reported (later quarters only carry reports forward). `status` is `stale` when it is 4 "
+        "quarters or more before `as_of`."))
     basis = serializers.ChoiceField(choices=FIGURE_SOURCES, allow_null=True)
     explanation = serializers.CharField()
     source_url = serializers.CharField()
