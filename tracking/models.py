@@ -37,7 +37,7 @@ from .choices import (  # noqa: F401  (the closed sets are part of the models' v
     VillageStatus,
 )
 from .fields import FoldedField, NameField, PeriodField, QuarterField
-from .periods import Period
+from .periods import Period, check_day
 
 unit_code_validator = RegexValidator(
     rf"^({UNIT_CODE_REGEX})$",
@@ -101,10 +101,12 @@ class Dated(models.Model):
     """A validity range [valid_from, valid_to); empty ends are open."""
 
     valid_from = models.DateField(
-        _("valid from"), null=True, blank=True, help_text=_("Empty: since before the records begin.")
+        _("valid from"), null=True, blank=True, help_text=_("Empty: since before the records begin."),
+        validators=[check_day],
     )
     valid_to = models.DateField(
-        _("valid to"), null=True, blank=True, help_text=_("First day no longer valid. Empty: still valid.")
+        _("valid to"), null=True, blank=True, help_text=_("First day no longer valid. Empty: still valid."),
+        validators=[check_day],
     )
 
     class Meta:
@@ -144,8 +146,8 @@ class Dated(models.Model):
 class Founded(models.Model):
     """A party organisation's life: founded, and perhaps dissolved, on given days."""
 
-    founded_on = models.DateField(_("founded on"), null=True, blank=True)
-    dissolved_on = models.DateField(_("dissolved on"), null=True, blank=True)
+    founded_on = models.DateField(_("founded on"), null=True, blank=True, validators=[check_day])
+    dissolved_on = models.DateField(_("dissolved on"), null=True, blank=True, validators=[check_day])
 
     class Meta:
         abstract = True
@@ -692,7 +694,7 @@ class Reorganisation(Sourced):
     """
 
     kind = models.CharField(_("kind"), max_length=20, choices=ReorganisationKind.choices)
-    effective_on = models.DateField(_("effective on"))
+    effective_on = models.DateField(_("effective on"), validators=[check_day])
     subject = models.ForeignKey(
         AdministrativeUnit, models.PROTECT, null=True, blank=True, related_name="reorganisations_as_subject",
         verbose_name=_("unit concerned"), help_text=_("The unit renamed or transferred."),

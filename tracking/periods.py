@@ -23,6 +23,9 @@ MIN_YEAR, MAX_YEAR = 1945, 2100
 _YEARS = r"(194[5-9]|19[5-9][0-9]|20[0-9][0-9]|2100)"
 PATTERN = rf"^{_YEARS}(Q[1-4]|-(0[1-9]|1[0-2]))?$"
 QUARTER_PATTERN = rf"^{_YEARS}Q[1-4]$"
+# Days are bounded as periods are: a founding day, a map change, a validity range.
+FIRST_DAY, LAST_DAY = datetime.date(MIN_YEAR, 1, 1), datetime.date(MAX_YEAR, 12, 31)
+DAY_PATTERN = rf"^{_YEARS}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 _FORMS = (
     (re.compile(r"^(\d{4})$"), YEAR),
     (re.compile(r"^(\d{4})Q([1-4])$"), QUARTER),
@@ -166,3 +169,14 @@ def period_of(name: str, text: str | Period | None) -> Period | None:
         return Period.parse(text)
     except ValidationError as error:
         raise ValidationError({name: error.error_list}) from error
+
+
+def check_day(day: datetime.date | None) -> None:
+    """A day of the records lies in the years MIN_YEAR to MAX_YEAR (the validator of every
+    date field of the models and of the API)."""
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationError(
+            _("%(day)s is not a day of the records: give a day of the years %(min)s to %(max)s."),
+            code="day_out_of_range",
+            params={"day": day.isoformat(), "min": MIN_YEAR, "max": MAX_YEAR},
+        )

@@ -36,10 +36,14 @@ from ..models import (
     VillageStatus,
 )
 from ..periods import (
+    DAY_PATTERN,
+    MAX_YEAR,
+    MIN_YEAR,
     PATTERN,
     QUARTER,
     QUARTER_PATTERN,
     Period,
+    check_day,
     current_quarter,
     period_of,
 )
@@ -90,6 +94,15 @@ class StrictBooleanFilter(filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field({"type": "string", "format": "date", "pattern": DAY_PATTERN,
+                      "description": f"A day of the years {MIN_YEAR} to {MAX_YEAR}."})
+class DayFilter(filters.DateFilter):
+    """A day (YYYY-MM-DD) within the years of the records (``periods.check_day``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, validators=[check_day], **kwargs)
+
+
 class FilterSet(filters.FilterSet):
     """A parameter sent without a value (``?period=``) is an error, not "no filter": the schema
     gives each one a type or a pattern that the empty text does not match. Free-text ``search``
@@ -129,7 +142,7 @@ class UnitFilter(FilterSet):
     kind = filters.ChoiceFilter(choices=UnitKind.choices)
     parent = _text_filter("filter_parent", CODE_PATTERN, "Direct children of this unit (on `active_on`, default today). " + CODE_HELP)
     within = _text_filter("filter_within", CODE_PATTERN, "Units anywhere below this unit (on `active_on`, default today). " + CODE_HELP)
-    active_on = filters.DateFilter(method="filter_active_on", help_text="Only units that exist on this day.")
+    active_on = DayFilter(method="filter_active_on", help_text="Only units that exist on this day.")
     search = filters.CharFilter(method="filter_search", help_text="Part of the name (accents or not: \"dien bien\" finds Điện Biên) or the start of the code.")
 
     class Meta:
@@ -151,7 +164,7 @@ class UnitFilter(FilterSet):
 
 class VillageFilter(FilterSet):
     within = _text_filter("filter_within", CODE_PATTERN, "Villages at or below this unit (on `active_on`, default today). " + CODE_HELP)
-    active_on = filters.DateFilter(method="filter_active_on", help_text="Only villages that exist on this day.")
+    active_on = DayFilter(method="filter_active_on", help_text="Only villages that exist on this day.")
     period = _text_filter("filter_noop", PATTERN, "The quarter (or year, month) `blank` refers to; default: the current quarter.")
     blank = StrictBooleanFilter(method="filter_blank", help_text="true: villages whose latest report at `period` says they have no member; false: those with members.")
     search = filters.CharFilter(method="filter_search", help_text="Part of the village's name, accents or not (\"huoi chon\" finds Huổi Chổn).")
@@ -188,7 +201,7 @@ class VillageFilter(FilterSet):
 
 class PartyCellFilter(FilterSet):
     village = _id_filter("Cells that serve this village on `active_on` (default today).", method="filter_village")
-    active_on = filters.DateFilter(method="filter_noop", help_text="The day `village` refers to.")
+    active_on = DayFilter(method="filter_noop", help_text="The day `village` refers to.")
     search = filters.CharFilter(method="filter_search", help_text="Part of the cell's name, accents or not.")
 
     class Meta:

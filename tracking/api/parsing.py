@@ -13,8 +13,10 @@ from rest_framework import serializers as drf_serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.settings import api_settings
 
+from drf_spectacular.utils import extend_schema_field
+
 from .. import progress
-from ..periods import Period, period_of
+from ..periods import DAY_PATTERN, MAX_YEAR, MIN_YEAR, Period, check_day, period_of
 from .errors import RequestTooLarge
 
 # An If-Match header: `*` or one or more quoted entity tags, separated by commas.
@@ -162,8 +164,18 @@ def validated(serializer_class, data, *, strict: bool = True, **kwargs):
 
 # The query parameters of a unit's children (``active_on``) and of the quarterly submission
 # (``dry_run``), read with ``validated(..., strict=False)``.
+@extend_schema_field({"type": "string", "format": "date", "pattern": DAY_PATTERN,
+                      "description": f"A day of the years {MIN_YEAR} to {MAX_YEAR}."})
+class DayField(drf_serializers.DateField):
+    """A day of a request (YYYY-MM-DD), within the years of the records (``periods.check_day``)."""
+
+    def __init__(self, **kwargs):
+        kwargs["validators"] = [*kwargs.get("validators", ()), check_day]
+        super().__init__(**kwargs)
+
+
 class DaySerializer(drf_serializers.Serializer):
-    active_on = drf_serializers.DateField(required=False)
+    active_on = DayField(required=False)
 
 
 class DryRunSerializer(drf_serializers.Serializer):

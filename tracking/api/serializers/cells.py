@@ -4,6 +4,8 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import serializers
 
+from ..parsing import DayField
+
 from ...models import PartyCell
 from .common import MAX_ID, SourceFieldsMixin, non_empty
 
@@ -23,10 +25,10 @@ class PartyCellSerializer(serializers.ModelSerializer):
 class PartyCellCreateSerializer(SourceFieldsMixin):
     name = non_empty(max_length=200)
     organisation = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID)
-    founded_on = serializers.DateField(required=False, allow_null=True, default=None)
+    founded_on = DayField(required=False, allow_null=True, default=None)
     villages = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, default=list, max_length=100)
 
 
 class PartyCellUpdateSerializer(serializers.Serializer):
     name = non_empty(max_length=200, required=False)
-    dissolved_on = serializers.DateField(required=False, help_text="Dissolve the cell from this day.")
+    dissolved_on = DayField(required=False, help_text="Dissolve the cell from this day.")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from ..parsing import DayField
+
 from ...models import Level, Reorganisation, UnitKind
 from .common import CODE_PATTERN, MAX_ID, SourceFieldsMixin, UnitCodeField, non_empty
 
@@ -20,7 +22,7 @@ class ReorganisationSerializer(serializers.ModelSerializer):
 
 
 class EventBaseSerializer(SourceFieldsMixin):
-    on = serializers.DateField(help_text="The day the change takes effect: the first day of the new map.")
+    on = DayField(help_text="The day the change takes effect: the first day of the new map.")
 
 
 class NewUnitSerializer(serializers.Serializer):

@@ -4,6 +4,8 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import serializers
 
+from ..parsing import DayField
+
 from ...models import AdministrativeUnit, Level, UnitKind
 from .common import (
     CODE_PATTERN,
@@ -42,14 +44,14 @@ class UnitCreateSerializer(SourceFieldsMixin):
     level = serializers.ChoiceField(choices=Level.choices)
     parent = UnitCodeField(required=False, allow_null=True, default=None,
                            help_text="Code of the parent unit; empty for a province (it goes under the nation, VN).")
-    valid_from = serializers.DateField(required=False, allow_null=True, default=None)
-    valid_to = serializers.DateField(required=False, allow_null=True, default=None)
+    valid_from = DayField(required=False, allow_null=True, default=None)
+    valid_to = DayField(required=False, allow_null=True, default=None)
 
 
 class UnitUpdateSerializer(SourceFieldsMixin):
     name = non_empty(max_length=200, required=False)
     kind = serializers.ChoiceField(choices=UnitKind.choices, required=False)
-    valid_to = serializers.DateField(required=False, help_text="Close the unit from this day (its villages must have moved).")
+    valid_to = DayField(required=False, help_text="Close the unit from this day (its villages must have moved).")
     source_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
     source_location = serializers.CharField(max_length=200, required=False, allow_blank=True)
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)

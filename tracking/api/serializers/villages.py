@@ -5,6 +5,8 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ..parsing import DayField
+
 from ... import progress
 from .common import (
     SourceFieldsMixin,
@@ -36,13 +38,13 @@ class VillageSerializer(serializers.Serializer):
 class VillageCreateSerializer(SourceFieldsMixin):
     name = non_empty(max_length=200)
     unit = UnitCodeField(help_text="Code of the commune (or district) the village belongs to.")
-    valid_from = serializers.DateField(required=False, allow_null=True, default=None)
-    valid_to = serializers.DateField(required=False, allow_null=True, default=None)
+    valid_from = DayField(required=False, allow_null=True, default=None)
+    valid_to = DayField(required=False, allow_null=True, default=None)
 
 
 class VillageUpdateSerializer(SourceFieldsMixin):
     name = non_empty(max_length=200, required=False)
-    valid_to = serializers.DateField(required=False, help_text="Close the village from this day; its history stays.")
+    valid_to = DayField(required=False, help_text="Close the village from this day; its history stays.")
     source_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
     source_location = serializers.CharField(max_length=200, required=False, allow_blank=True)
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
