@@ -1,6 +1,5 @@
-"""One language at a time: Vietnamese by default, English when asked (``Accept-Language: en``).
-
-Three gates:
+"""One language at a time: Vietnamese by default, English when asked (``Accept-Language: en``,
+or the language chosen in the admin).
 
 * every message of the project (its Python code and templates) has a Vietnamese translation that
   is not a guess (``#, fuzzy``), found the way ``makemessages`` finds them, on a copy of the
@@ -8,8 +7,10 @@ Three gates:
 * each committed ``.mo`` is its committed ``.po`` compiled;
 * the messages of other packages that users meet (Django's admin and forms, Django REST
   framework's errors, django-simple-history's history pages, django-filter) read in Vietnamese,
-  by their own catalogs or by ``tracking/locale_packages``; and real requests answer in
-  Vietnamese by default and in English when asked.
+  by their own catalogs or by ``tracking/locale_packages``;
+* what people meet, through real requests and commands: the API's errors, the admin's pages (the
+  history pages among them), the error pages, the commands' questions and output, each in one
+  language.
 
 The extraction needs GNU gettext (``apt-get install gettext``); without it these tests are
 skipped, saying so (CI installs it).
@@ -18,10 +19,10 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import re
 import gettext as gettext_module
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,10 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import django
+import django_filters
 import pytest
 import rest_framework
 import simple_history
-import django_filters
 from django.conf import settings
 from django.utils import translation
 
@@ -285,7 +286,7 @@ API_ERRORS = {
     "400 JSON parse error": (
         "staff", "post", "/api/v1/units/", '{"code": "12",\n "name" "Lai Châu"}', {}, 400,
         "Lỗi đọc JSON ở dòng 2, cột 9: thiếu dấu “:”.", "JSON parse error at line 2, column 9: “:” was expected."),
-    "400 a page that does not exist": (
+    "404 a page that does not exist": (
         "staff", "get", "/api/v1/units/?page=999", None, {}, 404,
         "Trang không hợp lệ.", "Invalid page."),
     "400 a page size that is not one": (
