@@ -55,7 +55,7 @@ fixtures: install
 		$(foreach m,VillageFigureSpan CellFigureSpan UnitFigureDelta FigureState,--exclude tracking.$(m))
 
 superuser: install
-	$(BIN)/python manage.py createsuperuser
+	$(BIN)/python manage.py superuser
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

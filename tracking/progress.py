@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import locks, readmodel
 from .models import (
@@ -49,6 +50,20 @@ REPORTED_FIGURE = "reported_figure"
 DERIVED_FROM_REPORTED = "derived_from_reported_figures"
 
 ACHIEVED, ON_TRACK, AT_RISK, OVERDUE, STALE, NO_DATA = "achieved", "on_track", "at_risk", "overdue", "stale", "no_data"
+# The words people read for a goal's status and a figure's source (the API gives the values).
+STATUS_LABELS = {
+    ACHIEVED: gettext_lazy("achieved"),
+    ON_TRACK: gettext_lazy("on track"),
+    AT_RISK: gettext_lazy("at risk"),
+    OVERDUE: gettext_lazy("overdue"),
+    STALE: gettext_lazy("no recent data"),
+    NO_DATA: gettext_lazy("no data"),
+}
+SOURCE_LABELS = {
+    VILLAGE_REPORTS: gettext_lazy("village reports"),
+    REPORTED_FIGURE: gettext_lazy("a reported figure"),
+    DERIVED_FROM_REPORTED: gettext_lazy("derived from reported figures"),
+}
 TREND_QUARTERS = 4
 
 
@@ -436,6 +451,7 @@ def _not_on_map(unit: AdministrativeUnit, period: Period) -> ValidationError:
 
 HISTORICAL, CURRENT = "historical", "current"
 BOUNDARIES = (HISTORICAL, CURRENT)
+BOUNDARY_LABELS = {HISTORICAL: gettext_lazy("the map as it was"), CURRENT: gettext_lazy("today's map")}
 
 
 def last_day_on_map(unit: AdministrativeUnit, today: datetime.date | None = None) -> datetime.date:

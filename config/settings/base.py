@@ -1,12 +1,13 @@
 """Settings shared by every environment.
 
 Values that differ between machines come from the environment: DATABASE_URL (default: a SQLite
-file in the project folder), SECRET_KEY, DEBUG and ALLOWED_HOSTS.
+file in the project folder), SECRET_KEY, DEBUG, ALLOWED_HOSTS and LANGUAGE_CODE.
 """
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -53,7 +54,9 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The project's own templates come before the apps' (the admin's among them), so that
+        # tracking/templates/admin/base_site.html adds the choice of language to Django's header.
+        "DIRS": [BASE_DIR / "tracking" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -84,10 +87,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# The committees work in Vietnamese; English is offered to any browser that asks for it.
-LANGUAGE_CODE = "vi"
+# The committees work in Vietnamese; English is offered to any browser or client that asks for it
+# (Accept-Language, or the language chosen in the admin). LANGUAGE_CODE is the language of the
+# rest: of a client that asks for no language offered, and of the management commands' questions
+# and output (Vietnamese, unless the environment says LANGUAGE_CODE=en).
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "tracking" / "locale"]
+LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "vi")
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"LANGUAGE_CODE is vi or en, not {LANGUAGE_CODE!r}.")
+# The project's own messages (tracking/locale), then the Vietnamese of the other packages' messages
+# that users meet and whose own catalogs lack it (Django REST framework, django-simple-history,
+# django-filter, Django's admin): a catalog listed here takes precedence over the packages' own,
+# the first one over the second. Kept apart so that `makemessages` on the project never drops them.
+LOCALE_PATHS = [BASE_DIR / "tracking" / "locale", BASE_DIR / "tracking" / "locale_packages"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from .. import selectors, services
 from ..errors import DomainError
 from ..querysets import search_q
+from .history import HistoryPagesMixin
 from ..models import (
     AdministrativeUnit,
     GrassrootsOrganisation,
@@ -83,12 +84,10 @@ class FoldedSearchMixin:
         return queryset.filter(search_q(self.model, fields, search_term)), duplicates
 
 
-class AreaAdmin(FoldedSearchMixin, admin.ModelAdmin):
+class AreaAdmin(HistoryPagesMixin, FoldedSearchMixin, admin.ModelAdmin):
     """Roles decide, not Django's per-model permissions: a staff user sees the records of the
     areas of their roles (tracking.access) and changes those of their editor areas; anything
     else is not found (404), as in the API. Superusers see everything."""
-
-    history_list_display = ("through",)  # the history pages say through which path each change came
 
     def get_queryset(self, request):
         return selectors.visible(by=request.user, queryset=super().get_queryset(request))

@@ -11,14 +11,7 @@ from ..models import Goal, ReportedFigure
 from .base import PageFiguresMixin, ServiceAdmin
 from .forms import GoalForm, ReportedFigureForm
 
-GOAL_STATUS_LABELS = {
-    progress.ACHIEVED: _("achieved"),
-    progress.ON_TRACK: _("on track"),
-    progress.AT_RISK: _("at risk"),
-    progress.OVERDUE: _("overdue"),
-    progress.STALE: _("no recent data"),
-    progress.NO_DATA: _("no data"),
-}
+GOAL_STATUS_LABELS = progress.STATUS_LABELS
 
 
 @admin.register(ReportedFigure)

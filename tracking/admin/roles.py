@@ -3,20 +3,22 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from .. import services
 from ..models import RoleGrant
 from .base import FoldedSearchMixin
+from .history import HistoryPagesMixin
 
 
 @admin.register(RoleGrant)
-class RoleGrantAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
+class RoleGrantAdmin(HistoryPagesMixin, FoldedSearchMixin, SimpleHistoryAdmin):
     """Who holds which role where. Only superusers grant roles; every grant is in the audit trail."""
 
     list_display = ("user", "role", "unit", "granted_at", "note")
-    history_list_display = ("through",)
     list_select_related = ("user", "unit")
     list_filter = ("role",)
     search_fields = ("user__username", "unit__name", "unit__code")
@@ -48,13 +50,41 @@ class RoleGrantInline(admin.TabularInline):
     extra = 1
 
 
+def permission_label(permission) -> str:
+    """A permission in the page's language: Django stores their names in English when it makes
+    the tables ("Can add village")."""
+    model = permission.content_type.model_class()
+    action = permission.codename.split("_", 1)[0]
+    words = {"add": gettext("Can add %(what)s"), "change": gettext("Can change %(what)s"),
+             "delete": gettext("Can delete %(what)s"), "view": gettext("Can view %(what)s")}.get(action)
+    if model is None or words is None:
+        return str(permission)
+    return f"{model._meta.app_config.verbose_name} | {words % {'what': model._meta.verbose_name}}"
+
+
+class PermissionLabelsMixin:
+    """The lists of permissions of the user and group pages name them in the page's language."""
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("permissions", "user_permissions"):
+            field.label_from_instance = permission_label
+        return field
+
+
 User = get_user_model()
-if admin.site.is_registered(User):
-    admin.site.unregister(User)
+for registered in (User, Group):
+    if admin.site.is_registered(registered):
+        admin.site.unregister(registered)
+
+
+@admin.register(Group)
+class GroupInPageLanguageAdmin(PermissionLabelsMixin, GroupAdmin):
+    pass
 
 
 @admin.register(User)
-class UserWithRolesAdmin(FoldedSearchMixin, UserAdmin):
+class UserWithRolesAdmin(PermissionLabelsMixin, FoldedSearchMixin, UserAdmin):
     """Django's user page, with the user's roles below it; its search and the user pickers find
     names without accents."""
 

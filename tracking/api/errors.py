@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -14,19 +16,19 @@ from .. import errors as domain
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state of the resource."
+    default_detail = gettext_lazy("The request conflicts with the current state of the resource.")
     default_code = "conflict"
 
 
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = "The resource changed since you read it."
+    default_detail = gettext_lazy("The resource changed since you read it.")
     default_code = "precondition_failed"
 
 
 class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
+    default_detail = gettext_lazy("The request body is too large.")
     default_code = "request_too_large"
 
 
@@ -100,9 +102,10 @@ def exception_handler(exc, context):
         exc = _from_django(exc)
     elif isinstance(exc, (ProtectedError, RestrictedError)):
         blockers = sorted({f"{obj._meta.verbose_name} “{obj}”" for obj in list(exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects)[:5]})
-        exc = Conflict(f"Still referenced by {', '.join(blockers)}: close it with an end date instead of deleting it.")
+        exc = Conflict(_("Still referenced by %(records)s: close it with an end date instead of deleting it.")
+                       % {"records": ", ".join(blockers)})
     elif isinstance(exc, IntegrityError):
-        exc = Conflict("The change conflicts with existing data.")
+        exc = Conflict(_("The change conflicts with existing data."))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or None)
     response = drf_exception_handler(exc, context)
@@ -134,5 +137,6 @@ def api_not_found(request, *args, **kwargs):
     from django.http import JsonResponse
 
     return JsonResponse(
-        {"status": 404, "code": "not_found", "detail": f"No API endpoint at {request.path}.", "errors": []}, status=404
+        {"status": 404, "code": "not_found", "detail": _("No API endpoint at %(path)s.") % {"path": request.path}, "errors": []},
+        status=404,
     )

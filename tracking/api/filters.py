@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
@@ -80,7 +81,7 @@ class _TrueOrFalseField(forms.NullBooleanField):
             return True
         if text in ("false", "0"):
             return False
-        raise DjangoValidationError("Write true or false.", code="invalid")
+        raise DjangoValidationError(_("Write true or false."), code="invalid")
 
 
 class StrictBooleanFilter(filters.BooleanFilter):
@@ -113,7 +114,7 @@ class FilterSet(filters.FilterSet):
         valid = super().is_valid()
         for name in self.filters:
             if name not in self.FREE_TEXT and self.data.get(name) == "":
-                self.form.add_error(name, "Give a value, or leave the parameter out.")
+                self.form.add_error(name, _("Give a value, or leave the parameter out."))
         return valid and not self.form.errors
 
 
@@ -188,7 +189,7 @@ class VillageFilter(FilterSet):
 
     def filter_key(self, queryset, name, value):
         if not re.fullmatch(VILLAGE_KEY_PATTERN, value):
-            raise ValidationError({name: ["Write a village's key, e.g. 03317-0001."]}, code="invalid")
+            raise ValidationError({name: [_("Write a village's key, e.g. 03317-0001.")]}, code="invalid")
         return queryset.filter(key=value)
 
     def filter_blank(self, queryset, name, value):
@@ -329,5 +330,6 @@ class QuarterApprovalFilter(FilterSet):
     def filter_quarter(self, queryset, name, value):
         quarter = _period(name, value)
         if quarter.kind != QUARTER:
-            raise ValidationError({name: [f"“{value}” is not a quarter: write it as 2019Q2."]}, code="invalid_period")
+            raise ValidationError({name: [_("“%(value)s” is not a quarter: write it as 2019Q2.") % {"value": value}]},
+                                  code="invalid_period")
         return queryset.filter(quarter=quarter)

@@ -1,6 +1,7 @@
 """Pages of a list: their size, and their query parameters as the schema gives them."""
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination
 
 MAX_PAGE_SIZE = 500
@@ -27,7 +28,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         size = int(text) if text.isascii() and text.isdigit() else 0
         if size < 1:
             raise exceptions.ValidationError(
-                {self.page_size_query_param: ["Give a whole number, 1 or more."]}, code="invalid"
+                {self.page_size_query_param: [_("Give a whole number, 1 or more.")]}, code="invalid"
             )
         return min(size, self.max_page_size)
 

@@ -3,6 +3,11 @@ schema gives, query parameters the endpoint knows, periods and headers in their 
 A request that says anything else is refused (400), never half understood."""
 from __future__ import annotations
 
+import codecs
+import json
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from rest_framework import exceptions, parsers
 from rest_framework import serializers as drf_serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
@@ -18,27 +23,64 @@ from .errors import RequestTooLarge
 IF_MATCH_PATTERN = r'^(\*|"[^"]+"([ \t]*,[ \t]*"[^"]+")*)$'
 
 
+# The reasons the standard library's JSON reader gives (``json.JSONDecodeError.msg``), so that a
+# parse error reads in the client's language; another reason gives the place alone.
+JSON_REASONS = {
+    "Expecting value": gettext_noop("a value was expected"),
+    "Expecting property name enclosed in double quotes": gettext_noop("a field name in double quotes was expected"),
+    "Expecting ':' delimiter": gettext_noop("“:” was expected"),
+    "Expecting ',' delimiter": gettext_noop("“,” was expected"),
+    "Unterminated string starting at": gettext_noop("a string is not closed"),
+    "Invalid control character at": gettext_noop("a control character inside a string"),
+    "Invalid \\escape": gettext_noop("an invalid escape sequence in a string"),
+    "Invalid \\uXXXX escape": gettext_noop("an invalid escape sequence in a string"),
+    "Extra data": gettext_noop("something follows the end of the JSON value"),
+}
+
+
+def json_parse_error(error: ValueError | RecursionError) -> exceptions.ParseError:
+    """A body that is not JSON, said in the client's language, with the place of the fault."""
+    if isinstance(error, RecursionError):
+        return exceptions.ParseError(_("JSON parse error: nested too deeply."))
+    if isinstance(error, UnicodeDecodeError):
+        return exceptions.ParseError(_("JSON parse error: the body is not UTF-8 text."))
+    if isinstance(error, json.JSONDecodeError):
+        where = {"line": error.lineno, "column": error.colno}
+        reason = JSON_REASONS.get(error.msg)
+        if reason is None:
+            return exceptions.ParseError(_("JSON parse error at line %(line)s, column %(column)s.") % where)
+        return exceptions.ParseError(
+            _("JSON parse error at line %(line)s, column %(column)s: %(reason)s.") % {**where, "reason": _(reason)})
+    # DRF's strict reading refuses NaN and Infinity, which JSON does not have.
+    return exceptions.ParseError(_("JSON parse error: NaN and Infinity are not JSON numbers."))
+
+
 class JSONParser(parsers.JSONParser):
     """JSON bodies up to settings.API_MAX_BODY_BYTES: a larger one is refused before it is read."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         from django.conf import settings
+        from rest_framework.utils import json as drf_json
 
         limit = settings.API_MAX_BODY_BYTES
         request = (parser_context or {}).get("request")
         length = int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
         if length > limit:
-            raise RequestTooLarge(f"The body has {length} bytes; at most {limit} are accepted.")
+            raise RequestTooLarge(_("The body has %(length)s bytes; at most %(limit)s are accepted.")
+                                  % {"length": length, "limit": limit})
+        # Note: DRF's own parse, whose error message is the standard library's, in English.
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError as error:
-            raise exceptions.ParseError("JSON parse error - nested too deeply.") from error
+            return drf_json.load(codecs.getreader(encoding)(stream),
+                                 parse_constant=drf_json.strict_constant if self.strict else None)
+        except (ValueError, RecursionError) as error:
+            raise json_parse_error(error) from error
 
 
 def parse_boundaries(request) -> str:
     value = request.query_params.get("boundaries", progress.HISTORICAL)
     if value not in progress.BOUNDARIES:
-        raise ValidationError({"boundaries": ["Write historical or current."]}, code="invalid_choice")
+        raise ValidationError({"boundaries": [_("Write historical or current.")]}, code="invalid_choice")
     return value
 
 
@@ -55,7 +97,8 @@ def only_params(request, *allowed: str) -> None:
     unknown = sorted(set(request.query_params) - set(allowed) - {api_settings.URL_FORMAT_OVERRIDE})
     if unknown:
         raise ValidationError(
-            {name: [f"Unknown query parameter; this endpoint takes: {', '.join(allowed) or 'none'}."] for name in unknown},
+            {name: [_("Unknown query parameter; this endpoint takes: %(names)s.") % {"names": ", ".join(allowed)}
+                    if allowed else _("Unknown query parameter; this endpoint takes none.")] for name in unknown},
             code="unknown_parameter",
         )
 
@@ -67,16 +110,16 @@ def _wrong_type(field, value) -> str | None:
         return None  # whether null is allowed is the field's to say
     if isinstance(field, drf_serializers.ChoiceField):
         if all(isinstance(key, int) for key in field.choices) and (not isinstance(value, int) or isinstance(value, bool)):
-            return "Must be one of the integers " + ", ".join(str(key) for key in field.choices) + "."
+            return _("Must be one of the integers %(choices)s.") % {"choices": ", ".join(str(key) for key in field.choices)}
     elif isinstance(field, drf_serializers.CharField):
         if not isinstance(value, str):
-            return "Must be a string."
+            return _("Must be a string.")
     elif isinstance(field, drf_serializers.BooleanField):
         if not isinstance(value, bool):
-            return "Must be true or false."
+            return _("Must be true or false.")
     elif isinstance(field, drf_serializers.IntegerField):
         if isinstance(value, str):
-            return "Must be an integer, not a string."
+            return _("Must be an integer, not a string.")
     return None
 
 
@@ -100,7 +143,7 @@ def _unknown_fields(serializer, data, path: str = "") -> dict:
         where = f"{path}.{key}" if path else str(key)
         field = serializer.fields.get(key)
         if field is None or field.read_only:
-            unknown[where] = [ErrorDetail("Unknown field: this request does not take it.", code="unknown_field")]
+            unknown[where] = [ErrorDetail(_("Unknown field: this request does not take it."), code="unknown_field")]
         else:
             unknown.update(_unknown_fields(field, value, where))
     return unknown

@@ -3,6 +3,7 @@ Which records a user reaches, and what they may do to them, is the services' and
 to decide (``tracking.access``)."""
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
 from rest_framework import permissions
 
 from .. import selectors
@@ -13,7 +14,7 @@ class InScope(permissions.BasePermission):
     """Signed-in users only; writes only for users who hold an editor role somewhere (an
     approver's steps: a viewer reaches them so that the service says which role is missing)."""
 
-    message = "Your roles do not allow changes."
+    message = gettext_lazy("Your roles do not allow changes.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user

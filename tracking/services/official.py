@@ -73,13 +73,13 @@ def import_official_units(*, by, province: str | None = None, reform: bool = Tru
     nation_ensure(by=by)
     for code in olds:
         units = official_units.units_before_reform(code)
-        with progress(f"province {code}: units of 2025-06-30", len(units)) as bar:
+        with progress(_("province %(code)s: units of 2025-06-30") % {"code": code}, len(units)) as bar:
             _step(code, by, _codes_before(code), _province, code, result, bar)
     if reform:
         for new in sorted({new_of_old[old] for old in olds}):
             group = [old for old in olds if new_of_old[old] == new]
             communes = [record for record in official_units.units_after_reform(new) if record.level == "commune"]
-            with progress(f"province {new}: communes of 2025-07-01", len(communes)) as bar:
+            with progress(_("province %(code)s: communes of 2025-07-01") % {"code": new}, len(communes)) as bar:
                 _step(new, by, _codes_reform(new, group), _reform, new, group, communes, result, bar)
     return result
 

@@ -8,6 +8,7 @@ import datetime
 import re
 
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -42,7 +43,8 @@ class PeriodField(serializers.CharField):
         except Exception as error:  # Period.parse raises a Django ValidationError
             raise serializers.ValidationError(" ".join(getattr(error, "messages", [str(error)])), code="invalid_period")
         if self.quarters_only and period.kind != QUARTER:
-            raise serializers.ValidationError(f"“{text}” is not a quarter: write it as 2019Q2.", code="invalid_period")
+            raise serializers.ValidationError(_("“%(value)s” is not a quarter: write it as 2019Q2.") % {"value": text},
+                                              code="invalid_period")
         return period
 
     def run_validators(self, value):

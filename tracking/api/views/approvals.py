@@ -6,6 +6,7 @@ code (404); visible but without the role, 403 with the reason; a wrong transitio
 """
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -94,7 +95,8 @@ class UnitApprovalViewSet(InAreaMixin, viewsets.GenericViewSet):
         text = self.kwargs["quarter"]
         quarter = parse_period("quarter", text)
         if quarter.kind != QUARTER:
-            raise ValidationError({"quarter": [f"“{text}” is not a quarter: write it as 2019Q2."]}, code="invalid_period")
+            raise ValidationError({"quarter": [_("“%(value)s” is not a quarter: write it as 2019Q2.") % {"value": text}]},
+                                  code="invalid_period")
         return quarter
 
     def _target(self):

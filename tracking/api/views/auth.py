@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import permissions, status
 from rest_framework.authtoken.models import Token
@@ -51,7 +52,7 @@ class TokenView(APIView):
         data = validated(SignInSerializer, request.data)
         user = authenticate(request._request, username=data["username"], password=data["password"])
         if user is None or not user.is_active:
-            raise AuthenticationFailed("Wrong username or password.", code="invalid_credentials")
+            raise AuthenticationFailed(gettext("Wrong username or password."), code="invalid_credentials")
         token, _ = Token.objects.get_or_create(user=user)
         return Response(TokenSerializer({"token": token.key, "created": token.created}).data)
 

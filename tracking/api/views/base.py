@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -94,11 +95,12 @@ class ServiceViewSet(InAreaMixin, HistoryMixin, viewsets.GenericViewSet):
             record = self._record = services.lock_for_change(by=self.request.user, record=record)
             expected = self.request.headers.get("If-Match")
             if expected is not None and not re.fullmatch(IF_MATCH_PATTERN, expected):
-                raise ValidationError({"If-Match": ['Write * or the ETag of the version you read, e.g. "report-13-2".']},
+                raise ValidationError({"If-Match": [_('Write * or the ETag of the version you read, e.g. "report-13-2".')]},
                                       code="invalid")
             if expected and expected.strip() != "*" and etag(record) not in [tag.strip() for tag in expected.split(",")]:
                 raise PreconditionFailed(
-                    f"{record._meta.verbose_name} “{record}” changed since you read it (now {etag(record)}): read it again."
+                    _("%(what)s “%(record)s” changed since you read it (now %(etag)s): read it again.")
+                    % {"what": record._meta.verbose_name, "record": record, "etag": etag(record)}
                 )
         return record
 

@@ -1,6 +1,7 @@
 """Quarterly village reports, one at a time (a unit's whole quarter at once: ``units``)."""
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 import io
 
 from drf_spectacular.types import OpenApiTypes
@@ -96,7 +97,8 @@ class QuarterReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ser
         only_params(request, "dry_run")
         period = parse_period("quarter", quarter)
         if period.kind != "quarter":
-            raise ValidationError({"quarter": [f"“{quarter}” is not a quarter: write it as 2019Q3."]}, code="invalid_period")
+            raise ValidationError({"quarter": [_("“%(value)s” is not a quarter: write it as 2019Q2.") % {"value": quarter}]},
+                                  code="invalid_period")
         dry_run = validated(DryRunSerializer, request.query_params.dict(), strict=False)["dry_run"]
         text = validated(ReportImportSerializer, request.data)["csv"]
         rows = imports.read_csv(io.StringIO(text, newline=""))

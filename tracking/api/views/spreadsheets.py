@@ -7,6 +7,7 @@ writes is ``services.spreadsheets``' (the one import of reports, with its rules)
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -56,14 +57,15 @@ class SpreadsheetParser(parsers.MultiPartParser):
         request = (parser_context or {}).get("request")
         length = int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
         if length > MAX_UPLOAD_BODY:
-            raise RequestTooLarge(f"The body has {length} bytes; at most {MAX_UPLOAD_BODY} are accepted.")
+            raise RequestTooLarge(_("The body has %(length)s bytes; at most %(limit)s are accepted.")
+                                  % {"length": length, "limit": MAX_UPLOAD_BODY})
         return super().parse(stream, media_type, parser_context)
 
 
 def _file_format(request) -> str:
     value = request.query_params.get("file_format", sheets.XLSX)
     if value not in sheets.FILE_FORMATS:
-        raise ValidationError({"file_format": ["Write xlsx or csv."]}, code="invalid_choice")
+        raise ValidationError({"file_format": [_("Write xlsx or csv.")]}, code="invalid_choice")
     return value
 
 
@@ -98,7 +100,7 @@ class UnitSpreadsheetViewSet(viewsets.GenericViewSet):
         text = self.kwargs["quarter"]
         quarter = parse_period("quarter", text)
         if quarter.kind != QUARTER:
-            raise ValidationError({"quarter": [f"“{text}” is not a quarter: write it as 2019Q3."]},
+            raise ValidationError({"quarter": [_("“%(value)s” is not a quarter: write it as 2019Q2.") % {"value": text}]},
                                   code="invalid_period")
         return quarter
 

@@ -3,6 +3,7 @@ figures (for a period, quarter by quarter, the villages still blank) and the qua
 of all their villages' reports."""
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -175,7 +176,8 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
         self.get_object()  # an unknown code is a 404 before a badly written quarter is a 400
         quarter = parse_period("period", period)
         if quarter.kind != "quarter":
-            raise ValidationError({"period": [f"“{period}” is not a quarter: write it as 2019Q2."]}, code="invalid_period")
+            raise ValidationError({"period": [_("“%(value)s” is not a quarter: write it as 2019Q2.") % {"value": period}]},
+                                  code="invalid_period")
         # Another committee's quarter of the unit does not exist for the user.
         unit = selectors.unit_in_period(by=request.user, code=code, period=quarter)
         dry_run = validated(DryRunSerializer, request.query_params.dict(), strict=False)["dry_run"]

@@ -3,6 +3,7 @@ import contextlib
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from tracking.errors import DomainError
 from tracking.models import acting_user as acting_user_var
@@ -32,7 +33,7 @@ def acting_user(username: str):
 
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     if user is None:
-        raise CommandError(f"No active user is called {username!r}.")
+        raise CommandError(_("No active user is called %(name)r.") % {"name": username})
     return user
 
 

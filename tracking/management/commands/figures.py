@@ -1,5 +1,6 @@
 """Check the stored figures against the raw rows, or derive them anew."""
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from tracking.models import Village
@@ -23,16 +24,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, verify=False, rebuild=False, user=None, **options):
         by = reader(user)
-        with acting_as(by), tqdm(total=Village.objects.count(), unit="village", disable=None,
-                                 desc="verify" if verify else "rebuild") as bar:
+        with acting_as(by), tqdm(total=Village.objects.count(), unit=" " + _("villages"), disable=None,
+                                 desc=_("verify") if verify else _("rebuild")) as bar:
             if rebuild:
                 done = figures_rebuild(by=by, progress=bar.update)
                 self.stdout.write(self.style.SUCCESS(
-                    f"Figures derived anew from {done['villages']} villages: {done['rows']} stored rows."))
+                    _("Figures derived anew from %(villages)s villages: %(rows)s stored rows.") % done))
                 return
             problems = figures_verify(by=by, progress=bar.update)
         for problem in problems[:200]:
             self.stdout.write(problem)
         if problems:
-            raise CommandError(f"{len(problems)} stored figures differ from the raw rows: run `manage.py figures --rebuild`.")
-        self.stdout.write(self.style.SUCCESS("Every stored figure equals its derivation from the raw rows."))
+            raise CommandError(_("%(n)s stored figures differ from the raw rows: run `manage.py figures --rebuild`.")
+                               % {"n": len(problems)})
+        self.stdout.write(self.style.SUCCESS(_("Every stored figure equals its derivation from the raw rows.")))

@@ -2,8 +2,10 @@
 import json
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
-from tracking import selectors
+from tracking import progress, selectors
+from tracking.models import GoalMetric
 
 from ._common import acting_as, add_reader_argument, period_or_error, reader
 
@@ -29,19 +31,20 @@ class Command(BaseCommand):
             self.stdout.write(_dumps(rows))
             return
         if not rows:
-            self.stdout.write("No goal.")
+            self.stdout.write(_("No goal."))
         for row in rows:
             share = "—" if row["progress"] is None else f"{row['progress']:.0%}"
             self.stdout.write(f"#{row['id']} {row['title']} ({row['unit']['name']})")
-            self.stdout.write(
-                f"  {row['metric']}: baseline {_show(row['baseline'])} ({row['baseline_period'] or '—'}), "
-                f"current {_show(row['current'])} ({row['current_period'] or '—'}), "
-                f"resolved {_show(row['resolved'])}, progress {share}"
-            )
-            self.stdout.write(
-                f"  status {row['status']}, deadline {row['deadline'] or '—'}, "
-                f"projected {row['projected_period'] or '—'}, from {row['basis'] or '—'}"
-            )
+            self.stdout.write("  " + _(
+                "%(metric)s: baseline %(baseline)s (%(baseline_period)s), current %(current)s (%(current_period)s), "
+                "resolved %(resolved)s, progress %(progress)s") % {
+                "metric": GoalMetric(row["metric"]).label, "baseline": _show(row["baseline"]),
+                "baseline_period": row["baseline_period"] or "—", "current": _show(row["current"]),
+                "current_period": row["current_period"] or "—", "resolved": _show(row["resolved"]), "progress": share})
+            self.stdout.write("  " + _("status %(status)s, deadline %(deadline)s, projected %(projected)s, from %(basis)s") % {
+                "status": progress.STATUS_LABELS[row["status"]], "deadline": row["deadline"] or "—",
+                "projected": row["projected_period"] or "—",
+                "basis": progress.SOURCE_LABELS.get(row["basis"], row["basis"]) if row["basis"] else "—"})
             if row["explanation"]:
                 self.stdout.write(f"  {row['explanation']}")
 

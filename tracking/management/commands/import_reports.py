@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from tracking.errors import Locked
@@ -24,20 +25,21 @@ class Command(BaseCommand):
     def handle(self, *args, file, quarter, dry_run, user, **options):
         quarter = period_or_error(quarter)
         if quarter.kind != "quarter":
-            raise CommandError(f"“{quarter}” is not a quarter: write it as 2019Q2.")
+            raise CommandError(_("“%(value)s” is not a quarter: write it as 2019Q2.") % {"value": quarter})
         path = Path(file)
         if not path.is_file():
-            raise CommandError(f"No file at {file}.")
+            raise CommandError(_("No file at %(path)s.") % {"path": file})
         by = acting_user(user)
         with path.open(encoding="utf-8-sig", newline="") as lines:
             # A workbook is read whole (it is a zip archive); a CSV file a line at a time, however long.
             table = imports.read_xlsx(path.read_bytes()) if path.suffix.lower() == ".xlsx" else imports.read_csv(lines)
-            rows = tqdm(table, desc="rows", unit=" rows", file=self.stderr._out, mininterval=1)
+            rows = tqdm(table, desc=_("rows"), unit=" " + _("rows"), file=self.stderr._out, mininterval=1)
             try:
                 with acting_as(by):
                     outcome = imports.reports_import(by=by, quarter=quarter, rows=rows, dry_run=dry_run)
             except UnicodeDecodeError as error:
-                raise CommandError(f"{file} is not UTF-8 text (save it as “CSV UTF-8”): {error}.") from error
+                raise CommandError(_("%(path)s is not UTF-8 text (save it as “CSV UTF-8”): byte %(position)s.")
+                                   % {"path": file, "position": error.start}) from error
             except CommandError as error:
                 cause = error.__cause__
                 if isinstance(cause, ValidationError) and hasattr(cause, "error_dict"):
@@ -48,16 +50,19 @@ class Command(BaseCommand):
                     raise
                 for where, message in problems:
                     self.stderr.write(f"{_where(where)}: {message}")
-                raise CommandError(f"{len(problems)} errors: nothing was saved.") from cause
-        verb = "would be" if dry_run else "were"
-        self.stdout.write(self.style.SUCCESS(
-            f"{quarter}, {outcome['rows']} rows: {outcome['created']} reports {verb} created, "
-            f"{outcome['updated']} updated, {outcome['unchanged']} unchanged, {outcome['empty']} rows left empty."))
+                raise CommandError(_("%(n)s errors: nothing was saved.") % {"n": len(problems)}) from cause
+        said = (_("%(quarter)s, %(rows)s rows: %(created)s reports would be created, %(updated)s updated, "
+                  "%(unchanged)s unchanged, %(empty)s rows left empty.") if dry_run else
+                _("%(quarter)s, %(rows)s rows: %(created)s reports were created, %(updated)s updated, "
+                  "%(unchanged)s unchanged, %(empty)s rows left empty."))
+        self.stdout.write(self.style.SUCCESS(said % {"quarter": quarter, **outcome}))
 
 
 def _where(path: str) -> str:
     """``rows.3.admissions`` → ``row 3, column admissions``."""
     parts = path.split(".")
     if parts[0] == "rows" and len(parts) >= 2:
-        return f"row {parts[1]}" + (f", column {parts[2]}" if len(parts) > 2 else "")
+        if len(parts) > 2:
+            return _("row %(row)s, column %(column)s") % {"row": parts[1], "column": parts[2]}
+        return _("row %(row)s") % {"row": parts[1]}
     return path

@@ -6,6 +6,7 @@ import time
 from collections import defaultdict
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from tracking.services import official
@@ -36,17 +37,18 @@ class Command(BaseCommand):
             self.stdout.write(note)
         for line in result.differing:
             self.stderr.write(line)
-        self.stdout.write(self.style.SUCCESS(
-            "Units created: {created}, already there: {unchanged}, differing from the official list: {differs}; "
-            "events recorded: {events}, already recorded: {events_unchanged}; "
-            "communes closed without a successor in the mapping: {closed}.".format_map(defaultdict(int, result.counts))
+        self.stdout.write(self.style.SUCCESS(_(
+            "Units created: %(created)s, already there: %(unchanged)s, differing from the official list: %(differs)s; "
+            "events recorded: %(events)s, already recorded: %(events_unchanged)s; "
+            "communes closed without a successor in the mapping: %(closed)s.") % defaultdict(int, result.counts)
         ))
 
     @contextlib.contextmanager
     def _progress(self, description: str, total: int):
         """A step's bar on a terminal; where the output is not one (a log), a line when it is done."""
         started = time.monotonic()
-        with tqdm(total=total, desc=description, unit="unit", disable=None) as bar:
+        with tqdm(total=total, desc=description, unit=" " + _("units"), disable=None) as bar:
             yield bar
         if not self.stdout.isatty():
-            self.stdout.write(f"{description}: {total} units, {time.monotonic() - started:.1f} s")
+            self.stdout.write(_("%(step)s: %(total)s units, %(seconds).1f s")
+                              % {"step": description, "total": total, "seconds": time.monotonic() - started})

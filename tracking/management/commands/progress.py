@@ -2,19 +2,22 @@
 import json
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tracking import progress, selectors
+from tracking.models import ApprovalState, ReportedMetric
 
 from ._common import acting_as, add_reader_argument, period_or_error, reader
 
 LABELS = [
-    ("villages_total", "villages"),
-    ("blank_villages", "blank villages"),
-    ("villages_with_own_cell", "villages with their own cell"),
-    ("villages_in_merged_cells", "villages in merged cells"),
-    ("members", "members"),
-    ("admissions", "admissions"),
-    ("villages_without_report", "villages without report"),
+    ("villages_total", gettext_lazy("villages")),
+    ("blank_villages", gettext_lazy("blank villages")),
+    ("villages_with_own_cell", gettext_lazy("villages with their own cell")),
+    ("villages_in_merged_cells", gettext_lazy("villages in merged cells")),
+    ("members", gettext_lazy("members")),
+    ("admissions", gettext_lazy("admissions")),
+    ("villages_without_report", gettext_lazy("villages without report")),
 ]
 
 
@@ -39,30 +42,36 @@ class Command(BaseCommand):
         if json:
             self.stdout.write(_dumps(figures))
             return
-        self.stdout.write(
-            f"{unit} — {figures['period']} (as of {figures['as_of_quarter']}, "
-            f"{figures['boundaries']} boundaries: the map of {figures['map_date']})"
-        )
+        self.stdout.write(_("%(unit)s — %(period)s (as of %(quarter)s, on %(boundaries)s: the map of %(day)s)") % {
+            "unit": unit, "period": figures["period"], "quarter": figures["as_of_quarter"],
+            "boundaries": progress.BOUNDARY_LABELS[figures["boundaries"]], "day": figures["map_date"]})
         approval = figures["approval"]
-        by = f", approved for {approval['approved_by_unit']}" if approval["approved_by_unit"] else ""
-        self.stdout.write(f"Quarter {approval['quarter']}: {approval['state']}{by}")
-        self.stdout.write("From village reports:")
+        state = ApprovalState(approval["state"]).label
+        if approval["approved_by_unit"]:
+            self.stdout.write(_("Quarter %(quarter)s: %(state)s, approved for %(unit)s")
+                              % {"quarter": approval["quarter"], "state": state, "unit": approval["approved_by_unit"]})
+        else:
+            self.stdout.write(_("Quarter %(quarter)s: %(state)s") % {"quarter": approval["quarter"], "state": state})
+        self.stdout.write(_("From village reports:"))
         for key, label in LABELS:
             value = figures[key]
             self.stdout.write(f"  {label:<32} {'—' if value is None else value}")
         for note in figures["notes"]:
-            self.stdout.write(f"  note: {note}")
-        self.stdout.write("Reported figures:" if figures["reported"] else "Reported figures: none for this period.")
+            self.stdout.write("  " + _("note: %(note)s") % {"note": note})
+        self.stdout.write(_("Reported figures:") if figures["reported"] else _("Reported figures: none for this period."))
+        metrics = dict(ReportedMetric.choices)
         for entry in figures["reported"]:
             scope = " + ".join([entry["unit"]["name"], *(u["name"] for u in entry["combined_with"])])
-            since = f" since {entry['since']}" if entry["since"] else ""
-            how = f" [derived: {entry['derivation']}]" if entry.get("derivation") else ""
+            since = " " + _("since %(period)s") % {"period": entry["since"]} if entry["since"] else ""
+            how = " [" + _("derived: %(how)s") % {"how": entry["derivation"]} + "]" if entry.get("derivation") else ""
             self.stdout.write(
-                f"  {entry['metric']:<32} {entry['value']:>7}  {scope}, {entry['period']}{since}{how}"
+                f"  {metrics.get(entry['metric'], entry['metric']):<32} {entry['value']:>7}  {scope}, {entry['period']}{since}{how}"
             )
-            self.stdout.write(f"  {'':<32} source: {entry['source_url']} ({entry['source_location']})")
+            self.stdout.write(f"  {'':<32} " + _("source: %(url)s (%(where)s)")
+                              % {"url": entry["source_url"], "where": entry["source_location"]})
         for event in figures["lineage"]:
-            self.stdout.write(f"Map change {event['effective_on']}: {event['description']}")
+            self.stdout.write(_("Map change %(day)s: %(description)s")
+                              % {"day": event["effective_on"], "description": event["description"]})
 
 
 def _dumps(value) -> str:

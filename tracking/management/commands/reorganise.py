@@ -2,6 +2,7 @@
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from tracking import selectors
 from tracking.models import Level, UnitKind
@@ -14,7 +15,7 @@ def _day(text: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(text)
     except ValueError as error:
-        raise CommandError(f"{text!r} is not a date: write it as 2020-01-01.") from error
+        raise CommandError(_("%(text)r is not a date: write it as 2020-01-01.") % {"text": text}) from error
 
 
 class Command(BaseCommand):
@@ -64,7 +65,7 @@ class Command(BaseCommand):
         user = acting_user(user)
         with acting_as(user):
             event = self._record(user, event, on, sources, options)
-        self.stdout.write(self.style.SUCCESS(f"Recorded: {event}"))
+        self.stdout.write(self.style.SUCCESS(_("Recorded: %(event)s") % {"event": event}))
 
     def _record(self, by, event, on, sources, options):
         def unit(code):
