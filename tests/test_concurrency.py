@@ -2,38 +2,15 @@
 the version the write replaces, under the record's lock, so of two PATCHes (or DELETEs) made
 from one read exactly one is done and the other answers 412. On PostgreSQL, where writers do run
 at the same time (SQLite writes one at a time)."""
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from rest_framework.test import APIClient
 
 from tests import factories
+from tests.simultaneous import at_once
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite runs one writer at a time")
 ROUNDS = 30
-
-
-def at_once(*calls):
-    """Runs ``calls`` in threads released together; their results in order."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as error:  # noqa: BLE001 (the test reads it)
-            results[i] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.fixture

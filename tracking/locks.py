@@ -7,6 +7,14 @@ The map of that day decides, so a village moved to another commune later stays l
 approval of the unit it was under then. The services refuse every write of a locked report
 (``require_unlocked``), whichever path it comes from, superusers included: they reopen first.
 
+A change of the map dated D is refused the same way when it would change an approved quarter's
+figures (``map_change_lock``): every quarter whose last day is on or after D, while the changed
+placement held, for the units that lose or gain villages and every unit above them.
+
+Writers take turns: every write of reports, step of a quarter and change of the map first locks
+the provinces it touches, in the order of their paths (``lock_province``, ``lock_map``), and only
+then the rows of units or villages, so that their waits cannot form a cycle.
+
 Reads: the state of many villages, reports or units is computed in a fixed number of queries
 (``standings_for_reports``, ``locks_for``, ``standings_of_paths``).
 """
@@ -20,7 +28,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .errors import Locked
+from .errors import Conflict, Locked, NotFound
 from .models import (
     AdministrativeUnit,
     ApprovalState,
@@ -89,6 +97,128 @@ def lock_province(path: str | None) -> None:
     list(AdministrativeUnit.objects.select_for_update().filter(pk__in=provinces).values_list("pk", flat=True))
 
 
+def province_paths(paths) -> list[str]:
+    """The paths of the provinces at the top of ``paths``, in order (the nation's, ``/``, names none)."""
+    return sorted({f"/{path.strip('/').split('/')[0]}/" for path in paths if path and path != "/"})
+
+
+def lock_provinces_of(read_paths) -> None:
+    """Lock the provinces at the top of the placement paths ``read_paths()`` gives, in the order of
+    their paths, then read the paths again under the lock: a province that a change committed
+    while this one waited added (a unit moved to another province) is locked too, if it comes
+    after those held (the order every writer takes them in); else ``errors.Conflict``, nothing
+    changed yet, to be sent again."""
+    held: list[str] = []
+    while True:
+        wanted = [path for path in province_paths(read_paths()) if path not in held]
+        if not wanted:
+            return
+        if held and wanted[0] < held[-1]:
+            raise Conflict(_("Another change of the map moved these units to another province while this change "
+                             "waited for it: send it again."))
+        for path in wanted:
+            lock_province(path)
+        held = sorted([*held, *wanted])
+
+
+def lock_map(*, units=(), villages=()) -> None:
+    """Lock, until the transaction ends, what a change of the map changes: the provinces where
+    ``units`` and ``villages`` are placed at any date (``lock_provinces_of``), then their rows, by
+    id. Each object given is read again under the lock (name, dates; cached relations dropped),
+    so a change that waited for another one applies to the map as that one left it.
+
+    Note: SQLite runs one write transaction at a time (see ``lock_province``): there the locks
+    are no-ops and the objects are read again all the same."""
+    units = [unit for unit in units if unit is not None and unit.pk is not None]
+    villages = [village for village in villages if village is not None and village.pk is not None]
+    unit_ids = sorted({unit.pk for unit in units})
+    village_ids = sorted({village.pk for village in villages})
+
+    def paths() -> list[str]:
+        found = list(UnitPlacement.objects.filter(unit_id__in=unit_ids).values_list("path", flat=True)) if unit_ids else []
+        if village_ids:
+            found += VillagePlacement.objects.filter(village_id__in=village_ids).values_list("path", flat=True)
+        return found
+
+    lock_provinces_of(paths)
+    for model, objects, ids in ((AdministrativeUnit, units, unit_ids), (Village, villages, village_ids)):
+        if not ids:
+            continue
+        fresh = {row.pk: row for row in model._default_manager.select_for_update().filter(pk__in=ids).order_by("pk")}
+        for obj in objects:
+            if obj.pk not in fresh:
+                raise NotFound(_("%(what)s “%(record)s” no longer exists: it was deleted.")
+                               % {"what": model._meta.verbose_name, "record": obj})
+            for field in model._meta.concrete_fields:
+                setattr(obj, field.attname, getattr(fresh[obj.pk], field.attname))
+            obj._state.fields_cache.clear()
+            obj.__dict__.pop("_prefetched_objects_cache", None)
+
+
+def map_change_lock(spans) -> QuarterApproval | None:
+    """The approval a change of the map would go against, or None.
+
+    ``spans``: ``(unit, first, end)`` for each unit that loses or gains villages with the change,
+    from the day ``first`` (None: since the records begin) until ``end`` (excluded; None: open),
+    on the map before the change. The figures of every quarter whose last day falls in
+    [first, end) change for that unit and every unit above it on that day's map: the approval of
+    any of them for such a quarter refuses the change (the earliest quarter is named). Call it
+    under ``lock_map``'s locks, before changing the map. Three queries at most."""
+    spans = list({(unit.pk, first, end): (unit, first, end) for unit, first, end in spans
+                  if unit is not None and unit.pk is not None}.values())
+    if not spans:
+        return None
+    approved = QuarterApproval.objects.filter(state=ApprovalState.APPROVED)
+    firsts = [first for _unit, first, _end in spans]
+    if None not in firsts:
+        approved = approved.filter(quarter__gte=Period.quarter_of(min(firsts)).index)
+    quarters = sorted(set(approved.order_by().values_list("quarter", flat=True).distinct()))
+    if not quarters:
+        return None
+    placements = defaultdict(list)
+    for row in UnitPlacement.objects.filter(unit_id__in={unit.pk for unit, _first, _end in spans}).values(
+            "unit_id", "path", "valid_from", "valid_to"):
+        placements[row["unit_id"]].append(row)
+    items = {}
+    for number, (unit, first, end) in enumerate(spans):
+        for quarter in quarters:
+            day = quarter.end
+            if _active(first, end, day):
+                path = next((row["path"] for row in placements[unit.pk]
+                             if _active(row["valid_from"], row["valid_to"], day)), None)
+                if path:
+                    items[(quarter.index, number)] = (path, quarter)
+    standings = standings_of_paths(items)
+    return next((standings[key].lock for key in sorted(items) if standings[key].locked), None)
+
+
+def map_locked(approval: QuarterApproval) -> Locked:
+    """The refusal of a change of the map that would change the figures of the quarter
+    ``approval`` approved."""
+    values = {
+        "what": unit_quarter(approval.unit, approval.quarter),
+        "user": approval.approved_by.get_username() if approval.approved_by else "",
+        "day": timezone.localdate(approval.approved_at).isoformat() if approval.approved_at else "",
+    }
+    if approval.approved_by:
+        message = _(
+            "%(what)s was approved by %(user)s on %(day)s: this change of the map would change its figures. "
+            "An approver of a unit above must reopen it first."
+        ) % values
+    else:
+        message = _(
+            "%(what)s was approved on %(day)s: this change of the map would change its figures. "
+            "An approver of a unit above must reopen it first."
+        ) % values
+    return Locked(message, approval=approval)
+
+
+def require_map_unlocked(spans) -> None:
+    """errors.Locked unless the change of the map that ``spans`` describe (``map_change_lock``)
+    leaves every approved quarter as it is."""
+    approval = map_change_lock(spans)
+    if approval is not None:
+        raise map_locked(approval)
 
 
 @dataclass(frozen=True)

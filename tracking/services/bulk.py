@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from .. import audit, readmodel
+from .. import audit, locks, readmodel
 from ..access import scope_of
-from ..models import AdministrativeUnit, CellCoverage, PartyCell, UnitPlacement, Village, VillagePlacement
+from ..models import CellCoverage, PartyCell, UnitPlacement, Village, VillagePlacement
 from .records import check_day, check_new_village, village_placements
 
 
@@ -36,8 +36,9 @@ def villages_create_many(*, by, rows: list[dict]) -> list[Village]:
     for unit, day in {(row["unit"], row.get("valid_from") or timezone.localdate()) for row in rows}:
         scope.require_unit(unit, day)
     units = {row["unit"].pk: row["unit"] for row in rows}
-    for unit in AdministrativeUnit.objects.select_for_update().filter(pk__in=list(units)).order_by("pk"):
-        pass  # each unit's row locked: the next keys are ours until the transaction ends
+    # Their provinces, then each unit's row (``locks.lock_map``, the order of every change of the
+    # map): the next keys are ours until the transaction ends.
+    locks.lock_map(units=list(units.values()))
     errors: dict = {}
     villages = []
     for index, row in enumerate(rows):
@@ -49,6 +50,8 @@ def villages_create_many(*, by, rows: list[dict]) -> list[Village]:
         villages.append(village)
     if errors:
         raise ValidationError(errors)
+    # Each village enters its unit's figures over its life: refused in an approved quarter.
+    locks.require_map_unlocked([(row["unit"], row.get("valid_from"), row.get("valid_to")) for row in rows])
     numbers = _next_numbers({unit.code for unit in units.values()})
     for village, row in zip(villages, rows):
         code = row["unit"].code

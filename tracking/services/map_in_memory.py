@@ -12,6 +12,11 @@ services produce one by one (``tests/test_official_import.py`` compares the two)
 
 Orders follow the database's: unit placements by unit (level, code), village placements by
 village (name, id, in the database's collation, read once), children by level and code.
+
+Like the services, a step holds the locks of the provinces it reads from before reading them
+(``services.official``) and locks the rows of the units it changes before writing them; and it is
+refused (``errors.Locked``) if it would change the figures of an approved quarter
+(``spans``, checked by ``locks.map_change_lock`` as the services check theirs).
 """
 from __future__ import annotations
 
@@ -25,7 +30,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from .. import audit
+from .. import audit, locks
 from ..fields import with_derived
 from ..models import (
     AdministrativeUnit,
@@ -143,6 +148,12 @@ class _Rows:
         self.of_link[getattr(row, self.link)].discard(row.pk)
         self.paths.discard(row.path, row.pk)
 
+    def owners_changed(self) -> set[int]:
+        """The owners (units, villages) of the rows read that were changed or deleted."""
+        changed = {getattr(row, self.owner) for row in self.by_id.values()
+                   if row.pk > 0 and self.values(row) != self.as_read[row.pk]}
+        return changed | {values[3] for values in self.deleted.values()}
+
     def write(self, unit_id, unit_fields: tuple[str, ...]) -> set[int]:
         """Delete, update and create what changed (``unit_id`` gives a new unit's id); the owners
         of the rows written."""
@@ -235,6 +246,8 @@ class MapInMemory:
         self.village_rank: dict[int, int] = {}
         self.events: list[_Event] = []
         self.events_drawn = 0
+        # (unit, first day, end) of each unit that loses or gains villages (locks.map_change_lock).
+        self.spans: list[tuple] = []
 
     # ----- reading ------------------------------------------------------------------------
 
@@ -364,6 +377,11 @@ class MapInMemory:
         rows = [row for row in self.village_rows.under(path) if row.is_active_on(day)]
         return sorted(rows, key=lambda row: self.village_rank[row.village_id])
 
+    def _span(self, unit: AdministrativeUnit, on: datetime.date) -> tuple:
+        """``reorganisations._span``: ``unit`` changes from ``on`` while its placement then holds."""
+        row = self.row_on(unit, on)
+        return (unit, on, row.valid_to) if row is not None else (None, on, None)
+
     def _describe(self, row) -> str:
         """A placement as its ``__str__`` writes it."""
         if isinstance(row, VillagePlacement):
@@ -461,7 +479,9 @@ class MapInMemory:
 
     def unit_transfer(self, unit: AdministrativeUnit, parent: AdministrativeUnit, on: datetime.date, **sources) -> None:
         """``reorganisations.unit_transfer``."""
-        former = self.unit(self.placement(unit, on).parent_id)
+        row = self.placement(unit, on)
+        former = self.unit(row.parent_id)
+        self.spans += [(former, on, row.valid_to), (parent, on, row.valid_to)]
         moved = self._transfer(unit, parent, on)
         self.record(ReorganisationKind.TRANSFER, on, lambda: reorganisations.moved_text(unit, former, parent),
                     subject=unit, before=[former] if former else [], after=[parent], villages_moved=moved, **sources)
@@ -470,6 +490,7 @@ class MapInMemory:
                     new: dict | None = None, **sources) -> AdministrativeUnit:
         """``reorganisations.units_merge``; the unit they merged into."""
         reorganisations.check_merge(units, into, new)
+        self.spans += [self._span(unit, on) for unit in [*units, into, (new or {}).get("parent")] if unit is not None]
         if into is None:
             parent = new.get("parent") or self.unit(self.placement(units[0], on).parent_id)
             into = self.unit_create(code=new["code"], name=new["name"], kind=new["kind"], level=units[0].level,
@@ -497,6 +518,7 @@ class MapInMemory:
         abolished = sorted((unit for unit in self.within(province, on) if unit.level == level), key=lambda unit: unit.code)
         if not abolished:
             raise ValidationError({"level": _("No unit of that level under %(unit)s on %(day)s.") % {"unit": province, "day": on}})
+        self.spans += [self._span(unit, on) for unit in abolished]
         stranded = [(row.village_id, row.unit_id) for row in self.villages_on({unit.pk for unit in abolished}, on)]
         if stranded and not villages_up:
             village_id, unit_id = stranded[0]
@@ -633,6 +655,17 @@ class MapInMemory:
         """Write every change in bulk: units and their history rows (who: ``by``; through which
         path: the current one), placements, events and the units they link. Returns the ids of
         the villages whose placements changed."""
+        # Refused if it changes an approved quarter: read on the map before the step (the
+        # database's, not written yet); the units it creates have no approval.
+        locks.require_map_unlocked([(unit, first, end) for unit, first, end in self.spans
+                                    if unit is not None and unit.pk > 0])
+        changed_ids = {unit.pk for unit in self.units.values() if unit.pk > 0
+                       and tuple(getattr(unit, name) for name in UNIT_FIELDS) != self.units_as_read[unit.pk]}
+        changed_ids |= self.unit_rows.owners_changed()
+        if changed_ids:
+            # Their provinces are held since the step read them (``services.official._step``).
+            list(AdministrativeUnit.objects.select_for_update().filter(pk__any=sorted(changed_ids))
+                 .order_by("pk").values_list("pk", flat=True))
         history = {"default_user": by if getattr(by, "pk", None) is not None else None,
                    "custom_historical_attrs": {"history_path": audit.current_path()}}
         ids = reserve_ids(AdministrativeUnit, self.units_drawn)

@@ -22,10 +22,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .. import official_units, readmodel
+from .. import locks, official_units, readmodel
 from ..access import scope_of
 from ..errors import NotFound, NotPermitted
-from ..models import AdministrativeUnit, Level, ReorganisationKind
+from ..models import AdministrativeUnit, Level, ReorganisationKind, UnitPlacement
 from .map_in_memory import MapInMemory
 from .records import nation_ensure
 
@@ -121,6 +121,9 @@ def _step(code: str, by, codes: set[str], work: Callable[..., None], *args) -> N
     """One step, all or nothing: read the map of ``codes``, ``work(the_map, *args)`` on it, write it."""
     try:
         with transaction.atomic():
+            # The provinces it reads from, before reading them, as every change of the map.
+            locks.lock_provinces_of(lambda: UnitPlacement.objects.filter(unit__code__in=list(codes)).values_list(
+                "path", flat=True))
             the_map = MapInMemory.read(codes)
             work(the_map, *args)
             moved = the_map.write(by=by)

@@ -109,6 +109,10 @@ def lock_for_change(*, by, record):
     ``by`` may change it: a version the caller compares then is the one its write replaces (two
     writers of one record wait for each other instead of both writing over the same version)."""
     require_change(by=by, record=record)
+    if isinstance(record, AdministrativeUnit | Village):
+        # Their provinces first, as every change of the map takes them (``locks.lock_map``).
+        locks.lock_map(units=[record] if isinstance(record, AdministrativeUnit) else [],
+                       villages=[record] if isinstance(record, Village) else [])
     locked = type(record)._default_manager.select_for_update().filter(pk=record.pk).first()
     if locked is None:  # deleted by a writer that held the lock first
         raise NotFound(_("%(what)s “%(record)s” no longer exists: it was deleted.")
@@ -230,7 +234,9 @@ def _unit_create(*, code, name, kind, level, parent, valid_from=None, valid_to=N
 def unit_update(*, by, unit: AdministrativeUnit, name: str | None = None, kind: str | None = None,
                 valid_to: datetime.date | None = None, **sources) -> AdministrativeUnit:
     """Rename a unit, change its kind or close it; its code and place change only by events.
-    A committee above the unit does it."""
+    A committee above the unit does it. Closing changes no figure (nothing may be left under the
+    unit): an approved quarter does not stop it."""
+    locks.lock_map(units=[unit])  # read under the lock: a change that moved something into it first is seen
     scope_of(by).require_change(unit)
     return _unit_update(unit=unit, name=name, kind=kind, valid_to=valid_to, **sources)
 
@@ -290,13 +296,16 @@ def village_create(
     note: str = "",
 ) -> Village:
     """Create a village and place it in ``unit`` for its whole validity range: an editor of the
-    unit's area on the village's first day (or today)."""
+    unit's area on the village's first day (or today). Refused (``errors.Locked``) if the unit or
+    one above it has approved a quarter of the village's life: the village would change its figures."""
+    locks.lock_map(units=[unit])
     scope_of(by).require_unit(unit, valid_from or timezone.localdate())
     village = Village(
         name=name, valid_from=valid_from, valid_to=valid_to,
         source_url=source_url, source_location=source_location, note=note,
     )
     check_new_village(village, unit)
+    locks.require_map_unlocked([(unit, valid_from, valid_to)])
     village.key = _next_village_key(unit)
     village.save()
     VillagePlacement.objects.bulk_create(village_placements(village, unit, unit.placements.all()))
@@ -344,8 +353,10 @@ def _next_village_key(unit: AdministrativeUnit) -> str:
 @transaction.atomic
 def village_update(*, by, village: Village, name: str | None = None, valid_to: datetime.date | None = None,
                    **sources) -> Village:
-    """Rename or close a village. Closing keeps its history: reports after the date are refused.
-    An editor of the village's unit today does it."""
+    """Rename or close a village. Closing keeps its history: reports after the date are refused,
+    and so is a day inside an approved quarter of its units (``errors.Locked``: the village would
+    leave its figures). An editor of the village's unit today does it."""
+    locks.lock_map(villages=[village])
     scope_of(by).require_change(village)
     if name is not None:
         village.name = name
@@ -364,6 +375,7 @@ def village_update(*, by, village: Village, name: str | None = None, valid_to: d
             *open_placements.values_list("valid_from", flat=True),
             *open_coverage.values_list("valid_from", flat=True),
         ])
+        locks.require_map_unlocked([(placement.unit, valid_to, None) for placement in open_placements.select_related("unit")])
         village.valid_to = valid_to
         open_placements.update(valid_to=valid_to)
         open_coverage.update(valid_to=valid_to)

@@ -8,6 +8,30 @@ placement of a village changes, so nothing is copied or lost.
 
 Events must be recorded in date order for the units they touch: a change dated before a
 placement that already starts later is refused.
+
+**Changes at the same moment take turns.** Each change first locks the provinces where the units
+and villages it changes are placed, then their rows (``locks.lock_map``), and reads what it
+changes under those locks. Changes of one unit sent at once therefore chain, as if sent one
+after the other: a rename's former name is the name the rename before it gave, a transfer moves
+the unit from the parent the transfer before it gave, a split or a merge sees the units as the
+change before it left them. A change that no longer fits the map it then finds (its unit merged
+away meanwhile, a later change recorded) is refused with the reason it would get if sent
+afterwards, and changes nothing. No kind is refused merely for having waited: each event
+describes the map as it was when it was recorded, which is what its readers need.
+
+**Approved quarters.** A change dated D that moves villages is refused (``errors.Locked``, 409
+``locked`` in the API) while a quarter whose figures it would change is approved: every quarter
+whose last day is on or after D while the changed placement held, approved for a unit that loses
+or gains villages or for any unit above it on that quarter's map (``locks.map_change_lock``):
+
+* a transfer: the unit's former parent and its new parent (the unit's own figures do not change);
+* a split: the unit split (the new units are new: nothing of theirs is approved);
+* a merge: each unit merged, and the unit they merge into (or the new unit's parent);
+* the abolition of a level: each unit abolished;
+* a village moved: its unit before and after.
+
+A rename and the establishment of a unit change no figure and are never refused for this. The
+approval is reopened first (``services.approvals.quarter_reopen``), as for a report.
 """
 from __future__ import annotations
 
@@ -19,7 +43,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .. import readmodel
+from .. import locks, readmodel
 from ..access import scope_of
 from ..errors import NotPermitted
 from ..models import (
@@ -119,6 +143,28 @@ def _record(kind: str, on: datetime.date, description, *, subject=None, before=(
     event.predecessors.set(before)
     event.successors.set(after)
     return event
+
+
+def _parents(*units: AdministrativeUnit) -> list[AdministrativeUnit]:
+    """The units ``units`` have sat under at any date (their rows are locked with theirs)."""
+    return list(AdministrativeUnit.objects.filter(
+        pk__in=UnitPlacement.objects.filter(unit__in=[unit for unit in units if unit is not None]).values("parent_id")))
+
+
+def _span(unit: AdministrativeUnit | None, on: datetime.date, until: AdministrativeUnit | Village | None = None) -> tuple:
+    """``(unit, on, end)`` for ``locks.map_change_lock``: ``unit`` changes from ``on`` while the
+    placement of ``until`` (default: the unit itself) on that day holds."""
+    holder = until if until is not None else unit
+    placement = holder.placements.active_on(on).first() if holder is not None else None
+    return (unit, on, placement.valid_to) if placement is not None else (None, on, None)
+
+
+def _refuse_if_locked(approval) -> None:
+    """Refuse the change (``locks.map_locked``) if ``map_change_lock`` found an approval it goes
+    against. Called once the change has passed its own checks, so that a change that is wrong
+    in itself says why first; nothing is saved either way."""
+    if approval is not None:
+        raise locks.map_locked(approval)
 
 
 # What a change of the map says when asked to reshape the nation, the root of every map (called
@@ -257,6 +303,7 @@ def unit_establish(*, by, on: datetime.date, code: str, name: str, kind: str, le
     parent = services.parent_for(by=by, level=level, parent=parent)
     if parent is None and not scope.everything:
         raise NotPermitted(_("Only a superuser records the nation."))
+    locks.lock_map(units=[parent])
     scope.require_reshape(on, parent=parent)
     unit = services._unit_create(code=code, name=name, kind=kind, level=level, parent=parent, valid_from=on)
     readmodel.map_changed()
@@ -270,8 +317,10 @@ def unit_rename(*, by, unit: AdministrativeUnit, name: str, on: datetime.date, *
     that day does it.
 
     Note: a unit has one name, today's, so a rename dated before another one is refused, and the
-    committee renaming it must also be above it today (a past committee cannot rename it now)."""
+    committee renaming it must also be above it today (a past committee cannot rename it now).
+    A rename changes no figure: an approved quarter does not stop it."""
     scope = scope_of(by)
+    locks.lock_map(units=[unit])  # the former name is the one the rename before this one gave
     scope.require_reshape(on, unit)
     scope.require_change(unit)
     services.check_day("on", on)
@@ -289,9 +338,12 @@ def unit_transfer(*, by, unit: AdministrativeUnit, parent: AdministrativeUnit, o
                   **sources) -> Reorganisation:
     """Move a unit, with everything under it, to another parent from ``on``: a committee above
     the unit that also holds the new parent, on that day."""
+    locks.lock_map(units=[unit, parent, *_parents(unit)])
     scope_of(by).require_reshape(on, unit, parent=parent)
     former = _placement(unit, on).parent
+    approval = locks.map_change_lock([_span(former, on, until=unit), _span(parent, on, until=unit)])
     moved = _transfer(unit, parent, on)
+    _refuse_if_locked(approval)
     readmodel.map_changed(units=[unit])
     return _record(
         ReorganisationKind.TRANSFER, on, lambda: moved_text(unit, former, parent),
@@ -307,6 +359,8 @@ def unit_split(*, by, unit: AdministrativeUnit, on: datetime.date, parts: list[d
     or is closed (``close_original``) when nothing is left under it. A committee above the unit
     and every unit moved, and an editor of every village moved, on that day."""
     scope = scope_of(by)
+    locks.lock_map(units=[unit, *_parents(unit), *(child for part in parts for child in part.get("units", []))],
+                   villages=[village for part in parts for village in part.get("villages", [])])
     scope.require_reshape(on, unit)
     _refuse_nation(ReorganisationKind.SPLIT, "unit", unit)
     for part in parts:
@@ -314,6 +368,7 @@ def unit_split(*, by, unit: AdministrativeUnit, on: datetime.date, parts: list[d
         for village in part.get("villages", []):
             scope.require_village(village, on)
     parent = _placement(unit, on).parent
+    approval = locks.map_change_lock([_span(unit, on)])
     created, moved = [], 0
     for part in parts:
         new = services._unit_create(code=part["code"], name=part["name"], kind=part["kind"], level=unit.level,
@@ -330,6 +385,7 @@ def unit_split(*, by, unit: AdministrativeUnit, on: datetime.date, parts: list[d
             moved += 1
     if close_original:
         _close(unit, on)
+    _refuse_if_locked(approval)
     after = created if close_original else [unit, *created]
     readmodel.map_changed(units=[unit, *created])
     return _record(
@@ -362,8 +418,11 @@ def units_merge(*, by, units: list[AdministrativeUnit], on: datetime.date, into:
     """Merge ``units`` on ``on`` into an existing unit ``into`` or a ``new`` one (``code``, ``name``,
     ``kind``, optional ``parent``); everything under them moves to it and they are closed. A
     committee above every unit merged (and ``into``), on that day."""
+    new_parent = (new or {}).get("parent")
+    locks.lock_map(units=[*units, into, new_parent, *_parents(*units)])
     scope_of(by).require_reshape(on, *units, *([into] if into else []))
     check_merge(units, into, new)
+    approval = locks.map_change_lock([*(_span(unit, on) for unit in units), _span(into, on), _span(new_parent, on)])
     if into is None:
         parent = new.get("parent") or _placement(units[0], on).parent
         into = services._unit_create(code=new["code"], name=new["name"], kind=new["kind"], level=units[0].level,
@@ -379,6 +438,7 @@ def units_merge(*, by, units: list[AdministrativeUnit], on: datetime.date, into:
             _move_village(placement.village, into, on)
             moved += 1
         _close(unit, on)
+    _refuse_if_locked(approval)
     readmodel.map_changed(units=[*units, into])
     return _record(
         ReorganisationKind.MERGE, on, lambda: merged_text(units, into),
@@ -403,12 +463,16 @@ def level_abolish(*, by, province: AdministrativeUnit, level: int, on: datetime.
     A village placed directly in an abolished unit (its commune unknown) has no commune to go
     to: the event is refused, naming it, unless ``villages_up`` places such villages directly in
     the parent unit, which the event's description then says. An editor of the province's area."""
+
+    def of_level():
+        return list(AdministrativeUnit.objects.within(province, on).filter(level=level).order_by("code"))
+
+    services.check_day("on", on)
+    locks.lock_map(units=[province, *of_level()])
     scope_of(by).require_reshape(on, parent=province)
     check_level_abolish(level)
     _placement(province, on)
-    abolished = list(
-        AdministrativeUnit.objects.within(province, on).filter(level=level).order_by("code")
-    )
+    abolished = of_level()
     if not abolished:
         raise ValidationError({"level": _("No unit of that level under %(unit)s on %(day)s.") % {"unit": province, "day": on}})
     stranded = list(VillagePlacement.objects.active_on(on).filter(unit__in=abolished).select_related("village", "unit"))
@@ -417,6 +481,7 @@ def level_abolish(*, by, province: AdministrativeUnit, level: int, on: datetime.
             {"level": _("%(village)s belongs directly to %(unit)s: move it to a commune before abolishing the level.")
              % {"village": stranded[0].village, "unit": stranded[0].unit}}
         )
+    approval = locks.map_change_lock([_span(unit, on) for unit in abolished])
     moved = 0
     for unit in abolished:
         parent = _placement(unit, on).parent
@@ -426,6 +491,7 @@ def level_abolish(*, by, province: AdministrativeUnit, level: int, on: datetime.
             _move_village(placement.village, parent, on, allow_province=True)
             moved += 1
         _close(unit, on)
+    _refuse_if_locked(approval)
     readmodel.map_changed(units=[province])
     return _record(
         ReorganisationKind.ABOLISH_LEVEL, on, lambda: level_abolished_text(level, province, len(stranded)),
@@ -438,9 +504,15 @@ def village_move(*, by, village: Village, unit: AdministrativeUnit, on: datetime
     """Place a village in another unit from ``on`` (its reports stay with it): an editor of the
     village and of the unit, on that day."""
     scope = scope_of(by)
+    locks.lock_map(units=[unit, *AdministrativeUnit.objects.filter(pk__in=village.placements.values("unit_id"))],
+                   villages=[village])
     scope.require_village(village, on)
     scope.require_unit(unit, on)
+    services.check_day("on", on)
+    former = village.unit_on(on)
+    approval = locks.map_change_lock([_span(former, on, until=village), _span(unit, on, until=village)])
     _move_village(village, unit, on)
+    _refuse_if_locked(approval)
     readmodel.map_changed(villages=[village.pk])
 
 
