@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from .. import locks, official_units, readmodel
 from ..access import scope_of
-from ..errors import NotFound, NotPermitted
+from ..errors import Locked, NotFound, NotPermitted
 from ..models import AdministrativeUnit, Level, ReorganisationKind, UnitPlacement
 from .map_in_memory import MapInMemory
 from .records import nation_ensure
@@ -133,6 +133,9 @@ def _step(code: str, by, codes: set[str], work: Callable[..., None], *args) -> N
     except ValidationError as error:
         raise ValidationError(_("Province %(code)s: %(errors)s (nothing of this step imported)")
                               % {"code": code, "errors": " ".join(error.messages)}) from error
+    except Locked as error:
+        raise Locked(_("Province %(code)s: %(errors)s (nothing of this step imported)")
+                     % {"code": code, "errors": error.message}, approval=error.approval) from error
 
 
 def _history(province: str) -> dict:
