@@ -23,6 +23,7 @@ SUPER = (401, 403, 400, 400, 400, "ok")      # province-wide: superusers only (p
 V, R, C, F, G, L = "VILLAGE", "REPORT", "CELL", "FIGURE", "GOAL", "LOCKED"
 APPROVE = (401, 403, 403, 404, "ok", "ok")  # an approver's step
 LOCKED = (401, 403, 409, 404, 409, 409)     # a write to an approved quarter: refused for everyone allowed to write
+CREATE_LOCKED = (401, 403, 409, 400, 409, 409)  # a new record that would change an approved quarter's figures
 
 OPERATIONS = [
     # (method, path, body, expected, success status)
@@ -42,7 +43,9 @@ OPERATIONS = [
     ("get", "/api/v1/villages/", None, LIST, 200),
     ("get", f"/api/v1/villages/{V}/", None, READ, 200),
     ("get", f"/api/v1/villages/{V}/history/", None, READ, 200),
-    ("post", "/api/v1/villages/", {"name": "Nà Lốc", "unit": "03317"}, CREATE, 201),
+    ("post", "/api/v1/villages/", {"name": "Nà Lốc", "unit": "03317", "valid_from": "2020-01-01"}, CREATE, 201),
+    # A village since the records begin would enter 2019Q4, approved.
+    ("post", "/api/v1/villages/", {"name": "Nà Lốc", "unit": "03317"}, CREATE_LOCKED, 201),
     ("patch", f"/api/v1/villages/{V}/", {"name": "Huổi Chổn 2"}, WRITE, 200),
     ("delete", f"/api/v1/villages/{V}/", None, (401, 403, 409, 404, 409, 409), 204),  # has reports: 409 once allowed
     ("get", "/api/v1/cells/", None, LIST, 200),

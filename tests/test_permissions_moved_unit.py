@@ -37,6 +37,8 @@ A_MAKES = (403, "ok", "ok", 403, 403, 403, "ok")     # a new record of A's perio
 B_MAKES = (403, 403, 403, 403, "ok", "ok", "ok")     # a new record of B's period, in a unit both see
 A_LOCKED = (403, 409, 409, 403, 404, 404, 409)       # a write to a quarter A approved
 B_LOCKED = (403, 404, 404, 403, 409, 409, 409)       # a write to a quarter B approved
+A_MAKES_LOCKED = (403, 409, 409, 403, 403, 403, 409)  # a new record that would change a quarter A approved
+B_MAKES_LOCKED = (403, 403, 403, 403, 409, 409, 409)  # a new record that would change a quarter B approved
 A_SUBMITS = (403, "ok", "ok", 404, 404, 404, "ok")   # the transitions reach viewers, who lack the role
 B_SUBMITS = (404, 404, 404, 403, "ok", "ok", "ok")
 A_APPROVES = (403, 403, "ok", 404, 404, 404, "ok")
@@ -74,9 +76,13 @@ OPERATIONS = [
     ("get", "/api/v1/villages/{hoa}/history/", None, ALL, 200),
     ("get", "/api/v1/villages/{na_loc}/", None, POST, 200),
     ("get", "/api/v1/villages/{na_loc}/history/", None, POST, 200),
-    ("post", "/api/v1/villages/", {"name": "Bản Cũ", "unit": "03316", "valid_from": "2018-01-01", "valid_to": "2020-01-01"},
+    ("post", "/api/v1/villages/", {"name": "Bản Cũ", "unit": "03316", "valid_from": "2018-01-01", "valid_to": "2019-10-01"},
      A_MAKES, 201),
-    ("post", "/api/v1/villages/", {"name": "Bản Mới", "unit": "03316", "valid_from": "2021-01-01"}, B_MAKES, 201),
+    ("post", "/api/v1/villages/", {"name": "Bản Mới", "unit": "03316", "valid_from": "2021-07-01"}, B_MAKES, 201),
+    # Villages that would enter a quarter approved: 2019Q4 (A's), 2021Q2 (B's).
+    ("post", "/api/v1/villages/", {"name": "Bản Cũ", "unit": "03316", "valid_from": "2018-01-01", "valid_to": "2020-01-01"},
+     A_MAKES_LOCKED, 201),
+    ("post", "/api/v1/villages/", {"name": "Bản Mới", "unit": "03316", "valid_from": "2021-01-01"}, B_MAKES_LOCKED, 201),
     ("patch", "/api/v1/villages/{hoa}/", {"name": "Hoa 2"}, NEITHER, 200),
     ("patch", "/api/v1/villages/{na_loc}/", {"name": "Nà Lốc 2"}, (403, 404, 404, 403, 403, 403, "ok"), 200),
     ("delete", "/api/v1/villages/{hoa}/", None, (403, 403, 403, 403, 403, 403, 409), 204),  # has reports: 409 once allowed

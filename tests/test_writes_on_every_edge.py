@@ -127,7 +127,7 @@ def expected_after(kind: str, user: str, world: dict):
         "report change": 5,
         "quarterly submission": [(2, 1)],
         "quarterly submission after the move": [(2, 1)],
-        "village create": [("/11/100/03317/", None)],
+        "village create": [("/11/100/03317/", D(2020, 1, 1))],
         "village rename": "Huổi Chổn Mới",
         "village rename after the move": "Hoa Mới",
         "cell create": [("Chi bộ ghép", (world["huoi_chon"],))],
@@ -200,10 +200,11 @@ WAYS = {
         "api": _api("put", "/api/v1/units/03316/reports/2021Q1/", lambda w: {"reports": [{"village": w["hoa"], **REPORT}]}),
     },
     "village create": {
-        "api": _api("post", "/api/v1/villages/", {"name": "Nà Lốc", "unit": "03317"}),
-        # The admin offers today as the start: no start at all is said with its own tick.
-        "admin": _admin(lambda c, w: edges.admin_add(c, "village", {"name": "Nà Lốc", "unit": w["north"], "valid_from": "",
-                                                                    "on_every_past_map": "on"})),
+        # From 2020: a village on Nà Nhạn's map in 2019Q4, approved, would change its figures
+        # (refused, tests/test_map_changes_in_approved_quarters.py).
+        "api": _api("post", "/api/v1/villages/", {"name": "Nà Lốc", "unit": "03317", "valid_from": "2020-01-01"}),
+        "admin": _admin(lambda c, w: edges.admin_add(c, "village", {"name": "Nà Lốc", "unit": w["north"],
+                                                                    "valid_from": "2020-01-01"})),
     },
     "village rename": {
         "api": _api("patch", "/api/v1/villages/{huoi_chon}/", {"name": "Huổi Chổn Mới"}),

@@ -177,6 +177,12 @@ LOCKED = OpenApiExample("locked", status_codes=["409"], response_only=True, valu
     "above must reopen it before its reports change.",
     "errors": [],
 })
+MAP_LOCKED = OpenApiExample("locked", status_codes=["409"], response_only=True, value={
+    "status": 409, "code": "locked",
+    "detail": "2019Q2 of huyện Điện Biên (100) was approved by tinh-uy-dien-bien on 2019-07-15: this change of the map "
+    "would change its figures. An approver of a unit above must reopen it first.",
+    "errors": [],
+})
 _NO_COUNTS = dict.fromkeys(("reported_some", "reported_none", "submitted", "approved", "locked"), 0)
 _DISTRICT_2019Q2 = {"communes": 25, "reported_all": 2, "without_villages": 23, "draft": 25, "villages": 2,
                     "villages_reported": 2, **_NO_COUNTS}

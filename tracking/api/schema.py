@@ -9,7 +9,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import serializers
 
 from .errors import ErrorSerializer
-from .examples import LOCKED
+from .examples import LOCKED, MAP_LOCKED
 from .parsing import IF_MATCH_PATTERN
 
 _ERROR_EXAMPLES = {
@@ -47,6 +47,14 @@ def _error(status_code: int, more=()) -> OpenApiResponse:
         examples=[OpenApiExample(code, value={"status": status_code, "code": code, "detail": detail, "errors": errors},
                                  status_codes=[str(status_code)], response_only=True), *more],
     )
+
+
+def _changes_villages_of_quarters(path: str) -> bool:
+    """The operations that change which villages a quarter's figures count, which an approved
+    quarter refuses (409 ``locked``): changes of the map that move villages, villages added or closed."""
+    return path in ("/api/v1/reorganisations/transfer/", "/api/v1/reorganisations/split/",
+                    "/api/v1/reorganisations/merge/", "/api/v1/reorganisations/abolish-level/",
+                    "/api/v1/villages/", "/api/v1/villages/{id}/")
 
 
 def _writes_reports(path: str) -> bool:
@@ -114,7 +122,11 @@ class AutoSchema(SpectacularAutoSchema):
             codes.append(412)
         for code in sorted(set(codes)):
             if str(code) not in responses:
-                more = [LOCKED] if code == 409 and _writes_reports(self.path) else []
+                more = []
+                if code == 409 and _writes_reports(self.path):
+                    more = [LOCKED]
+                elif code == 409 and _changes_villages_of_quarters(self.path) and method in ("POST", "PATCH"):
+                    more = [MAP_LOCKED]
                 responses[str(code)] = self._get_response_for_code(_error(code, more), str(code), direction=direction)
         return responses
 

@@ -194,6 +194,7 @@ def unit_create(
         if not scope.everything:
             raise NotPermitted(_("Only a superuser records the nation."))
     else:
+        locks.lock_map(units=[parent])  # as a change of the map: a parent closed meanwhile is seen
         scope.require_unit(parent, valid_from or timezone.localdate())
     return _unit_create(code=code, name=name, kind=kind, level=level, parent=parent, valid_from=valid_from,
                         valid_to=valid_to, source_url=source_url, source_location=source_location, note=note)
