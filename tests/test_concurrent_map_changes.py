@@ -56,13 +56,16 @@ def map_problems() -> list[str]:
             for before, after in zip(placed, placed[1:]):
                 if before["valid_to"] is None or after["valid_from"] is None or before["valid_to"] > after["valid_from"]:
                     problems.append(f"{model.__name__} of {key}: {before} overlaps {after}")
+    # A placement's path is that of its unit (for a unit: its parent's, and its code) for as long
+    # as the placement lasts.
     for row in VillagePlacement.objects.select_related("unit"):
-        if row.unit.path_on(row.valid_from or EARLIEST) != row.path:
-            problems.append(f"{row}: {row.path} is not the path of its unit on {row.valid_from}")
+        for place in row.unit.placements.overlapping(row.valid_from, row.valid_to):
+            if place.path != row.path:
+                problems.append(f"{row}: {row.path}, but its unit is at {place.path} from {place.valid_from}")
     for row in UnitPlacement.objects.exclude(parent=None).select_related("unit", "parent"):
-        expected = f"{row.parent.path_on(row.valid_from or EARLIEST)}{row.unit.path_segment()}/"
-        if expected != row.path:
-            problems.append(f"{row}: {row.path}, not {expected}")
+        for place in row.parent.placements.overlapping(row.valid_from, row.valid_to):
+            if f"{place.path}{row.unit.path_segment()}/" != row.path:
+                problems.append(f"{row}: {row.path}, but its parent is at {place.path} from {place.valid_from}")
     for unit in AdministrativeUnit.objects.exclude(valid_to=None):
         if unit.placements.filter(Q(valid_to=None) | Q(valid_to__gt=unit.valid_to)).exists():
             problems.append(f"{unit} closed on {unit.valid_to} but placed after")

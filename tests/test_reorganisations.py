@@ -209,6 +209,23 @@ def test_events_out_of_date_order_are_refused(transferred):
     assert UnitPlacement.objects.filter(unit=unit("03317")).count() == 2
 
 
+def test_a_move_into_a_unit_that_moves_later_is_refused_until_dated_after_it(tree):
+    # The path copied from the unit moved into would go stale once that unit moves in its turn.
+    lai_chau = factories.province(code="12", name="Lai Châu")
+    far = factories.commune(tree["other"], code="03200", name="Xa Dung")
+    reorganisations.unit_transfer(by=SYSTEM, unit=tree["other"], parent=lai_chau, on=D(2021, 1, 1))
+    village = factories.village(tree["north"], name="Huổi Chổn")
+    later = r"huyện Điện Biên Đông \(101\) ⊂ tỉnh Điện Biên \(11\) already changes on 2021-01-01, after 2020-01-01"
+    with pytest.raises(ValidationError, match=later):
+        reorganisations.unit_transfer(by=SYSTEM, unit=tree["north"], parent=tree["other"], on=D(2020, 1, 1))
+    with pytest.raises(ValidationError, match=r"xã Xa Dung \(03200\) ⊂ huyện Điện Biên Đông \(101\) already changes on 2021-01-01"):
+        reorganisations.village_move(by=SYSTEM, village=village, unit=far, on=D(2020, 1, 1))
+    assert tree["north"].path_on(D(2022, 1, 1)) == "/11/100/03317/" and village.unit_on(D(2022, 1, 1)) == tree["north"]
+    reorganisations.unit_transfer(by=SYSTEM, unit=tree["north"], parent=tree["other"], on=D(2021, 1, 1))
+    assert tree["north"].path_on(D(2022, 1, 1)) == "/12/101/03317/"
+    assert village.placements.active_on(D(2022, 1, 1)).get().path == "/12/101/03317/"
+
+
 def test_a_unit_cannot_move_under_itself_or_where_it_is(article_only):
     with pytest.raises(ValidationError, match="already sits under"):
         reorganisations.unit_transfer(by=SYSTEM, unit=unit("03317"), parent=unit("100"), on=TRANSFER_DAY)

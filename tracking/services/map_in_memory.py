@@ -607,8 +607,10 @@ class MapInMemory:
 
     def _transfer(self, unit: AdministrativeUnit, parent: AdministrativeUnit, on: datetime.date) -> int:
         row = self.placement(unit, on)
-        parent_path = self.placement(parent, on, field="parent").path
+        parent_row = self.placement(parent, on, field="parent")
+        parent_path = parent_row.path
         reorganisations.check_transfer(unit, row, parent, parent_path, on)
+        reorganisations.check_place_holds(parent_row, row, on, describe=self._describe)
         moved = self._repath(row.path, parent_path + f"{self._segment(unit)}/", on)
         for started in [row for row in self.unit_rows.of(unit.pk) if row.valid_from == on]:
             self.unit_rows.change(started, parent_id=parent.pk)
@@ -620,9 +622,10 @@ class MapInMemory:
             raise ValidationError({"villages": _("%(village)s is not on the map on %(day)s.")
                                    % {"village": self.villages[village_id], "day": on}})
         reorganisations.check_village_destination(unit, allow_province)
-        path = self.placement(unit, on).path
+        place = self.placement(unit, on)
         row = min(placed, key=lambda row: row.valid_from or datetime.date.min)
-        self._reopen(self.village_rows, [row], on, unit_id=unit.pk, path=path)
+        reorganisations.check_place_holds(place, row, on, describe=self._describe)
+        self._reopen(self.village_rows, [row], on, unit_id=unit.pk, path=place.path)
 
     def _close(self, unit: AdministrativeUnit, on: datetime.date) -> None:
         path = self.placement(unit, on).path

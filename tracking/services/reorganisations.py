@@ -224,10 +224,24 @@ def check_transfer(unit: AdministrativeUnit, placement: UnitPlacement, parent: A
         raise ValidationError({"parent": _("%(parent)s ends before %(unit)s does.") % {"parent": parent, "unit": unit}})
 
 
+def check_place_holds(place, moving, on: datetime.date, describe=str) -> None:
+    """Whether ``place`` (the placement, on ``on``, of the unit something moves into) holds as
+    long as ``moving`` (the placement that moves) does: else the path copied from it would be
+    stale once that unit moves in its turn, so a change dated before a later change of the unit
+    it moves into is refused, as one dated before a later change of what moves."""
+    if place.valid_to is not None and (moving.valid_to is None or moving.valid_to > place.valid_to):
+        raise ValidationError(
+            _("%(row)s already changes on %(later)s, after %(day)s: record changes in date order.")
+            % {"row": describe(place), "later": place.valid_to, "day": on}
+        )
+
+
 def _transfer(unit: AdministrativeUnit, parent: AdministrativeUnit, on: datetime.date) -> int:
     placement = _placement(unit, on)
-    parent_path = _placement(parent, on, field="parent").path
+    parent_placement = _placement(parent, on, field="parent")
+    parent_path = parent_placement.path
     check_transfer(unit, placement, parent, parent_path, on)
+    check_place_holds(parent_placement, placement, on)
     new_path = parent_path + f"{unit.path_segment()}/"
     moved = _repath(placement.path, new_path, on)
     UnitPlacement.objects.filter(unit=unit, valid_from=on).update(parent=parent)
@@ -246,8 +260,9 @@ def _move_village(village: Village, unit: AdministrativeUnit, on: datetime.date,
     if placement is None:
         raise ValidationError({"villages": _("%(village)s is not on the map on %(day)s.") % {"village": village, "day": on}})
     check_village_destination(unit, allow_province)
-    path = _placement(unit, on).path
-    _reopen([placement], on, unit=unit, path=path)
+    place = _placement(unit, on)
+    check_place_holds(place, placement, on)
+    _reopen([placement], on, unit=unit, path=place.path)
 
 
 def _close(unit: AdministrativeUnit, on: datetime.date) -> None:
