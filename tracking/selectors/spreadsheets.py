@@ -147,6 +147,8 @@ def quarter_template(*, by, code: str, quarter: Period) -> Sheet:
 
 
 def _value(report: QuarterReport, name: str):
+    if name == "status":  # its words in the file's language; the reader takes words or codes
+        return report.get_status_display() if report.status else ""
     value = report.cell_id if name == "cell" else getattr(report, name)
     return "" if value is None else value
 
