@@ -555,3 +555,15 @@ def test_the_grid_preview_and_save_take_a_fixed_number_of_queries_whatever_the_c
         assert QuarterReport.objects.filter(village__name__startswith=f"Bản {code}-", quarter=Q).count() == size
         counts[size] = (len(queries), len(preview), len(save))
     assert counts[2] == counts[24], counts
+
+
+def test_an_approver_approves_the_submitted_quarter_from_the_grid(commune):
+    editor = commune["editor"]
+    approver = staff_with("approver", commune["unit"], "huyen-approver")
+    browser(editor).post(grid_url(commune["unit"].code), {"action": "submit"})
+    editor_page = page(browser(editor).get(grid_url(commune["unit"].code)))
+    assert 'id="entry-approve-button"' not in editor_page  # an editor cannot approve
+    approver_page = page(browser(approver).get(grid_url(commune["unit"].code)))
+    assert 'id="entry-approve-button"' in approver_page
+    browser(approver).post(grid_url(commune["unit"].code), {"action": "approve"})
+    assert QuarterApproval.objects.get(unit=commune["unit"], quarter=Q).state == "approved"

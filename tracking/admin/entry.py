@@ -316,8 +316,8 @@ def entry_grid_view(request, site, code: str, quarter: str):
     too_many = max_rows() is not None and len(entry.rows) > max_rows()
     editable = entry.may_edit and not entry.lock and not too_many
     action = request.POST.get("action") if request.method == "POST" else None
-    if action == "submit":
-        return _submit(request, entry)
+    if action in ("submit", "approve"):
+        return _step(request, entry, action)
     if action not in ("preview", "save"):
         opened = {"unit": entry.unit.pk, "code": entry.unit.code, "name": str(entry.unit), "quarter": str(quarter)}
         if request.session.get(SESSION_KEY) != opened:
@@ -368,17 +368,18 @@ def entry_grid_view(request, site, code: str, quarter: str):
                           preview={**counts, "empty": empty})
 
 
-def _submit(request, entry: selectors.QuarterEntry):
-    """Submit the quarter for approval; back to the grid with what the service said."""
+def _step(request, entry: selectors.QuarterEntry, action: str):
+    """Submit the quarter for approval, or approve it; back to the grid with what the service said."""
     what = locks.unit_quarter(entry.unit, entry.quarter)
+    step = {"submit": approval_steps.quarter_submit, "approve": approval_steps.quarter_approve}[action]
     try:
-        approval_steps.quarter_submit(unit=entry.unit, quarter=entry.quarter, by=request.user)
+        step(unit=entry.unit, quarter=entry.quarter, by=request.user)
     except ValidationError as error:
         messages.error(request, f"{what}: {' '.join(error.messages)}")
     except DomainError as error:
         messages.error(request, refusal(error))
     else:
-        messages.success(request, APPROVAL_DONE["submit"] % {"what": what})
+        messages.success(request, APPROVAL_DONE[action] % {"what": what})
     return HttpResponseRedirect(request.path)
 
 
