@@ -19,7 +19,7 @@ import time
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.db import connection, transaction
 from django.db.models import Count
 from django.test import Client, override_settings
@@ -92,6 +92,7 @@ class Command(BaseCommand):
                             help="Do not build: measure (after importing --last from CSV) and verify the database an "
                                  "earlier run built.")
 
+    @no_translations  # the benchmark speaks English throughout, its progress lines and import_units' too
     def handle(self, *args, province=None, villages_per_commune=10, first="2008Q1", last="2025Q4", repeat=30,
                seed=2008, measure_only=False, **options):
         self.random = random.Random(seed)
