@@ -438,3 +438,13 @@ def test_a_status_is_read_in_words_of_either_language_or_as_its_code(written):
 
     assert _status_of(written) == "has_own_cell"
     assert _status_of("chi bộ ghép") is None
+
+
+def test_a_name_with_a_control_character_still_goes_out_as_a_workbook(staff_api, tree):
+    """schemathesis renamed a unit with a control character: the children's workbook answered 500."""
+    from tracking import services
+    from tracking.access import SYSTEM
+
+    services.unit_update(by=SYSTEM, unit=tree["north"], name="Nà\x1fNhạn")
+    response = staff_api.get("/api/v1/units/100/spreadsheets/children-figures/", {"file_format": "xlsx"})
+    assert response.status_code == 200
