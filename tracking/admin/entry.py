@@ -138,6 +138,13 @@ def entry_picker_view(request, site):
     initial = {"unit": remembered.get("unit"), "quarter": remembered.get("quarter") or current_quarter()}
     if "unit" in request.GET and "quarter" not in request.GET:  # a link from a unit's page
         initial["unit"] = request.GET["unit"]
+    if not initial["unit"] and not search:
+        only = list(selectors.entry_units(by=request.user)[:2])
+        if len(only) == 1:  # the one commune of the user: chosen, at its last quarter on the map
+            initial["unit"] = only[0].pk
+            if only[0].valid_to and not remembered.get("quarter"):
+                initial["quarter"] = min(current_quarter(), Period.quarter_of(only[0].valid_to - datetime.timedelta(days=1)),
+                                         key=lambda quarter: quarter.index)
     bound = "quarter" in request.GET
     form = EntryPickerForm(request.GET if bound else None, initial=initial, user=request.user, search=search)
     if bound and form.is_valid():
