@@ -102,6 +102,7 @@ if LANGUAGE_CODE not in dict(LANGUAGES):
 # the first one over the second. Kept apart so that `makemessages` on the project never drops them.
 LOCALE_PATHS = [BASE_DIR / "tracking" / "locale", BASE_DIR / "tracking" / "locale_packages"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
+FORMAT_MODULE_PATH = ["config.formats"]  # short dates in Vietnamese (config/formats/vi)
 USE_I18N = True
 USE_TZ = True
 
