@@ -163,8 +163,9 @@ SPECTACULAR_SETTINGS = {
     # Note: the operations' paths start at the site's root (/api/v1/...), so "/" is the server that
     # serves the schema, wherever it runs.
     "SERVERS": [{"url": "/", "description": "The server that serves this schema."}],
-    # Note: the section "Licence" of the description above, as Redoc (/api/redoc/) shows it.
-    "LICENSE": {"name": "Proprietary: all rights reserved", "url": "/api/redoc/#section/Licence"},
+    # Note: the terms are the section "Licence" of the description above; generators want an
+    # absolute URL here (openapi-generator refuses a relative one), so it names what the terms mean.
+    "LICENSE": {"name": "Proprietary: all rights reserved", "url": "https://en.wikipedia.org/wiki/All_rights_reserved"},
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
