@@ -452,3 +452,14 @@ def test_an_oversized_body_is_refused(tree, staff_api, api_error, settings):
         {"village": 1, "full_members": 1, "probationary_members": 0, "note": "x" * 2000}]}, format="json"),
         413, "request_too_large")
     assert "at most 1000" in body["detail"]
+
+
+@pytest.mark.parametrize("url, vi, en", [
+    ("/api/v1/reports/999/", "Không có báo cáo quý của bản nào có mã số 999.", "No quarterly village report has the id 999."),
+    ("/api/v1/villages/999/history/", "Không có bản nào có mã số 999.", "No village has the id 999."),
+    ("/api/v1/goals/999/progress/", "Không có mục tiêu nào có mã số 999.", "No goal has the id 999."),
+])
+def test_a_record_that_is_not_there_is_named_in_the_asked_language(api, url, vi, en):
+    """Not Django's "No QuarterReport matches the given query.": the record's name, in words."""
+    assert api.get(url, HTTP_ACCEPT_LANGUAGE="vi").json()["detail"] == vi
+    assert api.get(url, HTTP_ACCEPT_LANGUAGE="en").json()["detail"] == en

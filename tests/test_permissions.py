@@ -183,3 +183,16 @@ def test_an_outsider_learns_nothing_of_the_area(world, api_error):
         hidden = api_error(outsider.get(f"/api/v1/{query}03317"), 400, "validation_error")
         unknown = api_error(outsider.get(f"/api/v1/{query}03399"), 400, "validation_error")
         assert hidden["detail"].replace("03317", "X") == unknown["detail"].replace("03399", "X")
+
+
+def test_a_role_opens_the_admin_to_its_holder(db, django_user_model, client, tree):
+    """A committee member given a role signs in to the admin without anyone ticking "staff"."""
+    from tracking import services
+    from tracking.access import SYSTEM
+    from tracking.models import Role, RoleGrant
+
+    user = django_user_model.objects.create_user(username="xa", password="pw-of-the-commune")
+    services.role_grant_save(by=SYSTEM, grant=RoleGrant(user=user, unit=tree["north"], role=Role.EDITOR))
+    assert client.login(username="xa", password="pw-of-the-commune")
+    page = client.get("/admin/")
+    assert page.status_code == 200 and 'data-unit="03317"' in page.content.decode()
