@@ -33,8 +33,8 @@ OPERATIONS = [
     ("get", "/api/v1/units/100/progress/?period=2019Q2", None, READ, 200),
     ("get", "/api/v1/units/100/progress/timeline/?from=2019Q1&to=2019Q2", None, READ, 200),
     ("get", "/api/v1/units/100/blank-villages/?period=2019Q2", None, READ, 200),
-    ("post", "/api/v1/units/", {"code": "03318", "name": "Mới", "kind": "xa", "level": 3, "parent": "100"}, CREATE, 201),
-    ("post", "/api/v1/units/", {"code": "12", "name": "Lai Châu", "kind": "tinh", "level": 1}, (401, 403, 403, 403, 403, "ok"), 201),
+    ("post", "/api/v1/units/", {"code": "03318", "name": "Mới", "kind": "xa", "level": "commune", "parent": "100"}, CREATE, 201),
+    ("post", "/api/v1/units/", {"code": "12", "name": "Lai Châu", "kind": "tinh", "level": "province"}, (401, 403, 403, 403, 403, "ok"), 201),
     ("patch", "/api/v1/units/03317/", {"name": "Nà Nhạn 2"}, WRITE, 200),
     ("patch", "/api/v1/units/100/", {"name": "Điện Biên 2"}, (401, 403, 403, 404, 403, "ok"), 200),  # its own unit: the one above
     ("delete", "/api/v1/units/03316/", None, (401, 403, 409, 404, 409, 409), 204),  # still has a village: 409 once allowed
@@ -76,7 +76,7 @@ OPERATIONS = [
     ("post", "/api/v1/reorganisations/rename/", {"unit": "03317", "name": "Nà Nhạn 2", "on": "2020-01-01"}, CREATE, 201),
     ("post", "/api/v1/reorganisations/transfer/", {"unit": "03317", "parent": "101", "on": "2020-01-01"},
      (401, 403, 400, 400, 400, "ok"), 201),  # the new parent lies outside each role's area
-    ("post", "/api/v1/reorganisations/abolish-level/", {"province": "11", "level": 2, "on": "2025-07-01"}, SUPER, 201),
+    ("post", "/api/v1/reorganisations/abolish-level/", {"province": "11", "level": "district", "on": "2025-07-01"}, SUPER, 201),
     ("get", "/api/v1/approvals/", None, LIST, 200),
     ("get", "/api/v1/units/03317/approvals/2019Q2/", None, READ, 200),
     ("get", "/api/v1/units/03317/approvals/2019Q4/history/", None, READ, 200),

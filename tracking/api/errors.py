@@ -41,7 +41,9 @@ class ErrorItemSerializer(serializers.Serializer):
     message = serializers.CharField(help_text="The reason, for a person.")
 
 
-class ErrorSerializer(serializers.Serializer):
+class ApiErrorSerializer(serializers.Serializer):
+    # Note: the schema's component is ApiError, not Error: Error is a built-in class of
+    # JavaScript/TypeScript and Java, which generated clients must then rename at every use.
     status = serializers.IntegerField(help_text="The HTTP status code.")
     code = serializers.CharField(
         help_text="Machine-readable kind of error: `validation_error`, `parse_error`, `not_found`, "
