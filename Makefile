@@ -1,12 +1,13 @@
-# `make run` sets everything up and serves on http://127.0.0.1:8000; `make test` runs the suite.
-# Both install what is missing into .venv first and are safe to run again.
+# `make run` sets everything up and serves on http://127.0.0.1:8000; `make test` runs the suite;
+# `make serve` runs the production server (README, "Serving in production").
+# All install what is missing into .venv first and are safe to run again.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run test screenshots bench bench-run superuser fixtures clean
+.PHONY: install run serve test screenshots bench bench-run superuser fixtures clean
 
 $(INSTALLED): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +21,18 @@ run: install
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py seed
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# Production: gunicorn with WORKERS processes on config.settings.production, which needs SECRET_KEY,
+# ALLOWED_HOSTS and a PostgreSQL DATABASE_URL in the environment. migrate also makes the table of
+# the database cache (the sign-in limit every worker shares). Extra gunicorn options: GUNICORN_CMD_ARGS.
+WORKERS ?= $(shell echo $$(( $$(nproc) * 2 + 1 )))
+BIND ?= 127.0.0.1:8000
+serve: export DJANGO_SETTINGS_MODULE = config.settings.production
+serve: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	exec $(BIN)/gunicorn config.wsgi --workers $(WORKERS) --bind $(BIND) --no-control-socket \
+		--access-logfile - --access-logformat '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms pid=%(p)s'
 
 test: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m pytest -p no:cacheprovider tests $(PYTEST_ARGS)

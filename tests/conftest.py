@@ -7,6 +7,7 @@ from tests import factories, once
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives a real browser (tests/browser); run once in CI, on SQLite")
+    config.addinivalue_line("markers", "node: runs Node.js tools on the schema (tests/test_schema_tools.py); run once in CI, on SQLite")
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ def anonymous():
 
 
 def test_validation_error_lists_each_field_with_its_path(staff, tree, api_error):
-    body = api_error(staff.post("/api/v1/units/", {"code": "1", "name": "", "kind": "nowhere", "level": 3}, format="json"),
+    body = api_error(staff.post("/api/v1/units/", {"code": "1", "name": "", "kind": "nowhere", "level": "commune"}, format="json"),
                      400, "validation_error", "code", "name", "kind")
     assert {error["code"] for error in body["errors"]} >= {"invalid", "blank", "invalid_choice"}
     assert all(error["path"] in body["detail"] for error in body["errors"])
@@ -106,7 +106,7 @@ def test_method_not_allowed_for_reads_too(staff, tree, api_error):
 @pytest.mark.parametrize(
     ("content", "content_type"),
     [
-        ("code=03320&name=X&kind=xa&level=3&parent=100", "application/x-www-form-urlencoded"),
+        ("code=03320&name=X&kind=xa&level=commune&parent=100", "application/x-www-form-urlencoded"),
         ("code: 03320", "text/plain"),
         ("<unit code='03320'/>", "application/xml"),
         ('--xyz\r\nContent-Disposition: form-data; name="code"\r\n\r\n03320\r\n--xyz--\r\n', "multipart/form-data; boundary=xyz"),
@@ -184,8 +184,8 @@ def test_not_authenticated_and_permission_denied(anonymous, django_user_model, t
         ("/api/v1/cells/", {"name": "Chi bộ", "villages": [None]}, "villages.0"),
         ("/api/v1/cells/", {"name": "Chi bộ", "villages": ["VILLAGE"] * 101}, "villages"),
         ("/api/v1/units/", {"code": 3320, "name": "X", "kind": "xa", "level": "three", "parent": "100"}, "level"),
-        ("/api/v1/units/", {"code": "03320", "name": "X", "kind": "xa", "level": 3, "parent": 100}, "parent"),
-        ("/api/v1/units/", {"code": None, "name": "X", "kind": "xa", "level": 3, "parent": "100"}, "code"),
+        ("/api/v1/units/", {"code": "03320", "name": "X", "kind": "xa", "level": "commune", "parent": 100}, "parent"),
+        ("/api/v1/units/", {"code": None, "name": "X", "kind": "xa", "level": "commune", "parent": "100"}, "code"),
         ("/api/v1/goals/", {"unit": "03317", "title": "T", "metric": "blank_villages", "set_by": "S", "deadline": 2020.5}, "deadline"),
         ("/api/v1/goals/", {"unit": 3317, "title": "T", "metric": "blank_villages", "set_by": "S"}, "unit"),
         ("/api/v1/reported-figures/", {"unit": "11", "period": "2008", "metric": "blank_villages", "value": "134"}, "source_url"),
@@ -205,7 +205,6 @@ def test_wrong_types(staff, data, api_error, url, body, path):
     [
         ("post", "/api/v1/cells/", {"name": 0}, "name"),
         ("post", "/api/v1/goals/", {"unit": "03317", "title": "T", "metric": "blank_villages", "set_by": 1}, "set_by"),
-        ("post", "/api/v1/units/", {"code": "03320", "name": "X", "kind": "xa", "level": "3", "parent": "100"}, "level"),
         ("post", "/api/v1/reorganisations/rename/", {"on": "2020-01-01", "unit": "03317", "name": 0}, "name"),
         ("post", "/api/v1/reorganisations/split/", {"on": "2020-01-01", "unit": "100", "close_original": "yes",
                                                     "parts": [{"code": "104", "name": "X", "kind": "huyen"}]}, "close_original"),
@@ -232,7 +231,7 @@ def test_values_of_another_json_type_are_refused(staff, data, api_error, method,
         ("/api/v1/villages/", {"name": "Bản", "unit": "03317", "source_url": "https://example.org/" + "a" * 500}, "source_url"),
         ("/api/v1/villages/", {"name": "Bản", "unit": "03317", "source_location": "p" * 201}, "source_location"),
         ("/api/v1/villages/", {"name": "Bản", "unit": "0" * 1000}, "unit"),
-        ("/api/v1/units/", {"code": "1" * 1000, "name": "X", "kind": "xa", "level": 3, "parent": "100"}, "code"),
+        ("/api/v1/units/", {"code": "1" * 1000, "name": "X", "kind": "xa", "level": "commune", "parent": "100"}, "code"),
         ("/api/v1/goals/", {"unit": "03317", "title": "T" * 301, "metric": "blank_villages", "set_by": "S"}, "title"),
         ("/api/v1/goals/", {"unit": "03317", "title": "T", "metric": "blank_villages", "set_by": "S",
                             "baseline_period": "2" * 10000}, "baseline_period"),
@@ -342,7 +341,7 @@ NASTY_VALUES = [None, "", " ", "x" * 10_000, -1, 0, HUGE, 1.5, True, [], {}, [No
 # Each write with a body it accepts; each field of it is then replaced, one at a time, by each
 # nasty value, so that the request gets past the other fields to the services.
 WRITES = [
-    ("POST", "/api/v1/units/", {"code": "03320", "name": "X", "kind": "xa", "level": 3, "parent": "100", "valid_from": "2001-01-01"}),
+    ("POST", "/api/v1/units/", {"code": "03320", "name": "X", "kind": "xa", "level": "commune", "parent": "100", "valid_from": "2001-01-01"}),
     ("PATCH", "/api/v1/units/03316/", {"name": "X", "kind": "phuong", "valid_to": "2030-01-01", "source_url": "https://example.org"}),
     ("POST", "/api/v1/villages/", {"name": "X", "unit": "03317", "valid_from": "2001-01-01", "valid_to": "2030-01-01"}),
     ("PATCH", "/api/v1/villages/VILLAGE/", {"name": "X", "valid_to": "2030-01-01", "note": "n"}),
@@ -453,3 +452,14 @@ def test_an_oversized_body_is_refused(tree, staff_api, api_error, settings):
         {"village": 1, "full_members": 1, "probationary_members": 0, "note": "x" * 2000}]}, format="json"),
         413, "request_too_large")
     assert "at most 1000" in body["detail"]
+
+
+@pytest.mark.parametrize("url, vi, en", [
+    ("/api/v1/reports/999/", "Không có báo cáo quý của bản nào có mã số 999.", "No quarterly village report has the id 999."),
+    ("/api/v1/villages/999/history/", "Không có bản nào có mã số 999.", "No village has the id 999."),
+    ("/api/v1/goals/999/progress/", "Không có mục tiêu nào có mã số 999.", "No goal has the id 999."),
+])
+def test_a_record_that_is_not_there_is_named_in_the_asked_language(api, url, vi, en):
+    """Not Django's "No QuarterReport matches the given query.": the record's name, in words."""
+    assert api.get(url, HTTP_ACCEPT_LANGUAGE="vi").json()["detail"] == vi
+    assert api.get(url, HTTP_ACCEPT_LANGUAGE="en").json()["detail"] == en

@@ -75,7 +75,7 @@ ENDPOINTS = [
     ("/api/v1/units/?page_size=500", 3),
     ("/api/v1/units/?within=11&active_on=2019-06-30&page_size=500", 5),
     ("/api/v1/units/?parent=11&page_size=500", 4),
-    ("/api/v1/units/?search=X&level=3&ordering=-name", 3),
+    ("/api/v1/units/?search=X&level=commune&ordering=-name", 3),
     ("/api/v1/units/11/", 4),  # with its ETag
     ("/api/v1/units/11/children/?page_size=500", 4),
     ("/api/v1/villages/?page_size=500", 3),

@@ -34,7 +34,7 @@ def test_transfer_then_figures_on_both_maps(staff_api, api):
 def test_refused_events_give_the_reason_and_change_nothing(staff_api, api_error):
     body = api_error(transfer(staff_api, "03317", "100"), 400, "validation_error", "parent")
     assert "already sits under" in body["detail"]
-    body = api_error(staff_api.post(f"{URL}abolish-level/", {"province": "11", "level": 2, "on": "2025-07-01"}, format="json"),
+    body = api_error(staff_api.post(f"{URL}abolish-level/", {"province": "11", "level": "district", "on": "2025-07-01"}, format="json"),
                      400, "validation_error", "level")
     assert "belongs directly to" in body["detail"]
     assert not Reorganisation.objects.exists()

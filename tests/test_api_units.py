@@ -32,17 +32,17 @@ def test_list_is_paged_and_ordered_by_level_then_code(api, tree):
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("level=0", ["VN"]),
-        ("level=1", ["11"]),
+        ("level=nation", ["VN"]),
+        ("level=province", ["11"]),
         ("parent=VN", ["11"]),
         ("within=VN", ["11", "100", "101", "03316", "03317"]),
-        ("level=3", ["03316", "03317"]),
+        ("level=commune", ["03316", "03317"]),
         ("parent=11", ["100", "101"]),
         ("parent=100", ["03316", "03317"]),
         ("parent=101", []),
         ("within=11", ["100", "101", "03316", "03317"]),
         ("within=100", ["03316", "03317"]),
-        ("within=100&level=3&search=Tấu", ["03316"]),
+        ("within=100&level=commune&search=Tấu", ["03316"]),
         ("search=Điện Biên", ["11", "100", "101"]),
         ("search=Đông", ["101"]),
         ("search=0331", ["03316", "03317"]),
@@ -60,9 +60,9 @@ def test_active_on_uses_the_map_of_that_day(api, tree):
     assert codes(api.get(f"{UNITS}?parent=100&active_on=2019-06-30")) == ["03316", "03317"]
     assert codes(api.get(f"{UNITS}?parent=100&active_on=2010-01-01")) == ["03316", "03317", "03319"]
     assert codes(api.get(f"{UNITS}?parent=100")) == ["03316", "03317", "03318"]
-    assert codes(api.get(f"{UNITS}?level=3&active_on=2019-06-30")) == ["03316", "03317"]
+    assert codes(api.get(f"{UNITS}?level=commune&active_on=2019-06-30")) == ["03316", "03317"]
     # Without a day, the list holds every unit, closed or not.
-    assert codes(api.get(f"{UNITS}?level=3")) == ["03316", "03317", "03318", "03319"]
+    assert codes(api.get(f"{UNITS}?level=commune")) == ["03316", "03317", "03318", "03319"]
 
 
 @pytest.mark.parametrize(
@@ -71,8 +71,9 @@ def test_active_on_uses_the_map_of_that_day(api, tree):
         ("ordering=-code", ["VN", "11", "101", "100", "03317", "03316"]),
         ("ordering=code", ["03316", "03317", "100", "101", "11", "VN"]),
         # Names are compared as the database collates them: keep to names it cannot reorder.
-        ("level=3&ordering=name", ["03317", "03316"]),
-        ("level=3&ordering=-name", ["03316", "03317"]),
+        ("level=commune&ordering=name", ["03317", "03316"]),
+        ("level=commune&ordering=-name", ["03316", "03317"]),
+        # Levels sort from the nation down, not as words.
         ("ordering=-level,code", ["03316", "03317", "100", "101", "11", "VN"]),
     ],
 )
@@ -103,6 +104,7 @@ def test_filter_errors(api, tree, api_error):
     api_error(api.get(f"{UNITS}?parent=999"), 400, "validation_error", "parent")
     api_error(api.get(f"{UNITS}?within=999"), 400, "validation_error", "within")
     api_error(api.get(f"{UNITS}?level=7"), 400, "validation_error", "level")
+    api_error(api.get(f"{UNITS}?level=3"), 400, "validation_error", "level")  # the words only
     api_error(api.get(f"{UNITS}?active_on=2019-02-30"), 400, "validation_error", "active_on")
     api_error(api.get(f"{UNITS}?page=9"), 404, "not_found")
 
@@ -113,11 +115,11 @@ def test_filter_errors(api, tree, api_error):
 def test_detail_by_official_code(api, tree):
     province = api.get(f"{UNITS}11/").json()
     assert province == {
-        "code": "11", "name": "Điện Biên", "kind": "tinh", "level": 1, "parent": "VN", "path": "/11/",
+        "code": "11", "name": "Điện Biên", "kind": "tinh", "level": "province", "parent": "VN", "path": "/11/",
         "valid_from": None, "valid_to": None, "source_url": "", "source_location": "", "note": "",
     }
     commune = api.get(f"{UNITS}03317/").json()
-    assert (commune["parent"], commune["level"], commune["kind"], commune["path"]) == ("100", 3, "xa", "/11/100/03317/")
+    assert (commune["parent"], commune["level"], commune["kind"], commune["path"]) == ("100", "commune", "xa", "/11/100/03317/")
 
 
 def test_detail_shows_the_validity_range(api, tree):
@@ -140,14 +142,14 @@ def test_children(api, tree, api_error):
     assert codes(api.get(f"{UNITS}100/children/")) == ["03316", "03317", "03318"]
     assert len(api.get(f"{UNITS}100/children/?page_size=1").json()["results"]) == 1
     api_error(api.get(f"{UNITS}999/children/"), 404, "not_found")
-    api_error(api.get(f"{UNITS}100/children/?level=3"), 400, "validation_error", "level")
+    api_error(api.get(f"{UNITS}100/children/?level=commune"), 400, "validation_error", "level")
     api_error(api.get(f"{UNITS}100/children/?active_on=yesterday"), 400, "validation_error", "active_on")
 
 
 # ----- create ----------------------------------------------------------------------------
 
 
-NEW_COMMUNE = {"code": "03320", "name": "Mường Phăng", "kind": "xa", "level": 3, "parent": "100"}
+NEW_COMMUNE = {"code": "03320", "name": "Mường Phăng", "kind": "xa", "level": "commune", "parent": "100"}
 
 
 def test_create_needs_a_login_and_a_permission(anonymous, api, viewer_api, tree, api_error):
@@ -162,7 +164,7 @@ def test_create_a_commune(staff_api, tree):
     assert response.status_code == 201, response.json()
     body = response.json()
     assert (body["code"], body["parent"], body["level"], body["path"], body["valid_from"]) == (
-        "03320", "100", 3, "/11/100/03320/", "2005-01-01"
+        "03320", "100", "commune", "/11/100/03320/", "2005-01-01"
     )
     assert staff_api.get(f"{UNITS}03320/").json() == body
     assert "03320" in codes(staff_api.get(f"{UNITS}100/children/"))
@@ -179,6 +181,8 @@ def test_create_a_commune(staff_api, tree):
         ({"parent": "999"}, "parent"),
         ({"parent": "03316"}, "parent"),  # a commune under a commune
         ({"level": 4}, "level"),
+        ({"level": "hamlet"}, "level"),
+        ({"level": "Commune"}, "level"),
         ({"name": "   "}, "name"),
         ({"valid_from": "2020-01-01", "valid_to": "2019-01-01"}, ""),
     ],
@@ -187,6 +191,28 @@ def test_create_refuses_what_the_services_refuse(staff_api, tree, api_error, cha
     before = AdministrativeUnit.objects.count()
     api_error(staff_api.post(UNITS, {**NEW_COMMUNE, **change}, format="json"), 400, "validation_error", path)
     assert AdministrativeUnit.objects.count() == before
+
+
+def test_a_level_is_a_word_in_every_answer_and_request(staff_api, tree, api_error):
+    """One form: the unit, the units it refers to, the filter, a new unit and the unit's history
+    say nation, province, district or commune; a number (the former form) is refused, naming the
+    word that replaces it, and changes nothing."""
+    assert [staff_api.get(f"{UNITS}{code}/").json()["level"] for code in ("VN", "11", "100", "03317")] == [
+        "nation", "province", "district", "commune"]
+    figures = staff_api.get(f"{UNITS}100/progress/?period=2019Q2").json()
+    assert figures["unit"]["level"] == "district"
+    assert codes(staff_api.get(f"{UNITS}?level=district")) == ["100", "101"]
+
+    assert staff_api.post(UNITS, NEW_COMMUNE, format="json").status_code == 201
+    [created] = staff_api.get(f"{UNITS}03320/history/").json()["results"]
+    assert created["changes"]["level"] == {"before": None, "after": "commune"}
+
+    body = api_error(staff_api.post(UNITS, {**NEW_COMMUNE, "code": "03321", "level": 3}, format="json"),
+                     400, "validation_error", "level")
+    assert body["errors"][0]["message"] == "Write the level as a word: “commune”, not 3."
+    api_error(staff_api.post(UNITS, {**NEW_COMMUNE, "code": "03321", "level": "3"}, format="json"),
+              400, "validation_error", "level")
+    assert not AdministrativeUnit.objects.filter(code="03321").exists()
 
 
 def test_create_under_a_parent_that_did_not_exist_yet_names_the_parent(staff_api, tree, api_error):

@@ -67,5 +67,17 @@ def test_history_of_each_resource(article, api):
                 "/api/v1/reported-figures/1/history/", "/api/v1/goals/1/history/"):
         response = api.get(url)
         assert response.status_code == 200, url
-    # Fixtures load without history: the trail starts with the first change made here.
-    assert api.get("/api/v1/villages/6/history/").json()["count"] == 0 == Village.objects.get(pk=6).history.count()
+    # Loading starts each record's trail: one "created" row with the values loaded.
+    assert api.get("/api/v1/villages/6/history/").json()["count"] == 1 == Village.objects.get(pk=6).history.count()
+
+
+def test_loaded_records_start_their_history_so_a_first_change_shows_what_it_changed_from(article, staff_api):
+    from tracking.models import QuarterReport, Village
+
+    assert all(village.history.filter(history_type="+").count() == 1 for village in Village.objects.all())
+    report = QuarterReport.objects.filter(status="has_own_cell").first()
+    response = staff_api.patch(f"/api/v1/reports/{report.pk}/", {"full_members": 3, "probationary_members": 0, "status": ""},
+                               format="json")
+    assert response.status_code == 200, response.json()
+    latest = staff_api.get(f"/api/v1/reports/{report.pk}/history/").json()["results"][0]
+    assert latest["changes"]["status"] == {"before": "has_own_cell", "after": ""}

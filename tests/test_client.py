@@ -150,7 +150,7 @@ def test_receives_a_validation_error_as_a_typed_object(api):
 
     error = units_reports_submit.sync("03317", "2019Q2", client=api, body=body)
 
-    assert isinstance(error, models.Error)
+    assert isinstance(error, models.ApiError)
     assert (error.status, error.code) == (400, "validation_error")
     assert error.errors[0].path == "reports.0.admissions"
     assert "Admissions (2) cannot exceed the probationary members (1)" in error.errors[0].message

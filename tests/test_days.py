@@ -14,7 +14,7 @@ def test_a_day_out_of_range_is_refused_by_every_write_of_the_api(staff_api, tree
     writes = [
         ("post", "/api/v1/cells/", {"name": "Chi bộ mới", "villages": [village.pk], "founded_on": day}, "founded_on"),
         ("post", "/api/v1/villages/", {"name": "Bản mới", "unit": "03317", "valid_from": day}, "valid_from"),
-        ("post", "/api/v1/units/", {"code": "03399", "name": "Xã mới", "kind": "xa", "level": 3, "parent": "100",
+        ("post", "/api/v1/units/", {"code": "03399", "name": "Xã mới", "kind": "xa", "level": "commune", "parent": "100",
                                     "valid_from": day}, "valid_from"),
         ("post", "/api/v1/reorganisations/rename/", {"unit": "03317", "name": "Nà Nhạn Mới", "on": day}, "on"),
     ]

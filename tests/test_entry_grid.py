@@ -463,7 +463,7 @@ def test_a_district_grid_lists_the_villages_of_its_communes(commune, tree):
 def test_the_picker_offers_the_communes_of_the_editor_area_and_opens_the_grid(commune, tree):
     client = browser(commune["editor"])
     content = page(client.get(reverse("admin:entry_picker")))
-    assert f'<option value="{commune["unit"].pk}">xã Nà Nhạn (03317)</option>' in content
+    assert re.search(rf'<option value="{commune["unit"].pk}"( selected)?>xã Nà Nhạn \(03317\)</option>', content)
     assert "Nà Tấu" not in content
     response = client.get(reverse("admin:entry_picker"), {"unit": commune["unit"].pk, "quarter": Q})
     assert response.status_code == 302 and response["Location"] == grid_url("03317")
@@ -555,3 +555,23 @@ def test_the_grid_preview_and_save_take_a_fixed_number_of_queries_whatever_the_c
         assert QuarterReport.objects.filter(village__name__startswith=f"Bản {code}-", quarter=Q).count() == size
         counts[size] = (len(queries), len(preview), len(save))
     assert counts[2] == counts[24], counts
+
+
+def test_an_approver_approves_the_submitted_quarter_from_the_grid(commune):
+    editor = commune["editor"]
+    approver = staff_with("approver", commune["unit"], "huyen-approver")
+    browser(editor).post(grid_url(commune["unit"].code), {"action": "submit"})
+    editor_page = page(browser(editor).get(grid_url(commune["unit"].code)))
+    assert 'id="entry-approve-button"' not in editor_page  # an editor cannot approve
+    approver_page = page(browser(approver).get(grid_url(commune["unit"].code)))
+    assert 'id="entry-approve-button"' in approver_page
+    browser(approver).post(grid_url(commune["unit"].code), {"action": "approve"})
+    assert QuarterApproval.objects.get(unit=commune["unit"], quarter=Q).state == "approved"
+
+
+def test_the_picker_chooses_the_editors_one_commune_at_its_last_quarter_on_the_map(tree):
+    closed = factories.commune(tree["district"], code="03399", name="Xã Cũ", valid_to=D(2025, 7, 1))
+    editor = staff_with("editor", closed, "old_commune_editor")
+    content = page(browser(editor).get(reverse("admin:entry_picker")))
+    assert re.search(rf'<option value="{closed.pk}" selected', content)
+    assert 'value="2025Q2"' in content

@@ -35,8 +35,8 @@ def goals():
 
 def test_every_fixture_row_keeps_the_rules():
     for model in apps.get_app_config("tracking").get_models():
-        if model in DERIVED_MODELS:
-            continue
+        if model in DERIVED_MODELS or model.__name__.startswith("Historical"):
+            continue  # derived from the rows loaded, and the audit rows that loading starts
         for obj in model.objects.all():
             obj.full_clean()
 

@@ -60,7 +60,7 @@ CASES = [
     ("village: a commune of another district", "post", "/api/v1/villages/",
      lambda k: {"name": "Bản mới", "unit": k["commune"]}, "commune"),
     ("unit: a parent in another province's part", "post", "/api/v1/units/",
-     lambda k: {"code": "03396", "name": "Xã mới", "kind": "xa", "level": 3, "parent": k["district"]}, "district"),
+     lambda k: {"code": "03396", "name": "Xã mới", "kind": "xa", "level": "commune", "parent": k["district"]}, "district"),
     ("reported figure: its unit", "post", "/api/v1/reported-figures/",
      lambda k: {"unit": k["district"], "period": "2019", "metric": "members", "value": 1, "source_url": "https://example.org/r"},
      "district"),
@@ -86,7 +86,7 @@ CASES = [
      lambda k: {"unit": "03217", "on": "2019-06-01", "parts": [{"code": "03398", "name": "X", "kind": "xa",
                                                                 "villages": [k["village"]]}]}, "village"),
     ("establish: the parent", "post", "/api/v1/reorganisations/establish/",
-     lambda k: {"code": "03397", "name": "X", "kind": "xa", "level": 3, "parent": k["district"], "on": "2019-06-01"},
+     lambda k: {"code": "03397", "name": "X", "kind": "xa", "level": "commune", "parent": k["district"], "on": "2019-06-01"},
      "district"),
 ]
 

@@ -107,26 +107,38 @@ def test_the_api_loads_the_same_file_through_the_same_service(editors, api_error
     client = APIClient()
     client.force_authenticate(editors["editor_100"])
     text = HEADER + "03317-0001,3,1,1,,,\n03316-0001,0,0,,,,\n"
-    dry = client.put("/api/v1/reports/import/2019Q3/?dry_run=true", {"csv": text}, format="json")
+    dry = client.put("/api/v1/report-imports/2019Q3/?dry_run=true", {"csv": text}, format="json")
     assert dry.status_code == 200, dry.content
     assert dry.json() == {"quarter": "2019Q3", "dry_run": True, "rows": 2, "created": 2, "updated": 0, "unchanged": 0,
                           "empty": 0}
     assert not QuarterReport.objects.filter(quarter="2019Q3").exists()
-    done = client.put("/api/v1/reports/import/2019Q3/", {"csv": text}, format="json")
+    done = client.put("/api/v1/report-imports/2019Q3/", {"csv": text}, format="json")
     assert done.json()["created"] == 2 and QuarterReport.objects.filter(quarter="2019Q3").count() == 2
     assert QuarterReport.objects.get(village__key="03317-0001", quarter="2019Q3").history.get().history_path == "api"
-    bad = client.put("/api/v1/reports/import/2019Q4/", {"csv": HEADER + "03317-0001,1,0,5,,,\n"}, format="json")
+    bad = client.put("/api/v1/report-imports/2019Q4/", {"csv": HEADER + "03317-0001,1,0,5,,,\n"}, format="json")
     body = api_error(bad, 400, "validation_error", "rows.2.admissions")
     assert "cannot exceed the probationary members" in body["detail"]
     before = QuarterReport.objects.filter(quarter="2019Q4").count()
     other = APIClient()
     other.force_authenticate(editors["editor_098"])
-    hidden = other.put("/api/v1/reports/import/2019Q4/", {"csv": HEADER + "03317-0001,1,0,,,,\n"}, format="json")
-    missing = other.put("/api/v1/reports/import/2019Q4/", {"csv": HEADER + "03317-9999,1,0,,,,\n"}, format="json")
+    hidden = other.put("/api/v1/report-imports/2019Q4/", {"csv": HEADER + "03317-0001,1,0,,,,\n"}, format="json")
+    missing = other.put("/api/v1/report-imports/2019Q4/", {"csv": HEADER + "03317-9999,1,0,,,,\n"}, format="json")
     assert api_error(hidden, 400, "validation_error", "rows.2.village_key")["detail"] == api_error(
         missing, 400, "validation_error", "rows.2.village_key")["detail"].replace("9999", "0001")
-    api_error(client.put("/api/v1/reports/import/2019/", {"csv": text}, format="json"), 400, "validation_error", "quarter")
+    api_error(client.put("/api/v1/report-imports/2019/", {"csv": text}, format="json"), 400, "validation_error", "quarter")
     assert QuarterReport.objects.filter(quarter="2019Q4").count() == before
+
+
+def test_the_former_path_of_the_import_still_answers(editors):
+    """``PUT /reports/import/{quarter}/`` (deprecated, out of the schema) is the same operation."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(editors["editor_100"])
+    text = HEADER + "03317-0001,3,1,1,,,\n"
+    former = client.put("/api/v1/reports/import/2019Q3/?dry_run=true", {"csv": text}, format="json")
+    assert former.status_code == 200, former.content
+    assert former.json() == client.put("/api/v1/report-imports/2019Q3/?dry_run=true", {"csv": text}, format="json").json()
 
 
 def test_a_file_read_in_parts_is_still_all_or_nothing(tmp_path, editors, monkeypatch):
@@ -203,5 +215,5 @@ def test_options_on_the_import_describes_it_rather_than_failing(editors):
 
     client = APIClient(raise_request_exception=False)
     client.force_authenticate(editors["editor_100"])
-    response = client.options("/api/v1/reports/import/2019Q3/")
+    response = client.options("/api/v1/report-imports/2019Q3/")
     assert response.status_code == 200, response.content[:300]

@@ -175,7 +175,7 @@ def test_a_merge_into_a_new_unit_under_an_approved_parent_is_refused(world):
 def test_abolishing_a_level_in_an_approved_quarter_is_refused(world, api_error):
     approve(world, "district")
     before = the_map()
-    body = {"province": "11", "level": 2, "on": IN_Q2}
+    body = {"province": "11", "level": "district", "on": IN_Q2}
     refused(root_api().post(f"{URL}abolish-level/", body, format="json"), api_error, world, "district", before)
     assert root_api().post(f"{URL}abolish-level/", {**body, "on": "2019-07-01"}, format="json").status_code == 201
 
@@ -190,7 +190,7 @@ def test_a_rename_changes_no_figure_and_is_not_refused(world):
 def test_establishing_a_unit_changes_no_figure_and_is_not_refused(world):
     approve(world, "district")
     response = root_api().post(f"{URL}establish/", {"on": IN_Q2, "code": "03319", "name": "Mới", "kind": "xa",
-                                                             "level": 3, "parent": "100"}, format="json")
+                                                             "level": "commune", "parent": "100"}, format="json")
     assert response.status_code == 201, response.json()
 
 

@@ -259,12 +259,12 @@ def test_the_nations_figures_read_no_lock_of_a_province(country):
 def test_the_api_serves_the_nation_by_its_code(country, api):
     unit = api.get("/api/v1/units/VN/").json()
     assert {key: unit[key] for key in ("code", "name", "kind", "level", "parent", "path")} == {
-        "code": "VN", "name": "Việt Nam", "kind": "quoc_gia", "level": 0, "parent": None, "path": "/",
+        "code": "VN", "name": "Việt Nam", "kind": "quoc_gia", "level": "nation", "parent": None, "path": "/",
     }
     assert api.get("/api/v1/units/11/").json()["parent"] == "VN"
     children = api.get("/api/v1/units/VN/children/").json()["results"]
     assert [child["code"] for child in children] == ["11", "12"]
-    assert [row["code"] for row in api.get("/api/v1/units/?level=0").json()["results"]] == ["VN"]
+    assert [row["code"] for row in api.get("/api/v1/units/?level=nation").json()["results"]] == ["VN"]
     figures = api.get("/api/v1/units/VN/progress/?period=2019Q2").json()
     assert (figures["unit"]["level"], figures["villages_total"], figures["blank_villages"]) == ("nation", 7, 2)
     timeline = api.get("/api/v1/units/VN/progress/timeline/?from=2019Q2&to=2019Q4").json()
@@ -279,12 +279,12 @@ def test_a_code_is_digits_or_vn(tree, api, api_error):
     api_error(api.get("/api/v1/units/?parent=vn"), 400, "validation_error", "parent")
     api_error(api.get("/api/v1/units/?within=VNM"), 400, "validation_error", "within")
     assert api.get("/api/v1/units/VNM/").status_code == 404
-    api_error(api.post("/api/v1/units/", {"code": "VN", "name": "X", "kind": "tinh", "level": 1}, format="json"),
+    api_error(api.post("/api/v1/units/", {"code": "VN", "name": "X", "kind": "tinh", "level": "province"}, format="json"),
               400, "validation_error", "code")
 
 
 def test_a_province_posted_without_a_parent_goes_under_the_nation(tree, staff_api):
-    response = staff_api.post("/api/v1/units/", {"code": "12", "name": "Lai Châu", "kind": "tinh", "level": 1}, format="json")
+    response = staff_api.post("/api/v1/units/", {"code": "12", "name": "Lai Châu", "kind": "tinh", "level": "province"}, format="json")
     assert response.status_code == 201, response.json()
     assert (response.json()["parent"], response.json()["path"]) == ("VN", "/12/")
 
@@ -346,7 +346,7 @@ def test_a_role_on_the_nation_reads_the_nation_and_every_province(country, reade
     assert client.get("/api/v1/units/12/progress/?period=2019Q2").json()["villages_total"] == 3
     assert client.get("/api/v1/units/?page_size=50").json()["count"] == AdministrativeUnit.objects.count()
     # A viewer changes nothing.
-    assert client.post("/api/v1/units/", {"code": "13", "name": "X", "kind": "tinh", "level": 1},
+    assert client.post("/api/v1/units/", {"code": "13", "name": "X", "kind": "tinh", "level": "province"},
                        format="json").status_code == 403
 
 
@@ -470,7 +470,7 @@ def test_nobody_but_a_superuser_reaches_above_a_province(country, django_user_mo
     body = api_error(staff_api.post("/api/v1/reorganisations/transfer/", {"unit": "VN", "parent": "11", "on": "2020-01-01"},
                                     format="json"), 400, "validation_error", "unit")
     assert "does not move" in body["detail"]
-    api_error(staff_api.post("/api/v1/reorganisations/abolish-level/", {"province": "VN", "level": 0, "on": "2020-01-01"},
+    api_error(staff_api.post("/api/v1/reorganisations/abolish-level/", {"province": "VN", "level": "nation", "on": "2020-01-01"},
                              format="json"), 400, "validation_error", "level")
 
 

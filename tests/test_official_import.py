@@ -215,6 +215,7 @@ def test_a_step_that_fails_imports_nothing_of_that_step(db):
 
 
 def test_a_log_gets_a_line_for_each_step(db):
-    output = in_bulk("--province", "11")  # not a terminal
-    assert "province 11: units of 2025-06-30: 140 units, " in output
-    assert "province 11: communes of 2025-07-01: 45 units, " in output
+    err = io.StringIO()  # not a terminal
+    call_command("import_units", "--province", "11", "--user", factories.clerk(), stdout=io.StringIO(), stderr=err)
+    assert "province 11: units of 2025-06-30: 140 units, done in " in err.getvalue()
+    assert "province 11: communes of 2025-07-01: 45 units, done in " in err.getvalue()

@@ -34,8 +34,8 @@ OPERATIONS = [
     ("get", "/api/v1/units/100/progress/?period=2019Q2", None, READ, 200),
     ("get", "/api/v1/units/100/progress/timeline/?from=2019Q1&to=2019Q2", None, READ, 200),
     ("get", "/api/v1/units/100/blank-villages/?period=2019Q2", None, READ, 200),
-    ("post", "/api/v1/units/", {"code": "03318", "name": "Mới", "kind": "xa", "level": 3, "parent": "100"}, CREATE, 201),
-    ("post", "/api/v1/units/", {"code": "12", "name": "Lai Châu", "kind": "tinh", "level": 1}, (401, 403, 403, 403, 403, "ok"), 201),
+    ("post", "/api/v1/units/", {"code": "03318", "name": "Mới", "kind": "xa", "level": "commune", "parent": "100"}, CREATE, 201),
+    ("post", "/api/v1/units/", {"code": "12", "name": "Lai Châu", "kind": "tinh", "level": "province"}, (401, 403, 403, 403, 403, "ok"), 201),
     ("patch", "/api/v1/units/03317/", {"name": "Nà Nhạn 2"}, WRITE, 200),
     ("patch", "/api/v1/units/100/", {"name": "Điện Biên 2"}, (401, 403, 403, 404, 403, "ok"), 200),  # its own unit: the one above
     ("delete", "/api/v1/units/03316/", None, (401, 403, 409, 404, 409, 409), 204),  # still has a village: 409 once allowed
@@ -79,7 +79,7 @@ OPERATIONS = [
     ("post", "/api/v1/reorganisations/rename/", {"unit": "03317", "name": "Nà Nhạn 2", "on": "2020-01-01"}, CREATE, 201),
     ("post", "/api/v1/reorganisations/transfer/", {"unit": "03317", "parent": "101", "on": "2020-01-01"},
      (401, 403, 400, 400, 400, "ok"), 201),  # the new parent lies outside each role's area
-    ("post", "/api/v1/reorganisations/abolish-level/", {"province": "11", "level": 2, "on": "2025-07-01"}, SUPER, 201),
+    ("post", "/api/v1/reorganisations/abolish-level/", {"province": "11", "level": "district", "on": "2025-07-01"}, SUPER, 201),
     ("get", "/api/v1/approvals/", None, LIST, 200),
     ("get", "/api/v1/units/03317/approvals/2019Q2/", None, READ, 200),
     ("get", "/api/v1/units/03317/approvals/2019Q4/history/", None, READ, 200),
@@ -186,3 +186,16 @@ def test_an_outsider_learns_nothing_of_the_area(world, api_error):
         hidden = api_error(outsider.get(f"/api/v1/{query}03317"), 400, "validation_error")
         unknown = api_error(outsider.get(f"/api/v1/{query}03399"), 400, "validation_error")
         assert hidden["detail"].replace("03317", "X") == unknown["detail"].replace("03399", "X")
+
+
+def test_a_role_opens_the_admin_to_its_holder(db, django_user_model, client, tree):
+    """A committee member given a role signs in to the admin without anyone ticking "staff"."""
+    from tracking import services
+    from tracking.access import SYSTEM
+    from tracking.models import Role, RoleGrant
+
+    user = django_user_model.objects.create_user(username="xa", password="pw-of-the-commune")
+    services.role_grant_save(by=SYSTEM, grant=RoleGrant(user=user, unit=tree["north"], role=Role.EDITOR))
+    assert client.login(username="xa", password="pw-of-the-commune")
+    page = client.get("/admin/")
+    assert page.status_code == 200 and 'data-unit="03317"' in page.content.decode()

@@ -59,9 +59,9 @@ OPERATIONS = [
     ("get", "/api/v1/units/03316/progress/timeline/?from=2021Q1&to=2021Q4", None, POST, 200),
     ("get", "/api/v1/units/03316/blank-villages/?period=2019Q4", None, PRE, 200),
     ("get", "/api/v1/units/03316/blank-villages/?period=2021Q1", None, POST, 200),
-    ("post", "/api/v1/units/", {"code": "03398", "name": "Mới", "kind": "xa", "level": 3, "parent": "100",
+    ("post", "/api/v1/units/", {"code": "03398", "name": "Mới", "kind": "xa", "level": "commune", "parent": "100",
                                 "valid_from": "2019-01-01", "valid_to": "2020-01-01"}, (403, "ok", "ok", 403, 400, 400, "ok"), 201),
-    ("post", "/api/v1/units/", {"code": "03399", "name": "Mới", "kind": "xa", "level": 3, "parent": "094",
+    ("post", "/api/v1/units/", {"code": "03399", "name": "Mới", "kind": "xa", "level": "commune", "parent": "094",
                                 "valid_from": "2021-01-01", "valid_to": "2025-07-01"}, (403, 400, 400, 403, "ok", "ok", "ok"), 201),
     ("patch", "/api/v1/units/03316/", {"name": "Nà Tấu 2"}, NEITHER, 200),
     ("delete", "/api/v1/units/03316/", None, (403, 403, 403, 403, 403, 403, 409), 204),  # has villages: 409 once allowed

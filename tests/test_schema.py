@@ -96,8 +96,8 @@ def test_every_operation_is_documented(schema):
             problems.append(f"{where}: error responses {sorted(missing)} not documented")
         for code, response in errors.items():
             content = response.get("content", {})
-            if list(content) != ["application/json"] or content["application/json"]["schema"] != {"$ref": "#/components/schemas/Error"}:
-                problems.append(f"{where}: {code} is not documented with the Error shape (application/json)")
+            if list(content) != ["application/json"] or content["application/json"]["schema"] != {"$ref": "#/components/schemas/ApiError"}:
+                problems.append(f"{where}: {code} is not documented with the ApiError shape (application/json)")
             elif not content["application/json"].get("examples"):
                 problems.append(f"{where}: {code} has no example")
 

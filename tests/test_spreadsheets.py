@@ -98,7 +98,7 @@ def test_a_quarter_goes_out_as_a_workbook_and_comes_back_filled_in(users):
     assert [row[0] for row in villages] == ["03317-0001"]
     assert (huoi_chon["xã"], huoi_chon["bản"], huoi_chon[VI["full_members"]]) == ("Nà Nhạn", "Huổi Chổn", None)
     assert huoi_chon["báo cáo gần nhất: quý"] == "2019Q2"
-    assert huoi_chon["báo cáo gần nhất: chỉ có tình trạng"] == "has_members"
+    assert huoi_chon["báo cáo gần nhất: chỉ có tình trạng"] == "có đảng viên"  # its words, which the reader takes back as well as the code
 
     content = filled(template.content, {"03317-0001": {"full_members": 3, "probationary_members": 1, "admissions": 1}})
     checked = upload(client, "03317", "2019Q3", "nà nhạn.xlsx", content, dry_run=True)
@@ -430,3 +430,21 @@ def test_the_admin_exports_the_childrens_figures_and_links_to_the_pages(admin_ed
     assert "/admin/spreadsheets/" in admin_editor.get("/admin/tracking/quarterreport/").content.decode()
     unit_page = admin_editor.get(f"/admin/tracking/administrativeunit/{district.pk}/change/")
     assert f"/admin/spreadsheets/?unit={district.pk}" in unit_page.content.decode()
+
+
+@pytest.mark.parametrize("written", ["has_own_cell", "có chi bộ riêng", "CO CHI BO RIENG", "has its own party cell"])
+def test_a_status_is_read_in_words_of_either_language_or_as_its_code(written):
+    from tracking.services.imports import _status_of
+
+    assert _status_of(written) == "has_own_cell"
+    assert _status_of("chi bộ ghép") is None
+
+
+def test_a_name_with_a_control_character_still_goes_out_as_a_workbook(staff_api, tree):
+    """schemathesis renamed a unit with a control character: the children's workbook answered 500."""
+    from tracking import services
+    from tracking.access import SYSTEM
+
+    services.unit_update(by=SYSTEM, unit=tree["north"], name="Nà\x1fNhạn")
+    response = staff_api.get("/api/v1/units/100/spreadsheets/children-figures/", {"file_format": "xlsx"})
+    assert response.status_code == 200

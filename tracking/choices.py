@@ -16,6 +16,11 @@ class Level(models.IntegerChoices):
     DISTRICT = 2, _("district")
     COMMUNE = 3, _("commune")
 
+    @property
+    def word(self) -> str:
+        """The level as the API reads and writes it: nation, province, district or commune."""
+        return self.name.lower()
+
 
 class UnitKind(models.TextChoices):
     NATION = "quoc_gia", _("quốc gia (nation)")

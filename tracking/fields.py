@@ -18,7 +18,7 @@ from .text import fold, nfc
 class PeriodFormField(forms.CharField):
     def __init__(self, *, quarters_only: bool = False, **kwargs):
         self.quarters_only = quarters_only
-        kwargs.setdefault("help_text", _("2019Q2") if quarters_only else _("2008, 2019Q2 or 2019-05"))
+        kwargs.setdefault("help_text", _("e.g. 2019Q2") if quarters_only else _("e.g. 2008, 2019Q2 or 2019-05"))
         super().__init__(**kwargs)
 
     def prepare_value(self, value):

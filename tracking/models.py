@@ -237,7 +237,7 @@ class AdministrativeUnit(Sourced, Dated):
 
 def unit_ref(unit: AdministrativeUnit) -> dict:
     """A unit as other records refer to it: its code, name and level word."""
-    return {"code": unit.code, "name": unit.name, "level": Level(unit.level).name.lower()}
+    return {"code": unit.code, "name": unit.name, "level": Level(unit.level).word}
 
 
 class UnitPlacement(Dated):

@@ -69,9 +69,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": dj_database_url.config(
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         # Persistent connections, checked before reuse: a new PostgreSQL connection costs 20–35 ms.
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60, conn_health_checks=True
+        conn_max_age=60, conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -101,6 +102,7 @@ if LANGUAGE_CODE not in dict(LANGUAGES):
 # the first one over the second. Kept apart so that `makemessages` on the project never drops them.
 LOCALE_PATHS = [BASE_DIR / "tracking" / "locale", BASE_DIR / "tracking" / "locale_packages"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
+FORMAT_MODULE_PATH = ["config.formats"]  # short dates in Vietnamese (config/formats/vi)
 USE_I18N = True
 USE_TZ = True
 
@@ -154,9 +156,18 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Track, village by village and quarter by quarter, the goal that no village is left "
         "without a party member. Figures computed from village reports are always shown beside "
-        "the reported figures of cited documents, never mixed with them."
+        "the reported figures of cited documents, never mixed with them.\n\n"
+        "## Licence\n\n"
+        "The figures are the party committees' internal data: no licence is granted to copy or "
+        "publish them, or this API; all rights reserved."
     ),
     "VERSION": "1.0.0",
+    # Note: the operations' paths start at the site's root (/api/v1/...), so "/" is the server that
+    # serves the schema, wherever it runs.
+    "SERVERS": [{"url": "/", "description": "The server that serves this schema."}],
+    # Note: the terms are the section "Licence" of the description above; generators want an
+    # absolute URL here (openapi-generator refuses a relative one), so it names what the terms mean.
+    "LICENSE": {"name": "Proprietary: all rights reserved", "url": "https://en.wikipedia.org/wiki/All_rights_reserved"},
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -165,12 +176,13 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "tracking.api.schema.postprocess_parameter_enums",
-        "tracking.api.schema.postprocess_integer_enum_names",
-        "tracking.api.schema.postprocess_partial_defaults",
+        "tracking.api.schema.postprocess_request_defaults",
         "tracking.api.schema.postprocess_closed_requests",
+        "tracking.api.schema.postprocess_nullable_types",
+        "tracking.api.schema.postprocess_security",
     ],
     "ENUM_NAME_OVERRIDES": {
-        "UnitLevelEnum": "tracking.models.Level",
+        "UnitLevelEnum": "tracking.api.serializers.common.LEVEL_CHOICES",
         "UnitKindEnum": "tracking.models.UnitKind",
         "VillageStatusEnum": "tracking.models.VillageStatus",
         "GoalMetricEnum": "tracking.models.GoalMetric",

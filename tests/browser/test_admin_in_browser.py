@@ -41,3 +41,18 @@ def test_the_goals_list_reads_at_1366_pixels(article, admin_user, page, sign_in)
     for title in page.locator("#result_list tbody th").all():
         assert title.bounding_box()["width"] >= 150, (title.inner_text(), title.bounding_box())
     screenshot(page, "goals")
+
+
+@pytest.mark.parametrize("model", ["quarterreport", "quarterapproval", "village", "administrativeunit", "partycell"])
+def test_the_lists_read_at_1366_pixels(article, admin_user, page, sign_in, model):
+    """Every column of the main lists shows beside the admin's menu and filters, nothing to scroll."""
+    from tracking import services
+    from tracking.access import SYSTEM
+    from tracking.models import AdministrativeUnit
+
+    services.approvals.quarter_submit(unit=AdministrativeUnit.objects.get(code="100"), quarter="2019Q4", by=SYSTEM)
+    sign_in(admin_user, next_url=f"/admin/tracking/{model}/")
+    table = page.locator("#result_list")
+    table.wait_for()
+    overflow = table.evaluate("t => t.parentElement.scrollWidth - t.parentElement.clientWidth")
+    assert overflow <= 0, f"the {model} list is {overflow} px wider than its place"

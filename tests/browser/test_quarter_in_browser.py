@@ -66,11 +66,8 @@ def test_an_editor_enters_the_quarter_and_the_district_approves_it(commune_and_p
     assert page.locator("[data-count=submitted] dd").inner_text() == "1"
     assert page.locator("[data-count=villages_reported] dd").inner_text() == "3 / 3"
     assert page.locator("#children tr[data-unit='03317'] [data-figure=villages_total]").inner_text() == "3"
-    page.goto("/admin/tracking/quarterapproval/?state__exact=submitted")
-    row = page.locator("#result_list tbody tr", has_text="Nà Nhạn")
-    row.locator("input.action-select").check()
-    page.select_option("select[name=action]", "approve_quarters")
-    page.click("button[name=index]")
+    page.goto(f"/admin/entry/03317/{QUARTER}/")
+    page.click("#entry-approve-button")
     page.wait_for_load_state()
     assert QuarterApproval.objects.get(unit=world["commune"], quarter=QUARTER).state == "approved"
 

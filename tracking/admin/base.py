@@ -89,6 +89,9 @@ class AreaAdmin(HistoryPagesMixin, FoldedSearchMixin, admin.ModelAdmin):
     areas of their roles (tracking.access) and changes those of their editor areas; anything
     else is not found (404), as in the API. Superusers see everything."""
 
+    class Media:
+        css = {"all": ("tracking/screens.css",)}  # the lists read at 1366 px beside the menu
+
     def get_queryset(self, request):
         return selectors.visible(by=request.user, queryset=super().get_queryset(request))
 

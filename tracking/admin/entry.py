@@ -138,6 +138,13 @@ def entry_picker_view(request, site):
     initial = {"unit": remembered.get("unit"), "quarter": remembered.get("quarter") or current_quarter()}
     if "unit" in request.GET and "quarter" not in request.GET:  # a link from a unit's page
         initial["unit"] = request.GET["unit"]
+    if not initial["unit"] and not search:
+        only = list(selectors.entry_units(by=request.user)[:2])
+        if len(only) == 1:  # the one commune of the user: chosen, at its last quarter on the map
+            initial["unit"] = only[0].pk
+            if only[0].valid_to and not remembered.get("quarter"):
+                initial["quarter"] = min(current_quarter(), Period.quarter_of(only[0].valid_to - datetime.timedelta(days=1)),
+                                         key=lambda quarter: quarter.index)
     bound = "quarter" in request.GET
     form = EntryPickerForm(request.GET if bound else None, initial=initial, user=request.user, search=search)
     if bound and form.is_valid():
@@ -316,8 +323,8 @@ def entry_grid_view(request, site, code: str, quarter: str):
     too_many = max_rows() is not None and len(entry.rows) > max_rows()
     editable = entry.may_edit and not entry.lock and not too_many
     action = request.POST.get("action") if request.method == "POST" else None
-    if action == "submit":
-        return _submit(request, entry)
+    if action in ("submit", "approve"):
+        return _step(request, entry, action)
     if action not in ("preview", "save"):
         opened = {"unit": entry.unit.pk, "code": entry.unit.code, "name": str(entry.unit), "quarter": str(quarter)}
         if request.session.get(SESSION_KEY) != opened:
@@ -368,17 +375,18 @@ def entry_grid_view(request, site, code: str, quarter: str):
                           preview={**counts, "empty": empty})
 
 
-def _submit(request, entry: selectors.QuarterEntry):
-    """Submit the quarter for approval; back to the grid with what the service said."""
+def _step(request, entry: selectors.QuarterEntry, action: str):
+    """Submit the quarter for approval, or approve it; back to the grid with what the service said."""
     what = locks.unit_quarter(entry.unit, entry.quarter)
+    step = {"submit": approval_steps.quarter_submit, "approve": approval_steps.quarter_approve}[action]
     try:
-        approval_steps.quarter_submit(unit=entry.unit, quarter=entry.quarter, by=request.user)
+        step(unit=entry.unit, quarter=entry.quarter, by=request.user)
     except ValidationError as error:
         messages.error(request, f"{what}: {' '.join(error.messages)}")
     except DomainError as error:
         messages.error(request, refusal(error))
     else:
-        messages.success(request, APPROVAL_DONE["submit"] % {"what": what})
+        messages.success(request, APPROVAL_DONE[action] % {"what": what})
     return HttpResponseRedirect(request.path)
 
 

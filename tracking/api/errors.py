@@ -41,7 +41,9 @@ class ErrorItemSerializer(serializers.Serializer):
     message = serializers.CharField(help_text="The reason, for a person.")
 
 
-class ErrorSerializer(serializers.Serializer):
+class ApiErrorSerializer(serializers.Serializer):
+    # Note: the schema's component is ApiError, not Error: Error is a built-in class of
+    # JavaScript/TypeScript and Java, which generated clients must then rename at every use.
     status = serializers.IntegerField(help_text="The HTTP status code.")
     code = serializers.CharField(
         help_text="Machine-readable kind of error: `validation_error`, `parse_error`, `not_found`, "
@@ -84,6 +86,21 @@ def _from_django(error: DjangoValidationError) -> exceptions.ValidationError:
     return exceptions.ValidationError(detail)
 
 
+def _record_not_found(exc: Http404, context) -> str | None:
+    """Django's "No QuarterReport matches the given query." (English, a class name) said as the
+    rest of the API says it: the record's name and the id asked for, in the request's language."""
+    message = str(exc)
+    if message and not message.endswith("matches the given query."):
+        return message
+    view = context.get("view")
+    model = getattr(getattr(view, "queryset", None), "model", None)
+    key = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", None)
+    value = getattr(view, "kwargs", {}).get(key) if key else None
+    if model is None or value is None:
+        return None  # DRF's own "Not found.", translated
+    return _("No %(what)s has the id %(id)s.") % {"what": model._meta.verbose_name, "id": value}
+
+
 def exception_handler(exc, context):
     """Every error as ``{status, code, detail, errors}``; nothing a client sends becomes a 500."""
     # Note: imported here: DRF's views read the API settings, which name the parser (``parsing``,
@@ -107,7 +124,7 @@ def exception_handler(exc, context):
     elif isinstance(exc, IntegrityError):
         exc = Conflict(_("The change conflicts with existing data."))
     elif isinstance(exc, Http404):
-        exc = exceptions.NotFound(str(exc) or None)
+        exc = exceptions.NotFound(_record_not_found(exc, context))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -38,16 +38,16 @@ _COMMUNE = {"code": "03317", "name": "Nà Nhạn", "level": "commune"}
 _GSO_NOTE = "Official code of the General Statistics Office."
 
 UNIT = OpenApiExample("Điện Biên province", response_only=True, value={
-    "code": "11", "name": "Điện Biên", "kind": "tinh", "level": 1, "parent": "VN", "path": "/11/",
+    "code": "11", "name": "Điện Biên", "kind": "tinh", "level": "province", "parent": "VN", "path": "/11/",
     "valid_from": None, "valid_to": None, "source_url": "", "source_location": "", "note": _GSO_NOTE,
 })
 UNIT_CHILD = OpenApiExample("A commune of huyện Điện Biên", response_only=True, value={
-    "code": "03317", "name": "Nà Nhạn", "kind": "xa", "level": 3, "parent": "100", "path": "/11/100/03317/",
+    "code": "03317", "name": "Nà Nhạn", "kind": "xa", "level": "commune", "parent": "100", "path": "/11/100/03317/",
     "valid_from": None, "valid_to": None, "source_url": ARTICLE, "source_location": "paragraph 7",
     "note": "Commune of huyện Điện Biên named in the article.",
 })
 UNIT_PROGRESS = OpenApiExample("Điện Biên province in 2008", response_only=True, value={
-    "unit": _PROVINCE, "period": "2008", "as_of_quarter": "2008Q4",
+    "unit": _PROVINCE, "period": "2008", "boundaries": "historical", "map_date": "2008-12-31", "as_of_quarter": "2008Q4",
     "villages_total": 7, "blank_villages": 7, "villages_with_members": 0, "villages_with_own_cell": 0,
     "villages_in_merged_cells": 0, "merged_cells": 0, "members": None, "villages_counted": 0,
     "villages_status_only": 7, "villages_carried_forward": 0, "admissions": None, "villages_without_report": 0,
@@ -65,7 +65,7 @@ UNIT_PROGRESS = OpenApiExample("Điện Biên province in 2008", response_only=T
     "approval": {"quarter": "2008Q4", "state": "draft", "approved_by_unit": None},
 })
 UNIT_TIMELINE = OpenApiExample("Huyện Điện Biên, 2019Q2", response_only=True, value={
-    "unit": _DISTRICT, "period": "2019Q2", "as_of_quarter": "2019Q2",
+    "unit": _DISTRICT, "period": "2019Q2", "boundaries": "historical", "map_date": "2019-06-30", "as_of_quarter": "2019Q2",
     "villages_total": 2, "blank_villages": 0, "villages_with_members": 2, "villages_with_own_cell": 0,
     "villages_in_merged_cells": 0, "merged_cells": 0, "members": None, "villages_counted": 0,
     "villages_status_only": 2, "villages_carried_forward": 0, "admissions": None, "villages_without_report": 0,
@@ -146,10 +146,11 @@ REORGANISATION = OpenApiExample("Nà Nhạn moves to Điện Biên Phủ", respo
     "subject": "03317", "predecessors": ["100"], "successors": ["094"], "villages_moved": 1,
     "source_url": "", "source_location": "", "note": "", "created_at": "2026-11-26T10:00:00+07:00",
 })
-HISTORY = OpenApiExample("A corrected count", response_only=True, value=[{
+# Note: one entry of a list; drf-spectacular puts it in the page (``results``).
+HISTORY = OpenApiExample("A corrected count", response_only=True, value={
     "at": "2019-07-02T09:15:00+07:00", "user": "huyen-uy-dien-bien", "path": "api", "action": "changed",
     "changes": {"admissions": {"before": 2, "after": 1}},
-}])
+})
 _APPROVED = {
     "unit": _COMMUNE, "quarter": "2019Q2", "state": "approved",
     "submitted_by": "xa-na-nhan", "submitted_at": "2019-07-05T08:30:00+07:00",
@@ -166,11 +167,11 @@ APPROVAL_REOPENED = OpenApiExample("Reopened by the district", response_only=Tru
     "updated_at": "2019-08-01T10:00:00+07:00", "locked": False, "approved_by_unit": None,
     "reports": {"villages": 1, "reported": 1},
 })
-APPROVAL_HISTORY = OpenApiExample("Approved", response_only=True, value=[{
+APPROVAL_HISTORY = OpenApiExample("Approved", response_only=True, value={
     "at": "2019-07-10T14:00:00+07:00", "user": "huyen-uy-dien-bien", "path": "api", "action": "changed",
     "changes": {"state": {"before": "submitted", "after": "approved"}, "approved_by": {"before": None, "after": 4},
                 "approved_at": {"before": None, "after": "2019-07-10 07:00:00+00:00"}},
-}])
+})
 LOCKED = OpenApiExample("locked", status_codes=["409"], response_only=True, value={
     "status": 409, "code": "locked",
     "detail": "2019Q2 of xã Nà Nhạn (03317) was approved by huyen-uy-dien-bien on 2019-07-10: an approver of a unit "

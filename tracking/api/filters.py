@@ -48,7 +48,7 @@ from ..periods import (
     period_of,
 )
 from ..querysets import active_on_q, search_q
-from .serializers.common import CODE_PATTERN, MAX_ID
+from .serializers.common import CODE_PATTERN, LEVEL_CHOICES, MAX_ID
 
 
 def _day(filterset) -> datetime.date:
@@ -138,7 +138,7 @@ def _id_filter(help_text: str, **kwargs) -> filters.NumberFilter:
 
 
 class UnitFilter(FilterSet):
-    level = filters.ChoiceFilter(choices=Level.choices, help_text="0 nation, 1 province, 2 district, 3 commune.")
+    level = filters.ChoiceFilter(choices=LEVEL_CHOICES, method="filter_level", help_text="nation, province, district or commune.")
     kind = filters.ChoiceFilter(choices=UnitKind.choices)
     parent = _text_filter("filter_parent", CODE_PATTERN, "Direct children of this unit (on `active_on`, default today). " + CODE_HELP)
     within = _text_filter("filter_within", CODE_PATTERN, "Units anywhere below this unit (on `active_on`, default today). " + CODE_HELP)
@@ -148,6 +148,9 @@ class UnitFilter(FilterSet):
     class Meta:
         model = AdministrativeUnit
         fields = ["level", "kind"]
+
+    def filter_level(self, queryset, name, value):
+        return queryset.filter(level=Level[value.upper()])
 
     def filter_parent(self, queryset, name, value):
         return queryset.filter(pk__in=AdministrativeUnit.objects.children_of(_unit(self, value, name), _day(self)).values("pk"))

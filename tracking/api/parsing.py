@@ -105,13 +105,11 @@ def only_params(request, *allowed: str) -> None:
 
 def _wrong_type(field, value) -> str | None:
     """Why ``value`` is not of the JSON type the schema gives ``field``, where DRF would convert it
-    (``"name": 0`` to "0", ``"level": "1"`` to 1, ``"dry_run": "yes"`` to true)."""
+    (``"name": 0`` to "0", ``"full_members": "1"`` to 1, ``"dry_run": "yes"`` to true). A choice
+    is one of its words: another value is an invalid choice already."""
     if value is None:
         return None  # whether null is allowed is the field's to say
-    if isinstance(field, drf_serializers.ChoiceField):
-        if all(isinstance(key, int) for key in field.choices) and (not isinstance(value, int) or isinstance(value, bool)):
-            return _("Must be one of the integers %(choices)s.") % {"choices": ", ".join(str(key) for key in field.choices)}
-    elif isinstance(field, drf_serializers.CharField):
+    if isinstance(field, drf_serializers.CharField):
         if not isinstance(value, str):
             return _("Must be a string.")
     elif isinstance(field, drf_serializers.BooleanField):

@@ -1,14 +1,16 @@
-"""The OpenAPI schema: the error responses every operation documents, and query-parameter enums
-named like the body enums (the examples of the docs: ``examples``)."""
-from django.db import models
-from django.utils.module_loading import import_string
+"""The OpenAPI schema: the error responses every operation documents, query-parameter enums
+named like the body enums, and the forms every generator and linter accepts (the examples of the
+docs: ``examples``)."""
+import json
+import re
+
+from drf_spectacular import renderers
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
-from .errors import ErrorSerializer
+from .errors import ApiErrorSerializer
 from .examples import LOCKED, MAP_LOCKED
 from .parsing import IF_MATCH_PATTERN
 
@@ -42,7 +44,7 @@ _ERROR_TEXT = {
 def _error(status_code: int, more=()) -> OpenApiResponse:
     code, detail, errors = _ERROR_EXAMPLES[status_code]
     return OpenApiResponse(
-        response=ErrorSerializer,
+        response=ApiErrorSerializer,
         description=_ERROR_TEXT[status_code],
         examples=[OpenApiExample(code, value={"status": status_code, "code": code, "detail": detail, "errors": errors},
                                  status_codes=[str(status_code)], response_only=True), *more],
@@ -148,19 +150,6 @@ def postprocess_parameter_enums(result, generator, **kwargs):
     return result
 
 
-def postprocess_integer_enum_names(result, generator, **kwargs):
-    """Integer enums carry their member names (``x-enum-varnames``), so a generated client reads
-    ``UnitLevelEnum.DISTRICT`` rather than ``UnitLevelEnum.VALUE_2``."""
-    schemas = result.get("components", {}).get("schemas", {})
-    for name, choices in spectacular_settings.ENUM_NAME_OVERRIDES.items():
-        choices = import_string(choices) if isinstance(choices, str) else choices
-        schema = schemas.get(name)
-        is_integer_choices = isinstance(choices, type) and issubclass(choices, models.IntegerChoices)
-        if schema and is_integer_choices and schema.get("enum") == [member.value for member in choices]:
-            schema["x-enum-varnames"] = [member.name for member in choices]
-    return result
-
-
 def postprocess_closed_requests(result, generator, **kwargs):
     """Request bodies take no other field than those listed (the API refuses an unknown field)."""
     for name, schema in result.get("components", {}).get("schemas", {}).items():
@@ -169,12 +158,74 @@ def postprocess_closed_requests(result, generator, **kwargs):
     return result
 
 
-def postprocess_partial_defaults(result, generator, **kwargs):
-    """PATCH bodies declare no defaults: DRF applies none to a partial update, and a generated
-    client would send them, overwriting the fields the caller left out."""
+def postprocess_request_defaults(result, generator, **kwargs):
+    """Request bodies declare no ``default``; the description says it instead. The server applies
+    it to a field left out, so the field is optional: a generator that makes every field with a
+    default required (openapi-typescript's default ``defaultNonNullable``) would otherwise ask the
+    caller for it, and a PATCH body's default would overwrite the fields the caller left out."""
     for name, schema in result.get("components", {}).get("schemas", {}).items():
-        if name.startswith("Patched"):
-            for field in schema.get("properties", {}).values():
-                for part in [field, *field.get("oneOf", []), *field.get("allOf", [])]:
-                    part.pop("default", None)
+        if not (name.endswith("Request") or name.startswith("Patched")):
+            continue
+        for field in schema.get("properties", {}).values():
+            defaults = [part.pop("default") for part in [field, *field.get("oneOf", []), *field.get("allOf", [])]
+                        if "default" in part]
+            if defaults and not name.startswith("Patched"):  # a PATCH applies no default at all
+                said = "Default: empty." if defaults[0] == "" else f"Default: `{json.dumps(defaults[0])}`."
+                described = field.get("description", "")
+                separator = "\n\n" if "\n" in described else " "  # after an enum's list of values
+                field["description"] = f"{described}{separator}{said}" if described else said
     return result
+
+
+NULL_ENUM = {"$ref": "#/components/schemas/NullEnum"}
+
+
+def postprocess_nullable_types(result, generator, **kwargs):
+    """``nullable`` only beside a ``type``, as OpenAPI 3.0 wants it (Redocly's
+    ``nullable-type-sibling``). drf-spectacular writes a nullable nested object as
+    ``allOf: [X], nullable: true``: it becomes ``oneOf: [X, NullEnum]``, the form it already gives
+    a nullable choice (``oneOf: [XEnum, NullEnum]``, whose ``nullable`` is then redundant)."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("nullable") and "type" not in node:
+                if len(node.get("allOf", [])) == 1 and "oneOf" not in node:
+                    node.pop("nullable")
+                    node["oneOf"] = [node.pop("allOf")[0], NULL_ENUM]
+                    found.append(node)
+                elif NULL_ENUM in node.get("oneOf", []):
+                    node.pop("nullable")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(result.get("paths", {}))
+    walk(result.get("components", {}).get("schemas", {}))
+    if found:
+        result["components"]["schemas"].setdefault("NullEnum", {"enum": [None]})
+    return result
+
+
+def postprocess_security(result, generator, **kwargs):
+    """Every operation states its security; the one open to all (getting a token) says so with an
+    empty list rather than by leaving it out (Redocly's ``security-defined``)."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation.setdefault("security", [])
+    return result
+
+
+def _quote_yaml_12_numbers() -> None:
+    """The schema's YAML is written with YAML 1.1 rules, which read ``094`` (a district's code) as
+    text, so it goes out unquoted; a YAML 1.2 reader (Redocly, openapi-typescript, Swagger UI's
+    JavaScript) reads it as the number 94. Such strings are quoted."""
+    numbers = re.compile(r"^(?:[-+]?0[0-9_]+|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+|0o[0-7]+)$")
+    # Note: the dumper class drf-spectacular's renderer derives from (only dumping is affected).
+    renderers.SafeDumper.add_implicit_resolver("tag:yaml.org,2002:int", numbers, list("-+0123456789"))
+
+
+_quote_yaml_12_numbers()

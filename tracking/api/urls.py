@@ -32,5 +32,7 @@ urlpatterns = [
     path("auth/token/", auth.TokenView.as_view(), name="auth-token"),
     path("auth/me/", auth.MeView.as_view(), name="auth-me"),
     path("completeness/", completeness.CompletenessView.as_view(), name="completeness"),
+    path("report-imports/<str:quarter>/", reports.ReportImportView.as_view(), name="report-import"),
+    path("reports/import/<str:quarter>/", reports.FormerReportImportView.as_view(), name="report-import-former"),
     *router.urls,
 ]

@@ -55,6 +55,7 @@ class QuarterEntry:
     standing: Standing  # the furthest state of the unit and the units above it; ``lock`` is the approval that locks
     may_edit: bool  # an editor of the unit's area on the quarter's last day
     may_submit: bool  # ``quarter_submit`` would be allowed (draft, open, begun, an editor)
+    may_approve: bool  # ``quarter_approve`` would be allowed (submitted, an approver of the area)
 
     @property
     def lock(self) -> QuarterApproval | None:
@@ -114,4 +115,6 @@ def quarter_entry(*, by, code: str, quarter: Period) -> QuarterEntry:
     may_edit = scope_of(by).may_change_unit_area(unit, day, Role.EDITOR)
     may_submit = (may_edit and not standing.locked and approval["state"] == ApprovalState.DRAFT
                   and quarter.start <= timezone.localdate())
-    return QuarterEntry(unit, quarter, rows, approval, standing, may_edit, may_submit)
+    may_approve = (approval["state"] == ApprovalState.SUBMITTED
+                   and scope_of(by).may_change_unit_area(unit, day, Role.APPROVER))
+    return QuarterEntry(unit, quarter, rows, approval, standing, may_edit, may_submit, may_approve)

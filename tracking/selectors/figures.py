@@ -15,6 +15,7 @@ from ..models import (
     VillagePlacement,
 )
 from ..periods import MIN_YEAR, Period, current_quarter, quarter_range
+from ..text import fold
 from .records import quarters_in_area, unit_by_code, unit_in_period, visible
 
 MAX_TIMELINE_QUARTERS = 200
@@ -93,7 +94,8 @@ def children_figures(*, by, code: str, period: Period | None = None) -> tuple[Ad
     unit = unit_in_period(by=by, code=code, period=period.last_quarter)
     children = list(AdministrativeUnit.objects.children_of(unit, period.last_quarter.end))
     rows = progress.units_figures(children, period)
-    ranked = sorted(rows.values(), key=lambda row: (-row["blank_villages"], row["unit"]["name"], row["unit"]["code"]))
+    # Ties in the order of the alphabet as people read it (Đ after D, Ả with A), not of code points.
+    ranked = sorted(rows.values(), key=lambda row: (-row["blank_villages"], fold(row["unit"]["name"]), row["unit"]["code"]))
     return unit, period, ranked
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import tablib
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -95,7 +96,13 @@ class Sheet:
 def sheet_file(sheet: Sheet, file_format: str) -> tuple[bytes, str, str]:
     """``(content, media type, file name)`` of ``sheet`` as an XLSX workbook or a CSV file (UTF-8
     with a byte-order mark, so that a spreadsheet opens it with its accents)."""
-    dataset = tablib.Dataset(*[tuple(row) for row in sheet.rows], headers=sheet.labels, title=sheet.title)
+    rows = sheet.rows
+    if file_format == XLSX:
+        # Note: a workbook cannot hold control characters (a name typed with one): they are left out.
+        rows = [[ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value for value in row]
+                for row in rows]
+    dataset = tablib.Dataset(*[tuple(row) for row in rows], headers=sheet.labels,
+                             title=ILLEGAL_CHARACTERS_RE.sub("", sheet.title))
     if file_format == XLSX:
         # Note: ``escape`` drops the "=" a text begins with, so that no cell is a formula.
         content = dataset.export(XLSX, escape=True)
@@ -147,6 +154,8 @@ def quarter_template(*, by, code: str, quarter: Period) -> Sheet:
 
 
 def _value(report: QuarterReport, name: str):
+    if name == "status":  # its words in the file's language; the reader takes words or codes
+        return report.get_status_display() if report.status else ""
     value = report.cell_id if name == "cell" else getattr(report, name)
     return "" if value is None else value
 

@@ -38,6 +38,7 @@ from ..models import (
     VillageStatus,
 )
 from ..periods import Period
+from ..text import fold
 from ..selectors import spreadsheets
 from .reports import check_rows, write_checked
 
@@ -244,10 +245,11 @@ def _values(row: dict[str, str], where: str, errors: dict) -> dict | None:
         else:
             found[f"{where}.{name}"] = [_("“%(text)s” is not a count: write a whole number from 0 to %(max)s, or "
                                           "leave it empty.") % {"text": text[:40], "max": MAX_COUNT}]
-    values["status"] = row.get("status", "")
-    if values["status"] and values["status"] not in VillageStatus.values:
+    status = row.get("status", "")
+    values["status"] = _status_of(status) if status else ""
+    if values["status"] is None:
         found[f"{where}.status"] = [_("Write one of %(choices)s, or leave it empty.")
-                                    % {"choices": ", ".join(VillageStatus.values)}]
+                                    % {"choices": ", ".join(f"{label} ({value})" for value, label in VillageStatus.choices)}]
     cell = row.get("cell", "")
     values["cell"] = int(cell) if WHOLE_NUMBER.fullmatch(cell) else None
     if cell and values["cell"] is None:
@@ -404,3 +406,18 @@ def _refuse_locked(rows: list[tuple[str, Village, dict]], quarter: Period) -> No
         entries = [(f"{where}.{KEY}", f"{village}: {locks.locked_message(found[village.pk])}")
                    for where, village, _values in rows if village.pk in found]
         raise locks.quarter_locked(next(iter(found.values())), entries=entries)
+
+
+def _status_of(text: str) -> str | None:
+    """A status as a file writes it: its code (``has_own_cell``) or its words in either language
+    ("có chi bộ riêng", "has its own party cell"), accents and case aside; None if none."""
+    wanted = fold(text)
+    for value, label in VillageStatus.choices:
+        names = {fold(value)}
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                names.add(fold(str(label)))
+        if wanted in names:
+            return value
+    return None
+

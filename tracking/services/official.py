@@ -40,7 +40,7 @@ REFORM_SOURCES = {
 }
 
 # ``progress(description, total)``: a context manager whose ``update(n)`` a step calls as it
-# goes (a tqdm bar is one).
+# goes (the commands pass their progress bar or lines: tracking/management/commands/_progress.py).
 Progress = Callable[[str, int], contextlib.AbstractContextManager]
 
 

@@ -18,10 +18,16 @@ def _require_superuser(by, message: str) -> None:
 
 @transaction.atomic
 def role_grant_save(*, by, grant: RoleGrant) -> RoleGrant:
-    """Grant (or change) a role of a user on a unit: superusers only. Audited like every write."""
+    """Grant (or change) a role of a user on a unit: superusers only. Audited like every write.
+    A role opens the admin, where committees work: its holder becomes staff (Django's door to the
+    admin; what they see there is still only their area)."""
     _require_superuser(by, _("Only a superuser grants roles."))
     grant.full_clean()
     grant.save()
+    user = grant.user
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
     return grant
 
 

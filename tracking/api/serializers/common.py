@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from ... import progress, selectors
 from ...errors import NotFound
-from ...models import UNIT_CODE_REGEX, AdministrativeUnit
+from ...models import UNIT_CODE_REGEX, AdministrativeUnit, Level
 from ...periods import PATTERN, QUARTER, QUARTER_PATTERN, Period
 
 GOAL_STATUSES = [progress.ACHIEVED, progress.ON_TRACK, progress.AT_RISK, progress.OVERDUE, progress.STALE, progress.NO_DATA]
@@ -22,6 +22,7 @@ FIGURE_SOURCES = [progress.VILLAGE_REPORTS, progress.REPORTED_FIGURE, progress.D
 SITUATIONS = [progress.BLANK, progress.HAS_MEMBERS, progress.OWN_CELL, progress.MERGED_CELL, progress.NO_REPORT]
 CODE_PATTERN = rf"^({UNIT_CODE_REGEX})$"  # official codes, and the nation's: VN
 BOUNDARY_CHOICES = [progress.HISTORICAL, progress.CURRENT]
+LEVEL_CHOICES = [(level.word, level.label) for level in Level]
 # The largest id a database integer holds (SQLite INTEGER, PostgreSQL bigint): a larger number
 # names nothing, and would overflow the query instead of failing validation.
 MAX_ID = 2**63 - 1
@@ -100,10 +101,29 @@ class SourceFieldsMixin(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
 
 
+class LevelField(serializers.ChoiceField):
+    """A level by its word (``district``), the one form the API reads and writes; the database
+    keeps ``Level``'s number, which orders the levels from the nation down."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=LEVEL_CHOICES, **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, int) and not isinstance(data, bool) and data in Level.values:
+            # Note: the API took the levels' numbers before: name the word that replaces one.
+            raise serializers.ValidationError(
+                _("Write the level as a word: “%(word)s”, not %(number)s.") % {"word": Level(data).word, "number": data},
+                code="invalid_choice")
+        return Level[super().to_internal_value(data).upper()]
+
+    def to_representation(self, value):
+        return Level(value).word
+
+
 class UnitRefSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
-    level = serializers.CharField(help_text="nation, province, district or commune")
+    level = serializers.ChoiceField(choices=LEVEL_CHOICES)  # ``models.unit_ref`` gives the word
 
 
 def placement_on(obj, day: datetime.date):

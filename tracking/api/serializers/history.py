@@ -9,8 +9,10 @@ AUDIT_ACTIONS = ["created", "changed", "deleted"]
 
 
 class FieldChangeSerializer(serializers.Serializer):
-    before = serializers.JSONField(allow_null=True)
-    after = serializers.JSONField(allow_null=True)
+    # Note: any JSON value, null included; OpenAPI 3.0 says "any" by giving no type, and a
+    # `nullable` without a type is not valid, hence no allow_null (these are never read).
+    before = serializers.JSONField(help_text="The value before the change (null: none).")
+    after = serializers.JSONField(help_text="The value after the change (null: none).")
 
 
 class HistoryEntrySerializer(serializers.Serializer):

@@ -5,8 +5,8 @@ from rest_framework import serializers
 
 from ..parsing import DayField
 
-from ...models import Level, Reorganisation, UnitKind
-from .common import CODE_PATTERN, MAX_ID, SourceFieldsMixin, UnitCodeField, non_empty
+from ...models import Reorganisation, UnitKind
+from .common import CODE_PATTERN, MAX_ID, LevelField, SourceFieldsMixin, UnitCodeField, non_empty
 
 
 class ReorganisationSerializer(serializers.ModelSerializer):
@@ -32,7 +32,7 @@ class NewUnitSerializer(serializers.Serializer):
 
 
 class EstablishSerializer(EventBaseSerializer, NewUnitSerializer):
-    level = serializers.ChoiceField(choices=Level.choices)
+    level = LevelField()
     parent = UnitCodeField(allow_null=True, help_text="Code of the parent unit; empty for a province (it goes under the nation, VN).")
 
 
@@ -68,4 +68,4 @@ class MergeSerializer(EventBaseSerializer):
 
 class AbolishLevelSerializer(EventBaseSerializer):
     province = UnitCodeField()
-    level = serializers.ChoiceField(choices=Level.choices, help_text="The level abolished (2: districts).")
+    level = LevelField(help_text="The level abolished (district in the 2025 reform).")

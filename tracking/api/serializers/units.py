@@ -6,9 +6,10 @@ from rest_framework import serializers
 
 from ..parsing import DayField
 
-from ...models import AdministrativeUnit, Level, UnitKind
+from ...models import AdministrativeUnit, UnitKind
 from .common import (
     CODE_PATTERN,
+    LevelField,
     SourceFieldsMixin,
     UnitCodeField,
     non_empty,
@@ -17,7 +18,7 @@ from .common import (
 
 
 class UnitSerializer(serializers.ModelSerializer):
-    level = serializers.ChoiceField(choices=Level.choices)
+    level = LevelField()
     parent = serializers.SerializerMethodField(help_text="Code of the parent unit today (or when the unit last existed).")
     path = serializers.SerializerMethodField(help_text="Codes from the province down to this unit (the nation's path is `/`).")
 
@@ -41,7 +42,7 @@ class UnitCreateSerializer(SourceFieldsMixin):
     code = serializers.RegexField(CODE_PATTERN, help_text="Official code: 2 digits for a province, 3 for a district, 5 for a commune; VN for the nation.")
     name = non_empty(max_length=200)
     kind = serializers.ChoiceField(choices=UnitKind.choices)
-    level = serializers.ChoiceField(choices=Level.choices)
+    level = LevelField()
     parent = UnitCodeField(required=False, allow_null=True, default=None,
                            help_text="Code of the parent unit; empty for a province (it goes under the nation, VN).")
     valid_from = DayField(required=False, allow_null=True, default=None)

@@ -29,6 +29,9 @@ def paged(view, request, rows, serializer_class):
 class HistoryMixin:
     """``GET …/{id}/history/``: the record's audit trail, newest first (two queries)."""
 
+    # Stored values the API writes in another form, by field (a unit's level: its word).
+    history_forms: dict = {}
+
     @extend_schema(
         summary="The change history of this record", filters=False, responses=HistoryEntrySerializer(many=True),
         description="Who changed it, when, through which path (admin, API, command), and each field before "
@@ -40,7 +43,13 @@ class HistoryMixin:
     def history(self, request, *args, **kwargs):
         only_params(request, "page", "page_size")
         records = list(self.get_object().history.select_related("history_user").order_by("-history_date", "-history_id"))
-        return paged(self, request, audit.changes(records), HistoryEntrySerializer)
+        entries = audit.changes(records)
+        for entry in entries:
+            for field, change in entry["changes"].items():
+                if field in self.history_forms:
+                    written = self.history_forms[field]
+                    entry["changes"][field] = {side: None if value is None else written(value) for side, value in change.items()}
+        return paged(self, request, entries, HistoryEntrySerializer)
 
 
 def etag(record) -> str:

@@ -56,7 +56,7 @@ class ReorganisationViewSet(InAreaMixin, mixins.ListModelMixin, mixins.RetrieveM
         return Response(ReorganisationSerializer(self.get_queryset().get(pk=event.pk)).data, status=status.HTTP_201_CREATED)
 
     @_event_schema("Establish a unit", "reorganisations_establish", EstablishSerializer,
-                   {"on": "2012-08-25", "code": "103", "name": "Nậm Pồ", "kind": "huyen", "level": 2, "parent": "11"})
+                   {"on": "2012-08-25", "code": "103", "name": "Nậm Pồ", "kind": "huyen", "level": "district", "parent": "11"})
     @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
     def establish(self, request):
         data = validated(EstablishSerializer, request.data, context={"request": request})
@@ -105,7 +105,7 @@ class ReorganisationViewSet(InAreaMixin, mixins.ListModelMixin, mixins.RetrieveM
         return self._created(event)
 
     @_event_schema("Abolish a level", "reorganisations_abolish_level", AbolishLevelSerializer,
-                   {"on": "2025-07-01", "province": "11", "level": 2})
+                   {"on": "2025-07-01", "province": "11", "level": "district"})
     @action(detail=False, methods=["post"], url_path="abolish-level", filterset_class=None, pagination_class=None)
     def abolish_level(self, request):
         data = validated(AbolishLevelSerializer, request.data, context={"request": request})

@@ -19,7 +19,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from ... import progress, selectors, services
-from ...models import UNIT_CODE_REGEX, AdministrativeUnit, UnitPlacement
+from ...models import UNIT_CODE_REGEX, AdministrativeUnit, Level, UnitPlacement
 from ...periods import QUARTER_PATTERN
 from .. import examples
 from ..examples import BOUNDARIES_PARAM, CODE_PARAM, period_param
@@ -46,13 +46,13 @@ from .base import ServiceViewSet, paged
 @extend_schema_view(
     list=extend_schema(summary="List units", operation_id="units_list",
                        examples=[OpenApiExample("A district", response_only=True, value={
-                           "code": "100", "name": "Điện Biên", "kind": "huyen", "level": 2, "parent": "11",
+                           "code": "100", "name": "Điện Biên", "kind": "huyen", "level": "district", "parent": "11",
                            "path": "/11/100/", "valid_from": None, "valid_to": None,
                            "source_url": "", "source_location": "", "note": ""})]),
     retrieve=extend_schema(summary="Read a unit", operation_id="units_retrieve", parameters=[CODE_PARAM], examples=[examples.UNIT]),
     create=extend_schema(summary="Create a unit", operation_id="units_create", request=UnitCreateSerializer, responses={201: UnitSerializer},
                          examples=[OpenApiExample("A commune", request_only=True, value={
-                             "code": "03317", "name": "Nà Nhạn", "kind": "xa", "level": 3, "parent": "100"})]),
+                             "code": "03317", "name": "Nà Nhạn", "kind": "xa", "level": "commune", "parent": "100"})]),
     partial_update=extend_schema(summary="Rename or close a unit", operation_id="units_update", parameters=[CODE_PARAM],
                                  request=UnitUpdateSerializer, responses={200: UnitSerializer},
                                  examples=[OpenApiExample("Rename", request_only=True, value={"name": "Điện Biên Phủ"})]),
@@ -65,7 +65,8 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
     serializer_class = UnitSerializer
     filterset_class = UnitFilter
     ordering_fields = ["code", "name", "level"]
-    ordering = ["level", "code"]
+    ordering = ["level", "code"]  # the levels' numbers order them from the nation down
+    history_forms = {"level": lambda number: Level(number).word}
     lookup_field = "code"
     lookup_value_regex = UNIT_CODE_REGEX
     queryset = AdministrativeUnit.objects.prefetch_related(

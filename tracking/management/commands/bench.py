@@ -19,7 +19,7 @@ import time
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.db import connection, transaction
 from django.db.models import Count
 from django.test import Client, override_settings
@@ -27,14 +27,13 @@ from django.urls import include, path
 from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from tqdm import tqdm
-
 from tracking import official_units, readmodel, services
 from tracking.models import AdministrativeUnit, CellCoverage, Goal, GoalMetric, Level, Village
 from tracking.periods import Period, quarter_range
 from tracking.services import bulk, imports, reports
 
 from ._common import acting_as
+from ._progress import progress
 
 REFORM_DAY = datetime.date(2025, 7, 1)
 BEFORE_REFORM = REFORM_DAY - datetime.timedelta(days=1)
@@ -93,6 +92,7 @@ class Command(BaseCommand):
                             help="Do not build: measure (after importing --last from CSV) and verify the database an "
                                  "earlier run built.")
 
+    @no_translations  # the benchmark speaks English throughout, its progress lines and import_units' too
     def handle(self, *args, province=None, villages_per_commune=10, first="2008Q1", last="2025Q4", repeat=30,
                seed=2008, measure_only=False, **options):
         self.random = random.Random(seed)
@@ -120,6 +120,7 @@ class Command(BaseCommand):
 
     def _timed(self, label: str, function, note: str = ""):
         self.stdout.write(f"… {label}")
+        self.stdout.flush()  # at once, in a log too
         start = time.perf_counter()
         result = function()
         self.steps.append((label, time.perf_counter() - start, note))
@@ -128,7 +129,7 @@ class Command(BaseCommand):
     def _import_units(self, provinces, *extra):
         for code in provinces:
             call_command("import_units", "--user", "bench", *(("--province", code) if code else ()), *extra,
-                         stdout=io.StringIO(), stderr=io.StringIO())
+                         stdout=io.StringIO(), stderr=self.stderr._out)
 
     def _build(self, provinces, per_commune: int) -> None:
         self._timed("import_units, the map of 2025-06-30", lambda: self._import_units(provinces, "--no-reform"))
@@ -150,9 +151,12 @@ class Command(BaseCommand):
         self.cells = self._timed("cells (one bulk write)", lambda: self._cells(villages))
         quarters = [q for q in quarter_range(self.first, self.last) if q.end < REFORM_DAY]
         self.plan = self._plan(villages)
+        def reports() -> int:
+            with progress(self.stderr, "reports", unit="quarters", iterable=quarters) as bar:
+                return sum(self._quarter(villages, quarter) for quarter in bar)
+
         with readmodel.deferred():
-            count = self._timed(f"reports of {len(quarters)} quarters (bulk, figures derived at the end)",
-                                lambda: sum(self._quarter(villages, quarter) for quarter in tqdm(quarters, disable=None)))
+            count = self._timed(f"reports of {len(quarters)} quarters (bulk, figures derived at the end)", reports)
         self.steps[-1] = (self.steps[-1][0], self.steps[-1][1], f"{count:,} reports; derivation included")
         self._timed("import_units again: the 2025 reform (villages moved, figures kept)",
                     lambda: self._import_units(provinces))
@@ -341,7 +345,11 @@ class Command(BaseCommand):
                           queries, "≤ 50 ms"))
 
     def _verify(self) -> None:
-        problems = self._timed("figures --verify over the whole dataset", lambda: readmodel.verify())
+        def verify() -> list[str]:
+            with progress(self.stderr, "figures --verify", unit="villages", total=Village.objects.count()) as bar:
+                return readmodel.verify(progress=bar.update)
+
+        problems = self._timed("figures --verify over the whole dataset", verify)
         self.steps[-1] = (self.steps[-1][0], self.steps[-1][1], f"{len(problems)} differences")
         if problems:
             for problem in problems[:20]:

@@ -1,12 +1,11 @@
 """Check the stored figures against the raw rows, or derive them anew."""
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from tqdm import tqdm
-
 from tracking.models import Village
 from tracking.services.figures import figures_rebuild, figures_verify
 
 from ._common import acting_as, reader
+from ._progress import progress
 
 
 class Command(BaseCommand):
@@ -24,8 +23,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, verify=False, rebuild=False, user=None, **options):
         by = reader(user)
-        with acting_as(by), tqdm(total=Village.objects.count(), unit=" " + _("villages"), disable=None,
-                                 desc=_("verify") if verify else _("rebuild")) as bar:
+        with acting_as(by), progress(self.stderr, _("verify") if verify else _("rebuild"), unit=_("villages"),
+                                     total=Village.objects.count()) as bar:
             if rebuild:
                 done = figures_rebuild(by=by, progress=bar.update)
                 self.stdout.write(self.style.SUCCESS(

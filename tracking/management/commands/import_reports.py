@@ -4,12 +4,11 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from tqdm import tqdm
-
 from tracking.errors import Locked
 from tracking.services import imports
 
 from ._common import acting_as, acting_user, add_user_argument, period_or_error
+from ._progress import progress
 
 
 class Command(BaseCommand):
@@ -33,9 +32,8 @@ class Command(BaseCommand):
         with path.open(encoding="utf-8-sig", newline="") as lines:
             # A workbook is read whole (it is a zip archive); a CSV file a line at a time, however long.
             table = imports.read_xlsx(path.read_bytes()) if path.suffix.lower() == ".xlsx" else imports.read_csv(lines)
-            rows = tqdm(table, desc=_("rows"), unit=" " + _("rows"), file=self.stderr._out, mininterval=1)
             try:
-                with acting_as(by):
+                with acting_as(by), progress(self.stderr, _("rows"), unit=_("rows"), iterable=table) as rows:
                     outcome = imports.reports_import(by=by, quarter=quarter, rows=rows, dry_run=dry_run)
             except UnicodeDecodeError as error:
                 raise CommandError(_("%(path)s is not UTF-8 text (save it as “CSV UTF-8”): byte %(position)s.")

@@ -1,17 +1,14 @@
 """Import Vietnam's official administrative units, and the 2025 reform, for one province or all."""
 from __future__ import annotations
 
-import contextlib
-import time
 from collections import defaultdict
 
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
-from tqdm import tqdm
-
 from tracking.services import official
 
 from ._common import acting_as, acting_user, add_user_argument
+from ._progress import progress
 
 
 class Command(BaseCommand):
@@ -43,12 +40,6 @@ class Command(BaseCommand):
             "communes closed without a successor in the mapping: %(closed)s.") % defaultdict(int, result.counts)
         ))
 
-    @contextlib.contextmanager
     def _progress(self, description: str, total: int):
-        """A step's bar on a terminal; where the output is not one (a log), a line when it is done."""
-        started = time.monotonic()
-        with tqdm(total=total, desc=description, unit=" " + _("units"), disable=None) as bar:
-            yield bar
-        if not self.stdout.isatty():
-            self.stdout.write(_("%(step)s: %(total)s units, %(seconds).1f s")
-                              % {"step": description, "total": total, "seconds": time.monotonic() - started})
+        """A step's progress on the standard error: a bar on a terminal, lines in a log."""
+        return progress(self.stderr, description, unit=_("units"), total=total)
