@@ -22,6 +22,7 @@ What is expected:
 Operations that name no record of the commune (adding a province, abolishing a level, sign-in,
 the schema) are the same for every map and stay in ``test_permissions.py``.
 """
+import re
 import pytest
 
 USERS = ("a_viewer", "a_editor", "a_approver", "b_viewer", "b_editor", "b_approver", "root")
@@ -242,7 +243,9 @@ def test_a_record_of_the_other_districts_period_reads_like_one_that_does_not_exi
     body = {} if method == "patch" else None
     seen = api_error(getattr(client, method)(hidden.format(**moved), body, format="json"), 404, "not_found")
     expected = api_error(getattr(client, method)(unknown, body, format="json"), 404, "not_found")
-    assert seen["detail"].replace("03316", "03399") == expected["detail"]
+    # The same words but for the code or id asked for.
+    asked = re.compile(r"\b(03316|03399|\d+)\b")
+    assert asked.sub("N", seen["detail"]) == asked.sub("N", expected["detail"])
 
 
 def test_a_refusal_of_a_visible_record_gives_the_reason(moved, client_of, api_error):

@@ -20,4 +20,6 @@ def test_redoc_s_footer_is_there_without_its_logo_from_a_cdn(transactional_db, p
     footer = page.get_by_text("API docs by Redocly")
     footer.wait_for()
     page.wait_for_load_state("networkidle")
-    assert footer.locator("img").count() == 0
+    assert footer.is_visible()
+    # Its logo (an <img> of the CDN in Redoc's bundle) is never fetched: the `page` fixture fails
+    # the test on any request outside the server.
