@@ -12,6 +12,8 @@ from .serializers.common import CODE_PATTERN
 
 CODE_PARAM = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=CODE_PATTERN,
                               description="Official code of the unit, e.g. 11 (province) or 100 (district); VN: the nation.")
+QUARTER_PARAM = OpenApiParameter("quarter", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=QUARTER_PATTERN,
+                                 description="The quarter, e.g. 2019Q2.")
 ID_PARAM = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Id of the record.")
 BOUNDARIES_PARAM = OpenApiParameter(
     "boundaries", OpenApiTypes.STR, enum=["historical", "current"],

@@ -11,6 +11,7 @@ from .. import progress
 from ..access import scope_of
 from ..models import AdministrativeUnit, Goal, Level, RoleGrant
 from ..periods import MIN_YEAR, Period
+from .completeness import completeness
 from .figures import (
     MAX_TIMELINE_QUARTERS,
     blank_villages,
@@ -20,7 +21,6 @@ from .figures import (
     unit_figures,
     unit_timeline,
 )
-from .completeness import completeness
 from .records import unit_by_code
 
 # The chart shows ten years, or back to the earliest baseline of the unit's goals.

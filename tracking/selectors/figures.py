@@ -59,6 +59,21 @@ def _current_refused(unit: AdministrativeUnit, period: Period) -> NotPermitted:
         "boundaries=historical.") % {"unit": unit, "period": period})
 
 
+def quarters_asked(*, by, unit: AdministrativeUnit, code: str, first: Period, last: Period) -> list[Period]:
+    """The quarters from ``first`` to ``last`` in which ``unit`` lay in ``by``'s area: ``Invalid``
+    for an empty or too long range, ``NotFound`` (as for a code that does not exist) for none."""
+    quarters = quarter_range(first, last)
+    if len(quarters) < 1:
+        raise Invalid({"from": Invalid(_("`from` comes after `to`."), code="invalid_range")})
+    if len(quarters) > MAX_TIMELINE_QUARTERS:
+        raise Invalid({"from": Invalid(_("At most %(n)s quarters at once.") % {"n": MAX_TIMELINE_QUARTERS},
+                                       code="range_too_long")})
+    visible = quarters_in_area(by, unit, quarters)
+    if not visible:
+        raise NotFound(_("No unit has the code %(code)s.") % {"code": code})
+    return visible
+
+
 def unit_timeline(*, by, code: str, first: Period | None = None, last: Period | None = None,
                   boundaries: str = progress.HISTORICAL) -> list[dict]:
     """The figures of the unit ``code`` quarter by quarter (default: the five years up to the
@@ -67,19 +82,11 @@ def unit_timeline(*, by, code: str, first: Period | None = None, last: Period | 
     last = last or progress.latest_period(unit)
     # Note: five years back, but never before the first quarter a period can name.
     first = first or Period.from_index(max(last.index - 19, Period.quarter(MIN_YEAR, 1).index))
-    quarters = quarter_range(first, last)
-    if len(quarters) < 1:
-        raise Invalid({"from": Invalid(_("`from` comes after `to`."), code="invalid_range")})
-    if len(quarters) > MAX_TIMELINE_QUARTERS:
-        raise Invalid({"from": Invalid(_("At most %(n)s quarters at once.") % {"n": MAX_TIMELINE_QUARTERS},
-                                       code="range_too_long")})
-    visible_quarters = quarters_in_area(by, unit, quarters)
-    if not visible_quarters:
-        raise NotFound(_("No unit has the code %(code)s.") % {"code": code})
+    visible_quarters = quarters_asked(by=by, unit=unit, code=code, first=first, last=last)
     if boundaries == progress.CURRENT:
         visible_quarters = _whole_today_in_area(by, unit, visible_quarters)
         if not visible_quarters:
-            raise _current_refused(unit, quarters[-1])
+            raise _current_refused(unit, last.last_quarter)
     rows = progress.unit_timeline(unit, visible_quarters[0], visible_quarters[-1], boundaries=boundaries)
     shown = {str(quarter) for quarter in visible_quarters}
     return [row for row in rows if row["period"] in shown]

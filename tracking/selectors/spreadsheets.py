@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import tablib
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from .. import locks, progress
-from ..errors import Invalid, NotFound
+from ..errors import Invalid
 from ..models import (
     COUNT_FIELDS,
     AdministrativeUnit,
@@ -23,9 +23,9 @@ from ..models import (
     UnitPlacement,
     Village,
 )
-from ..periods import MIN_YEAR, Period, quarter_range
-from .figures import MAX_TIMELINE_QUARTERS
-from .records import quarters_in_area, unit_by_code, unit_in_period, visible
+from ..periods import MIN_YEAR, Period
+from .figures import quarters_asked
+from .records import unit_by_code, unit_in_period, visible
 
 XLSX, CSV = "xlsx", "csv"
 FILE_FORMATS = (XLSX, CSV)
@@ -169,15 +169,7 @@ def children_figures(*, by, code: str, first: Period | None = None, last: Period
     unit = unit_by_code(by=by, code=code)
     last = (last or progress.latest_period(unit)).last_quarter
     first = first or Period.from_index(max(last.index - 3, Period.quarter(MIN_YEAR, 1).index))
-    quarters = quarter_range(first, last)
-    if not quarters:
-        raise Invalid({"from": Invalid(_("`from` comes after `to`."), code="invalid_range")})
-    if len(quarters) > MAX_TIMELINE_QUARTERS:
-        raise Invalid({"from": Invalid(_("At most %(n)s quarters at once.") % {"n": MAX_TIMELINE_QUARTERS},
-                                       code="range_too_long")})
-    quarters = quarters_in_area(by, unit, quarters)
-    if not quarters:
-        raise NotFound(_("No unit has the code %(code)s.") % {"code": code})
+    quarters = quarters_asked(by=by, unit=unit, code=code, first=first, last=last)
     placements = list(UnitPlacement.objects.filter(parent=unit).select_related("unit"))
     children = list({placement.unit_id: placement.unit for placement in placements}.values())
     stored = progress.Stored(children, quarters[-1])

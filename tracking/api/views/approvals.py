@@ -21,11 +21,11 @@ from rest_framework.response import Response
 
 from ... import audit, selectors
 from ...models import QuarterApproval
-from ...periods import QUARTER, QUARTER_PATTERN
+from ...periods import QUARTER
 from ...selectors import approvals as approval_reads
 from ...services import approvals as approval_steps
 from .. import examples
-from ..examples import CODE_PARAM
+from ..examples import CODE_PARAM, QUARTER_PARAM
 from ..filters import QuarterApprovalFilter
 from ..parsing import only_params, parse_period, validated
 from ..serializers.approvals import (
@@ -37,8 +37,6 @@ from ..serializers.approvals import (
 from ..serializers.history import HistoryEntrySerializer
 from .base import InAreaMixin, paged
 
-QUARTER_PARAM = OpenApiParameter("quarter", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=QUARTER_PATTERN,
-                                 description="The quarter, e.g. 2019Q2.")
 _COMMUNE_EXAMPLES = [
     OpenApiExample("Nà Nhạn", value="03317", parameter_only=("code", "path")),
     OpenApiExample("2019Q2", value="2019Q2", parameter_only=("quarter", "path")),

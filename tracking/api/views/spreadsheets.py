@@ -21,17 +21,15 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from ... import progress
-from ...periods import QUARTER, QUARTER_PATTERN
+from ...periods import QUARTER
 from ...selectors import spreadsheets as sheets
 from ...services import imports
 from ...services.spreadsheets import quarter_spreadsheet_load
 from ..errors import RequestTooLarge
-from ..examples import CODE_PARAM, period_param
+from ..examples import CODE_PARAM, QUARTER_PARAM, period_param
 from ..parsing import DryRunSerializer, only_params, parse_period, validated
 from ..serializers.spreadsheets import SpreadsheetResultSerializer, SpreadsheetUploadSerializer
 
-QUARTER_PARAM = OpenApiParameter("quarter", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=QUARTER_PATTERN,
-                                 description="The quarter, e.g. 2019Q3.")
 FORMAT_PARAM = OpenApiParameter("file_format", OpenApiTypes.STR, enum=list(sheets.FILE_FORMATS),
                                 description="xlsx (default): an Excel workbook; csv: CSV in UTF-8.")
 DISPOSITION = OpenApiParameter("Content-Disposition", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200],
