@@ -24,7 +24,7 @@ def test_list_is_paged_and_ordered_by_level_then_code(api, tree):
     assert (body["count"], body["next"], body["previous"]) == (6, None, None)
     assert codes(response) == ["VN", "11", "100", "101", "03316", "03317"]
     assert set(body["results"][0]) == {
-        "code", "name", "kind", "level", "parent", "path", "valid_from", "valid_to",
+        "code", "name", "current_name", "kind", "level", "parent", "path", "valid_from", "valid_to",
         "source_url", "source_location", "note",
     }
 
@@ -115,7 +115,7 @@ def test_filter_errors(api, tree, api_error):
 def test_detail_by_official_code(api, tree):
     province = api.get(f"{UNITS}11/").json()
     assert province == {
-        "code": "11", "name": "Điện Biên", "kind": "tinh", "level": "province", "parent": "VN", "path": "/11/",
+        "code": "11", "name": "Điện Biên", "current_name": "Điện Biên", "kind": "tinh", "level": "province", "parent": "VN", "path": "/11/",
         "valid_from": None, "valid_to": None, "source_url": "", "source_location": "", "note": "",
     }
     commune = api.get(f"{UNITS}03317/").json()

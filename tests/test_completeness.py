@@ -100,7 +100,7 @@ def test_each_commune_with_its_villages_reports_and_quarter(world):
     }
     assert [row["unit"]["code"] for row in body["results"]] == ["03316", "03317", "03318", "03400", "03401", "03402"]
     nha_nhan = next(row for row in body["results"] if row["unit"]["code"] == "03317")
-    assert nha_nhan["parent"] == {"code": "100", "name": "Điện Biên", "level": "district"}
+    assert nha_nhan["parent"] == {"code": "100", "name": "Điện Biên", "current_name": "Điện Biên", "level": "district"}
     assert nha_nhan["path"] == "/11/100/03317/"
     assert (nha_nhan["submitted_by"], nha_nhan["approved_by"], nha_nhan["locked"], nha_nhan["approved_by_unit"]) == (
         "root", "root", True, "03317")
@@ -275,17 +275,17 @@ def test_a_fixed_number_of_queries_whatever_the_size(world, role_api, django_ass
     viewer = role_api("viewer", world["province"])
     # A role: its areas, whether it sees the area, and the area's quarter (test_api_queries.ROLE_QUERIES).
     for client, extra in ((api_of(world["root"]), 0), (viewer, 3)):
-        with django_assert_max_num_queries(5 + extra):
+        with django_assert_max_num_queries(6 + extra):
             body = client.get(URL, {"within": "11", "quarter": Q, "page_size": 500}).json()
-        with django_assert_max_num_queries(8 + extra):  # the latest quarter with data first
+        with django_assert_max_num_queries(9 + extra):  # the latest quarter with data first
             client.get(URL, {"within": "11"})
         assert body["summary"]["communes"] == 6 + (12 if size == "large" else 0)
     admin = Client()
     admin.force_login(world["root"])
     # The session and the user, the form's area (read again to show it), and the answer.
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):  # and the units' renamings, to name them as in that quarter
         assert admin.get(SCREEN, {"area": world["province"].pk, "quarter": Q}).status_code == 200
-    with django_assert_max_num_queries(13):  # the default area, its latest quarter with data
+    with django_assert_max_num_queries(14):  # the default area, its latest quarter with data
         assert "Xã Đông (03400)" in admin.get(SCREEN).content.decode()
 
 

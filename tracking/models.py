@@ -234,10 +234,72 @@ class AdministrativeUnit(Sourced, Dated):
         placement = self.placement_on(day)
         return placement.parent if placement else None
 
+    def name_on(self, day: datetime.date | None = None) -> str:
+        """The unit's name on ``day`` (default today): ``name_on``."""
+        return name_on(self, day)
 
-def unit_ref(unit: AdministrativeUnit) -> dict:
-    """A unit as other records refer to it: its code, name and level word."""
-    return {"code": unit.code, "name": unit.name, "level": Level(unit.level).word}
+
+# The attribute where a unit keeps its renamings once read (``with_names``, ``names_prefetch``):
+# the ``Reorganisation`` rows of kind ``rename`` whose subject it is, in date order.
+RENAMINGS = "_renamings"
+
+
+def name_on(unit, day: datetime.date | None = None) -> str:
+    """The name of ``unit`` (a unit, or any record with its ``pk`` and ``name``) on ``day``
+    (default today).
+
+    Names are dated as placements are: ``name`` is the last name the unit was given, and each
+    renaming (a ``Reorganisation`` of kind ``rename``) keeps the name it replaced, so the name on
+    a day is the former name kept by the first renaming after that day, or ``name`` if none
+    comes after. The renamings are read once per unit: ``with_names`` reads them for many units
+    in one query, ``names_prefetch`` with the query that loads them."""
+    if day is None:
+        from django.utils import timezone
+
+        day = timezone.localdate()
+    if not hasattr(unit, RENAMINGS):
+        with_names([unit])
+    for event in getattr(unit, RENAMINGS):
+        if day < event.effective_on:
+            return event.former_name
+    return unit.name
+
+
+def _renamings():
+    return (Reorganisation.objects.filter(kind=ReorganisationKind.RENAME).order_by("effective_on", "id")
+            .only("subject_id", "effective_on", "former_name"))
+
+
+def names_prefetch(path: str = "") -> models.Prefetch:
+    """``prefetch_related`` of the renamings of the units at ``path`` (``""``: the units
+    themselves, ``"unit__"``: the records' units), for ``name_on``: one query."""
+    return models.Prefetch(f"{path}reorganisations_as_subject", queryset=_renamings(), to_attr=RENAMINGS)
+
+
+def with_names(units):
+    """Read the renamings of ``units`` (any iterable of units, several objects of one unit
+    allowed) in one query, for ``name_on``; returns them as a list."""
+    units = [unit for unit in units if unit is not None]
+    pending = [unit for unit in units if not hasattr(unit, RENAMINGS)]
+    if pending:
+        renamings: dict[int, list] = {unit.pk: [] for unit in pending}
+        for event in _renamings().filter(subject_id__any=list(renamings)):
+            renamings[event.subject_id].append(event)
+        for unit in pending:
+            setattr(unit, RENAMINGS, renamings[unit.pk])
+    return units
+
+
+def forget_names(unit) -> None:
+    """Drop the renamings ``with_names`` kept on ``unit`` (it has just been renamed)."""
+    if hasattr(unit, RENAMINGS):
+        delattr(unit, RENAMINGS)
+
+
+def unit_ref(unit: AdministrativeUnit, day: datetime.date | None = None) -> dict:
+    """A unit as other records refer to it: its code, its name on ``day`` (default today), its
+    name today (the same unless renamed since) and its level word."""
+    return {"code": unit.code, "name": name_on(unit, day), "current_name": name_on(unit), "level": Level(unit.level).word}
 
 
 class UnitPlacement(Dated):
@@ -706,6 +768,10 @@ class Reorganisation(Sourced):
         AdministrativeUnit, blank=True, related_name="reorganisations_as_successor", verbose_name=_("units after")
     )
     description = models.CharField(_("description"), max_length=500)
+    former_name = NameField(
+        _("former name"), max_length=200, blank=True,
+        help_text=_("For a renaming: the name the unit had until that day."),
+    )
     villages_moved = models.PositiveIntegerField(_("villages moved"), default=0)
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 

@@ -40,6 +40,7 @@ from .models import (
     UnitPlacement,
     VillagePlacement,
     unit_ref,
+    with_names,
 )
 from .periods import MAX_YEAR, Period, current_quarter, quarter_range
 from .querysets import minimal_prefixes
@@ -366,8 +367,8 @@ def _figure_ref(figure: ReportedFigure) -> dict:
         "value": figure.value,
         "period": str(figure.period),
         "since": str(figure.since) if figure.since else None,
-        "unit": unit_ref(figure.unit),
-        "combined_with": [unit_ref(unit) for unit in figure.combined_with.all()],
+        "unit": unit_ref(figure.unit, figure.period.end),
+        "combined_with": [unit_ref(unit, figure.period.end) for unit in figure.combined_with.all()],
         "source_url": figure.source_url,
         "source_location": figure.source_location,
         "note": figure.note,
@@ -384,6 +385,7 @@ def reported_figures_for(units: list[AdministrativeUnit]) -> dict[int, list[Repo
     )
     by_unit: dict[int, list[ReportedFigure]] = defaultdict(list)
     wanted = {unit.pk for unit in units}
+    with_names(unit for figure in figures for unit in [figure.unit, *figure.combined_with.all()])
     for figure in figures:
         for unit_id in {figure.unit_id} | {unit.pk for unit in figure.combined_with.all()}:
             if unit_id in wanted:
@@ -412,8 +414,8 @@ def _derived_blank(figures: list[ReportedFigure]) -> list[dict]:
                 "value": baseline.value - resolved.value,
                 "period": str(resolved.period),
                 "since": None,
-                "unit": unit_ref(resolved.unit),
-                "combined_with": [unit_ref(unit) for unit in resolved.combined_with.all()],
+                "unit": unit_ref(resolved.unit, resolved.period.end),
+                "combined_with": [unit_ref(unit, resolved.period.end) for unit in resolved.combined_with.all()],
                 "source": DERIVED_FROM_REPORTED,
                 "derivation": _("%(baseline)s blank villages in %(since)s − %(resolved)s of them with members by %(period)s")
                 % {"baseline": baseline.value, "since": baseline.period, "resolved": resolved.value, "period": resolved.period},
@@ -471,23 +473,26 @@ def _map_day(unit: AdministrativeUnit, boundaries: str, today: datetime.date | N
 
 
 def lineage(unit: AdministrativeUnit) -> list[dict]:
-    """The reorganisations that made, changed or ended ``unit``, oldest first (three queries)."""
+    """The reorganisations that made, changed or ended ``unit``, oldest first (four queries), each
+    naming the units before it by their names the day before and those after by their names from
+    that day."""
     from .models import Reorganisation
 
-    events = (
+    events = list(
         Reorganisation.objects.filter(Q(subject=unit) | Q(predecessors=unit) | Q(successors=unit))
         .distinct()
         .prefetch_related("predecessors", "successors")
         .order_by("effective_on", "id")
     )
+    with_names([unit, *(u for event in events for u in [*event.predecessors.all(), *event.successors.all()])])
     return [
         {
             "id": event.pk,
             "kind": event.kind,
             "effective_on": event.effective_on.isoformat(),
             "description": event.description,
-            "before": [unit_ref(u) for u in event.predecessors.all()],
-            "after": [unit_ref(u) for u in event.successors.all()],
+            "before": [unit_ref(u, event.effective_on - datetime.timedelta(days=1)) for u in event.predecessors.all()],
+            "after": [unit_ref(u, event.effective_on) for u in event.successors.all()],
             "source_url": event.source_url,
         }
         for event in events
@@ -506,7 +511,7 @@ def _figures_row(data: UnitData, figures: list[ReportedFigure], unit: Administra
     if computed is None:
         raise _not_on_map(unit, period)
     return {
-        "unit": unit_ref(unit),
+        "unit": unit_ref(unit, map_day or period.last_quarter.end),
         "period": str(period),
         "boundaries": CURRENT if map_day else HISTORICAL,
         "map_date": (map_day or period.last_quarter.end).isoformat(),
@@ -553,11 +558,12 @@ def units_figures(units: list[AdministrativeUnit], period: Period) -> dict[int, 
     ones of the period, without lineage or approval. A unit not on the period's map is left out."""
     data = _data(units, period.last_quarter, today_map=False, today=None)
     figures = reported_figures_for(units)
+    with_names(units)
     rows = {}
     for unit in units:
         computed = data.computed(unit, period)
         if computed is not None:
-            rows[unit.pk] = {"unit": unit_ref(unit), "period": str(period), **computed,
+            rows[unit.pk] = {"unit": unit_ref(unit, period.last_quarter.end), "period": str(period), **computed,
                              "reported": reported_entries(figures.get(unit.pk, []), period)}
     return rows
 
@@ -619,7 +625,7 @@ def _progress_row(goal: Goal, data: UnitData, entries: list[dict], as_of: Period
     row = {
         "id": goal.pk,
         "title": goal.title,
-        "unit": unit_ref(goal.unit),
+        "unit": unit_ref(goal.unit, as_of.end),
         "metric": goal.metric,
         "target": 0,
         "set_by": goal.set_by,
@@ -749,6 +755,7 @@ def goals_progress(goals: list[Goal], *, as_of: Period | None = None, today: dat
             else _data(units, as_of, today_map=any(unit.valid_to for unit in units), today=today))
     figures = reported_figures_for(units)
     entries = {unit.pk: reported_entries(figures.get(unit.pk, [])) for unit in units}
+    with_names(goal.unit for goal in goals)
     return [_progress_row(goal, data, entries[goal.unit_id], as_of) for goal in goals]
 
 

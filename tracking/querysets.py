@@ -194,10 +194,12 @@ class VillageQuerySet(DatedQuerySet):
         return self.filter(search_q(self.model, ["name"], text))
 
     def with_unit_on(self, day: datetime.date):
-        """Annotate each village with the code, name and kind of the unit it sits in on ``day``."""
+        """Annotate each village with the id, code, name and kind of the unit it sits in on ``day``
+        (its name today: ``models.name_on`` names it on a day)."""
         placements = self.model._meta.get_field("placements").related_model
         placement = placements.objects.filter(village=OuterRef("pk")).active_on(day)
         return self.annotate(
+            unit_id_on_day=Subquery(placement.values("unit_id")[:1]),
             unit_code_on_day=Subquery(placement.values("unit__code")[:1]),
             unit_name_on_day=Subquery(placement.values("unit__name")[:1]),
             unit_kind_on_day=Subquery(placement.values("unit__kind")[:1]),

@@ -61,7 +61,7 @@ def unit_page(request, site, code: str):
     unit = data["unit"]
     context = {
         **site.each_context(request),
-        "title": str(unit),
+        "title": f"{unit.get_level_display()} {data['figures']['unit']['name']} ({unit.code})",
         "approval_state": ApprovalState(approval["state"]).label,
         "approved_above": approval["approved_by_unit"] not in (None, unit.code) and approval["approved_by_unit"],
         "may_enter": unit.level in (Level.DISTRICT, Level.COMMUNE) and selectors.holds_role(by=request.user, role=Role.EDITOR),

@@ -34,17 +34,17 @@ ARTICLE = (
     "http://nhandan.com.vn/chinhtri/dang-va-cuoc-song/item/"
     "42762402-chon-trong-tam-de-lanh-dao-nang-cao-vai-tro-to-chuc-co-so-dang.html"
 )
-_PROVINCE = {"code": "11", "name": "Điện Biên", "level": "province"}
-_DISTRICT = {"code": "100", "name": "Điện Biên", "level": "district"}
-_COMMUNE = {"code": "03317", "name": "Nà Nhạn", "level": "commune"}
+_PROVINCE = {"code": "11", "name": "Điện Biên", "current_name": "Điện Biên", "level": "province"}
+_DISTRICT = {"code": "100", "name": "Điện Biên", "current_name": "Điện Biên", "level": "district"}
+_COMMUNE = {"code": "03317", "name": "Nà Nhạn", "current_name": "Nà Nhạn", "level": "commune"}
 _GSO_NOTE = "Official code of the General Statistics Office."
 
 UNIT = OpenApiExample("Điện Biên province", response_only=True, value={
-    "code": "11", "name": "Điện Biên", "kind": "tinh", "level": "province", "parent": "VN", "path": "/11/",
+    "code": "11", "name": "Điện Biên", "current_name": "Điện Biên", "kind": "tinh", "level": "province", "parent": "VN", "path": "/11/",
     "valid_from": None, "valid_to": None, "source_url": "", "source_location": "", "note": _GSO_NOTE,
 })
 UNIT_CHILD = OpenApiExample("A commune of huyện Điện Biên", response_only=True, value={
-    "code": "03317", "name": "Nà Nhạn", "kind": "xa", "level": "commune", "parent": "100", "path": "/11/100/03317/",
+    "code": "03317", "name": "Nà Nhạn", "current_name": "Nà Nhạn", "kind": "xa", "level": "commune", "parent": "100", "path": "/11/100/03317/",
     "valid_from": None, "valid_to": None, "source_url": ARTICLE, "source_location": "paragraph 7",
     "note": "Commune of huyện Điện Biên named in the article.",
 })
@@ -145,7 +145,13 @@ GOAL_DISTRICT = OpenApiExample("Huyện Điện Biên: achieved in 2019Q2", resp
 REORGANISATION = OpenApiExample("Nà Nhạn moves to Điện Biên Phủ", response_only=True, value={
     "id": 1, "kind": "transfer", "effective_on": "2020-01-01",
     "description": "xã Nà Nhạn (03317) moved from huyện Điện Biên (100) to thành phố Điện Biên Phủ (094)",
-    "subject": "03317", "predecessors": ["100"], "successors": ["094"], "villages_moved": 1,
+    "subject": "03317", "former_name": "", "predecessors": ["100"], "successors": ["094"], "villages_moved": 1,
+    "source_url": "", "source_location": "", "note": "", "created_at": "2026-11-26T10:00:00+07:00",
+})
+RENAMING = OpenApiExample("Thanh Luông becomes Thanh Nưa", response_only=True, value={
+    "id": 57, "kind": "rename", "effective_on": "2025-07-01",
+    "description": "xã Thanh Luông (03328) đổi tên thành Thanh Nưa",
+    "subject": "03328", "former_name": "Thanh Luông", "predecessors": ["03328"], "successors": ["03328"], "villages_moved": 0,
     "source_url": "", "source_location": "", "note": "", "created_at": "2026-11-26T10:00:00+07:00",
 })
 # Note: one entry of a list; drf-spectacular puts it in the page (``results``).
@@ -196,7 +202,7 @@ COMPLETENESS = OpenApiExample("Huyện Điện Biên, 2019Q2, reported=all", res
     "summary": {**_DISTRICT_2019Q2, "by_unit": [{**_DISTRICT_2019Q2, "unit": _DISTRICT, "path": "/11/100/"}]},
     "count": 2, "next": None, "previous": None,
     "results": [
-        {"unit": {"code": "03316", "name": "Nà Tấu", "level": "commune"}, "path": "/11/100/03316/", "parent": _DISTRICT,
+        {"unit": {"code": "03316", "name": "Nà Tấu", "current_name": "Nà Tấu", "level": "commune"}, "path": "/11/100/03316/", "parent": _DISTRICT,
          "villages": 1, "villages_reported": 1, "reported": "all", **_UNAPPROVED},
         {"unit": _COMMUNE, "path": "/11/100/03317/", "parent": _DISTRICT,
          "villages": 1, "villages_reported": 1, "reported": "all", **_UNAPPROVED},

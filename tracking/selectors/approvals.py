@@ -10,6 +10,7 @@ from ..models import (
     QuarterApproval,
     Village,
     unit_ref,
+    with_names,
 )
 from ..periods import Period
 from .records import unit_in_period, visible
@@ -36,8 +37,10 @@ def report_coverage(unit: AdministrativeUnit, quarter: Period) -> dict:
 
 
 def describe(rows: list[QuarterApproval]) -> list[dict]:
-    """The rows as the API shows them (two queries for any number of rows)."""
+    """The rows as the API shows them (three queries for any number of rows), each unit named as
+    on its quarter's last day."""
     rows = list(rows)
+    with_names(row.unit for row in rows)
     return [_describe(row, standing) for row, standing in zip(rows, standings_of_rows(rows))]
 
 
@@ -47,7 +50,7 @@ def _user(user) -> str | None:
 
 def _describe(row: QuarterApproval, standing: Standing) -> dict:
     return {
-        "unit": unit_ref(row.unit),
+        "unit": unit_ref(row.unit, row.quarter.end),
         "quarter": str(row.quarter),
         "state": row.state,
         "submitted_by": _user(row.submitted_by),

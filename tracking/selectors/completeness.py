@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from typing import NamedTuple
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, FilteredRelation, Q
@@ -48,6 +48,7 @@ from ..models import (
     UnitPlacement,
     VillagePlacement,
     unit_ref,
+    with_names,
 )
 from ..periods import QUARTER, Period
 from ..querysets import active_on_q
@@ -62,8 +63,9 @@ _REPORTED_COUNTS = {ALL: "reported_all", SOME: "reported_some", NONE: "reported_
 COUNTS = ("communes", *_REPORTED_COUNTS.values(), *STATES, "locked", "villages", "villages_reported")
 
 
-class _Unit(NamedTuple):
-    """A unit as its placement on the day names it (what ``unit_ref`` reads), without loading the row."""
+@dataclass(eq=False)
+class _Unit:
+    """A unit as its placement on the day places it and ``unit_ref`` names it, without loading the row."""
 
     pk: int
     code: str
@@ -127,30 +129,30 @@ def completeness(*, by, code: str, quarter: Period | None = None, reported: str 
 
     communes = sorted((unit for unit in units.values() if unit.path.startswith(path)
                        and (unit.level == Level.COMMUNE or unit.pk in villages)), key=lambda unit: unit.path)
-    refs = {unit.pk: unit_ref(unit) for unit in units.values()}
+    refs = {unit.pk: unit_ref(unit, day) for unit in with_names(units.values())}
     rows = [_row(unit, refs, villages.get(unit.pk, (0, 0)), own.get(unit.pk), locks.standing_at(unit.path, quarter, rows_at))
             for unit in communes]
     return {
-        "area": unit_ref(area),
+        "area": refs[area.pk],
         "quarter": str(quarter),
         "map_date": day.isoformat(),
-        "summary": _summary(rows, communes, units[area.pk], units),
+        "summary": _summary(rows, communes, units[area.pk], units, refs),
         "communes": [row for row in rows if (reported is None or row["reported"] == reported)
                      and (state is None or row["state"] == state)],
     }
 
 
-def _summary(rows: list[dict], communes: list[_Unit], area: _Unit, units: dict[int, _Unit]) -> dict:
+def _summary(rows: list[dict], communes: list[_Unit], area: _Unit, units: dict[int, _Unit], refs: dict[int, dict]) -> dict:
     """The counts of ``rows`` in total and per unit one level below ``area`` (``by_unit``)."""
     by_path = {unit.path: unit for unit in units.values()}
     # Every unit one level below the area is counted, a district without communes too.
     children = [unit for unit in units.values() if unit.parent_id == area.pk and unit.level != Level.COMMUNE]
-    groups = {unit.pk: _group_counts(unit) for unit in children or [area]}
+    groups = {unit.pk: _group_counts(unit, refs) for unit in children or [area]}
     totals = dict.fromkeys(COUNTS, 0)
     for row, unit in zip(rows, communes):
         group = _group_of(unit, area, by_path)
         if group.pk not in groups:
-            groups[group.pk] = _group_counts(group)
+            groups[group.pk] = _group_counts(group, refs)
         for counts in (totals, groups[group.pk]):
             _add(counts, row)
     return {**totals, "by_unit": sorted(groups.values(), key=lambda group: group["path"])}
@@ -224,8 +226,8 @@ def _group_of(unit: _Unit, area: _Unit, by_path: dict[str, _Unit]) -> _Unit:
     return child
 
 
-def _group_counts(unit: _Unit) -> dict:
-    return {"unit": unit_ref(unit), "unit_id": unit.pk, "path": unit.path, **dict.fromkeys(COUNTS, 0)}
+def _group_counts(unit: _Unit, refs: dict[int, dict]) -> dict:
+    return {"unit": refs[unit.pk], "unit_id": unit.pk, "path": unit.path, **dict.fromkeys(COUNTS, 0)}
 
 
 def _add(counts: dict, row: dict) -> None:

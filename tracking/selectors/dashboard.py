@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from .. import progress
 from ..access import scope_of
-from ..models import AdministrativeUnit, Goal, Level, RoleGrant
+from ..models import AdministrativeUnit, Goal, Level, RoleGrant, name_on, names_prefetch
 from ..periods import MIN_YEAR, Period
 from .completeness import completeness
 from .figures import (
@@ -72,10 +72,14 @@ def dashboard(*, by, code: str, period: Period | None = None) -> dict:
 
 
 def _ancestors(by, unit: AdministrativeUnit, quarter: Period) -> list[AdministrativeUnit]:
-    """The units above ``unit`` on the quarter's map that ``by`` may see, the highest first."""
+    """The units above ``unit`` on the quarter's map that ``by`` may see, the highest first, each
+    with its name then (``name_then``)."""
     path = unit.path_on(quarter.end) or ""
     codes = path.strip("/").split("/")[:-1]
     prefixes = {code: "/" + "/".join(codes[: i + 1]) + "/" for i, code in enumerate(codes)}
     scope = scope_of(by)
-    above = AdministrativeUnit.objects.active_on(quarter.end).filter(code__in=codes)
-    return sorted((u for u in above if scope.covers(prefixes[u.code])), key=lambda u: len(prefixes[u.code]))
+    above = AdministrativeUnit.objects.active_on(quarter.end).filter(code__in=codes).prefetch_related(names_prefetch())
+    shown = sorted((u for u in above if scope.covers(prefixes[u.code])), key=lambda u: len(prefixes[u.code]))
+    for ancestor in shown:
+        ancestor.name_then = name_on(ancestor, quarter.end)
+    return shown

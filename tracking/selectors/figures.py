@@ -13,6 +13,7 @@ from ..models import (
     Goal,
     Village,
     VillagePlacement,
+    names_prefetch,
 )
 from ..periods import MIN_YEAR, Period, current_quarter, quarter_range
 from ..text import fold
@@ -125,7 +126,8 @@ def blank_villages(*, by, code: str, period: Period | None = None, boundaries: s
                   if map_day is None else Village.objects.within(unit, quarter.end, map_day))
     villages = (
         readmodel.situated_at(candidates, quarter.index, (readmodel.BLANK,))
-        .prefetch_related(Prefetch("placements", queryset=VillagePlacement.objects.select_related("unit")))
+        .prefetch_related(Prefetch("placements", queryset=VillagePlacement.objects.select_related("unit")
+                                   .prefetch_related(names_prefetch("unit__"))))
         .order_by("name", "pk")
     )
     return unit, quarter, villages

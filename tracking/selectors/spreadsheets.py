@@ -22,8 +22,12 @@ from ..models import (
     QuarterReport,
     UnitPlacement,
     Village,
+    name_on,
+    names_prefetch,
+    with_names,
 )
 from ..periods import MIN_YEAR, Period
+from ..text import fold
 from .figures import quarters_asked
 from .records import unit_by_code, unit_in_period, visible
 
@@ -126,12 +130,16 @@ def quarter_template(*, by, code: str, quarter: Period) -> Sheet:
     unit = unit_in_period(by=by, code=code, period=quarter)
     day = quarter.end
     under = Village.objects.within(unit, day)
-    villages = list(under.with_unit_on(day).order_by("unit_name_on_day", "unit_code_on_day", "name", "pk")
-                    [:MAX_TEMPLATE_VILLAGES + 1])
+    villages = list(under.with_unit_on(day).order_by("unit_code_on_day", "name", "pk")[:MAX_TEMPLATE_VILLAGES + 1])
     if len(villages) > MAX_TEMPLATE_VILLAGES:
         raise Invalid({"code": Invalid(
             _("%(unit)s has more than %(n)s villages: download the quarter of each of its units.")
             % {"unit": unit, "n": MAX_TEMPLATE_VILLAGES}, code="too_many_villages")})
+    # Each commune by its name of the quarter, in the order of the alphabet as people read it.
+    communes = AdministrativeUnit.objects.filter(pk__in={village.unit_id_on_day for village in villages})
+    names = {commune.pk: name_on(commune, day) for commune in communes.prefetch_related(names_prefetch())}
+    villages.sort(key=lambda village: (fold(names.get(village.unit_id_on_day, "")), village.unit_code_on_day or "",
+                                       fold(village.name), village.pk))
     # Each village's latest report at or before the quarter among those the user may read (the
     # villages lie in their area this quarter; an earlier quarter of one may have been another
     # committee's).
@@ -149,7 +157,7 @@ def quarter_template(*, by, code: str, quarter: Period) -> Sheet:
         entered = [_value(report, name) if this_quarter else "" for name in REPORT_COLUMNS]
         last = [str(report.quarter), *(_value(report, name) for name in LAST_FIELDS)] if report else [""] * (
             1 + len(LAST_FIELDS))
-        sheet.rows.append([village.key, _inert(village.unit_name_on_day or ""), _inert(village.name), *entered, *last])
+        sheet.rows.append([village.key, _inert(names.get(village.unit_id_on_day, "")), _inert(village.name), *entered, *last])
     return sheet
 
 
@@ -172,6 +180,7 @@ def children_figures(*, by, code: str, first: Period | None = None, last: Period
     quarters = quarters_asked(by=by, unit=unit, code=code, first=first, last=last)
     placements = list(UnitPlacement.objects.filter(parent=unit).select_related("unit"))
     children = list({placement.unit_id: placement.unit for placement in placements}.values())
+    with_names(placement.unit for placement in placements)
     stored = progress.Stored(children, quarters[-1])
     items: list[tuple[Period, AdministrativeUnit, str]] = []
     for quarter in quarters:
@@ -188,7 +197,7 @@ def children_figures(*, by, code: str, first: Period | None = None, last: Period
     for quarter, child, _path in items:
         figures = stored.computed(child, quarter)
         standing = standings[(child.pk, quarter.index)]
-        sheet.rows.append([child.code, _inert(child.name), str(quarter),
+        sheet.rows.append([child.code, _inert(name_on(child, quarter.end)), str(quarter),
                            *("" if figures[name] is None else figures[name] for name in FIGURE_COLUMNS),
                            str(states[standing.state])])
     return sheet

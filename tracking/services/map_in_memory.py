@@ -462,12 +462,12 @@ class MapInMemory:
                  and event.row.subject_id == unit.pk and event.row.effective_on > on]
         if later:
             raise ValidationError({"on": _("%(event)s comes later: record changes in date order.") % {"event": later[0]}})
-        former = str(unit)
+        former, former_name = str(unit), unit.name
         unit.name = name
         unit.clean_fields()
         unit.clean()
         self.record(ReorganisationKind.RENAME, on, lambda: reorganisations.renamed_text(former, name),
-                    subject=unit, before=[unit], after=[unit], **sources)
+                    subject=unit, before=[unit], after=[unit], former_name=former_name, **sources)
 
     def unit_establish(self, *, on: datetime.date, code: str, name: str, kind: str, level: int,
                        parent: AdministrativeUnit | None, **sources) -> AdministrativeUnit:

@@ -46,6 +46,7 @@ from django.utils.translation import gettext as _
 from .. import locks, readmodel
 from ..access import scope_of
 from ..errors import NotPermitted
+from ..text import nfc
 from ..models import (
     AdministrativeUnit,
     Level,
@@ -55,6 +56,7 @@ from ..models import (
     UnitPlacement,
     Village,
     VillagePlacement,
+    forget_names,
 )
 from . import records as services
 
@@ -331,9 +333,11 @@ def unit_rename(*, by, unit: AdministrativeUnit, name: str, on: datetime.date, *
     """Rename a unit from ``on``; the event keeps the former name. A committee above the unit on
     that day does it.
 
-    Note: a unit has one name, today's, so a rename dated before another one is refused, and the
-    committee renaming it must also be above it today (a past committee cannot rename it now).
-    A rename changes no figure: an approved quarter does not stop it."""
+    The event keeps the name the unit had until ``on`` (``former_name``): figures, lists and
+    events of earlier days name the unit by it (``AdministrativeUnit.name_on``). Renamings are
+    recorded in date order (one dated before a later one is refused), and the committee renaming
+    the unit must also be above it today (a past committee cannot rename it now). A rename
+    changes no figure: an approved quarter does not stop it."""
     scope = scope_of(by)
     locks.lock_map(units=[unit])  # the former name is the one the rename before this one gave
     scope.require_reshape(on, unit)
@@ -342,10 +346,13 @@ def unit_rename(*, by, unit: AdministrativeUnit, name: str, on: datetime.date, *
     later = Reorganisation.objects.filter(kind=ReorganisationKind.RENAME, subject=unit, effective_on__gt=on).first()
     if later is not None:
         raise ValidationError({"on": _("%(event)s comes later: record changes in date order.") % {"event": later}})
-    former = str(unit)
+    if nfc(name) == unit.name:
+        raise ValidationError({"name": _("%(unit)s already bears this name.") % {"unit": unit}})
+    former, former_name = str(unit), unit.name
     services._unit_update(unit=unit, name=name)
+    forget_names(unit)
     return _record(ReorganisationKind.RENAME, on, lambda: renamed_text(former, name),
-                   subject=unit, before=[unit], after=[unit], **sources)
+                   subject=unit, before=[unit], after=[unit], former_name=former_name, **sources)
 
 
 @transaction.atomic

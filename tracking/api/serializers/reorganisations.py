@@ -14,10 +14,12 @@ class ReorganisationSerializer(serializers.ModelSerializer):
     predecessors = UnitCodeField(many=True, read_only=True)
     successors = UnitCodeField(many=True, read_only=True)
     villages_moved = serializers.IntegerField(read_only=True)
+    former_name = serializers.CharField(read_only=True, help_text="For a renaming: the name the unit had until "
+                                        "that day (empty for other kinds).")
 
     class Meta:
         model = Reorganisation
-        fields = ["id", "kind", "effective_on", "description", "subject", "predecessors", "successors",
+        fields = ["id", "kind", "effective_on", "description", "subject", "former_name", "predecessors", "successors",
                   "villages_moved", "source_url", "source_location", "note", "created_at"]
 
 

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from ..parsing import DayField
 
-from ...models import AdministrativeUnit, UnitKind
+from ...models import AdministrativeUnit, UnitKind, name_on
 from .common import (
     CODE_PATTERN,
     LevelField,
@@ -18,16 +18,32 @@ from .common import (
 
 
 class UnitSerializer(serializers.ModelSerializer):
+    """A unit as it was on the day asked (``active_on``; default today): its name, parent and
+    path then, with today's name beside it."""
+
+    name = serializers.SerializerMethodField(help_text="Its name on the day asked (default today).")
+    current_name = serializers.SerializerMethodField(help_text="Its name today: the same unless the unit was renamed since.")
     level = LevelField()
-    parent = serializers.SerializerMethodField(help_text="Code of the parent unit today (or when the unit last existed).")
+    parent = serializers.SerializerMethodField(help_text="Code of the parent unit on the day asked (default today), "
+                                               "or when the unit last existed.")
     path = serializers.SerializerMethodField(help_text="Codes from the province down to this unit (the nation's path is `/`).")
 
     class Meta:
         model = AdministrativeUnit
-        fields = ["code", "name", "kind", "level", "parent", "path", "valid_from", "valid_to", "source_url", "source_location", "note"]
+        fields = ["code", "name", "current_name", "kind", "level", "parent", "path", "valid_from", "valid_to",
+                  "source_url", "source_location", "note"]
+
+    def _day(self):
+        return self.context.get("day") or timezone.localdate()
 
     def _placement(self, unit):
-        return placement_on(unit, self.context.get("day") or timezone.localdate())
+        return placement_on(unit, self._day())
+
+    def get_name(self, unit) -> str:
+        return name_on(unit, self._day())
+
+    def get_current_name(self, unit) -> str:
+        return name_on(unit)
 
     def get_parent(self, unit) -> str | None:
         placement = self._placement(unit)
@@ -50,7 +66,8 @@ class UnitCreateSerializer(SourceFieldsMixin):
 
 
 class UnitUpdateSerializer(SourceFieldsMixin):
-    name = non_empty(max_length=200, required=False)
+    name = non_empty(max_length=200, required=False, help_text="The current name, spelt right (a renaming from a day: "
+                     "`POST /api/v1/reorganisations/rename/`).")
     kind = serializers.ChoiceField(choices=UnitKind.choices, required=False)
     valid_to = DayField(required=False, help_text="Close the unit from this day (its villages must have moved).")
     source_url = serializers.URLField(max_length=500, required=False, allow_blank=True)

@@ -13,6 +13,7 @@ from .common import (
     UnitCodeField,
     UnitRefSerializer,
     non_empty,
+    placement_day,
     placement_on,
 )
 
@@ -22,7 +23,7 @@ class VillageSerializer(serializers.Serializer):
     key = serializers.CharField(read_only=True, help_text="The village's stable key in files (e.g. 03317-0002): "
                                 "its unit's code when it was recorded and a number; never changes.")
     name = serializers.CharField()
-    unit = serializers.SerializerMethodField(help_text="The unit the village belongs to today (or when it last existed).")
+    unit = serializers.SerializerMethodField(help_text="The unit the village belongs to today (or when it last existed), named as then.")
     valid_from = serializers.DateField(allow_null=True)
     valid_to = serializers.DateField(allow_null=True)
     source_url = serializers.CharField()
@@ -31,8 +32,9 @@ class VillageSerializer(serializers.Serializer):
 
     @extend_schema_field(UnitRefSerializer(allow_null=True))
     def get_unit(self, village):
-        placement = placement_on(village, self.context.get("day") or timezone.localdate())
-        return progress.unit_ref(placement.unit) if placement else None
+        day = self.context.get("day") or timezone.localdate()
+        placement = placement_on(village, day)
+        return progress.unit_ref(placement.unit, placement_day(placement, day)) if placement else None
 
 
 class VillageCreateSerializer(SourceFieldsMixin):

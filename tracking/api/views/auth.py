@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ... import progress
-from ...models import RoleGrant
+from ...models import RoleGrant, with_names
 from ..parsing import validated
 from ..serializers.auth import MeSerializer, SignInSerializer, TokenSerializer
 from ..throttling import SignInThrottle
@@ -70,9 +70,10 @@ class MeView(APIView):
     @extend_schema(summary="Who am I, and which areas are mine", operation_id="auth_me_retrieve",
                    responses=MeSerializer, examples=[OpenApiExample("An editor", response_only=True, value={
                        "username": "namp0", "superuser": False,
-                       "roles": [{"role": "editor", "unit": {"code": "103", "name": "Nậm Pồ", "level": "district"}}]})])
+                       "roles": [{"role": "editor", "unit": {"code": "103", "name": "Nậm Pồ", "current_name": "Nậm Pồ", "level": "district"}}]})])
     def get(self, request):
         grants = RoleGrant.objects.filter(user=request.user).select_related("unit").order_by("unit__level", "unit__code", "role")
+        with_names(grant.unit for grant in grants)
         return Response({
             "username": request.user.get_username(),
             "superuser": request.user.is_superuser,

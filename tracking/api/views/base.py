@@ -21,9 +21,9 @@ from ..parsing import IF_MATCH_PATTERN, only_params
 from ..serializers.history import HistoryEntrySerializer
 
 
-def paged(view, request, rows, serializer_class):
+def paged(view, request, rows, serializer_class, **context):
     page = view.paginate_queryset(rows)
-    return view.get_paginated_response(serializer_class(page, many=True, context={"request": request}).data)
+    return view.get_paginated_response(serializer_class(page, many=True, context={"request": request, **context}).data)
 
 
 class HistoryMixin:

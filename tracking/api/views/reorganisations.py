@@ -29,15 +29,16 @@ def _sources(data: dict) -> dict:
     return {name: data[name] for name in ("source_url", "source_location", "note")}
 
 
-def _event_schema(summary: str, operation_id: str, request, example: dict):
+def _event_schema(summary: str, operation_id: str, request, example: dict, answer=examples.REORGANISATION, **more):
     return extend_schema(
         summary=summary, operation_id=operation_id, request=request, responses={201: ReorganisationSerializer},
-        filters=False, examples=[OpenApiExample(summary, request_only=True, value=example), examples.REORGANISATION],
+        filters=False, examples=[OpenApiExample(summary, request_only=True, value=example), answer], **more,
     )
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List reorganisations", operation_id="reorganisations_list", examples=[examples.REORGANISATION]),
+    list=extend_schema(summary="List reorganisations", operation_id="reorganisations_list",
+                       examples=[examples.REORGANISATION, examples.RENAMING]),
     retrieve=extend_schema(summary="Read a reorganisation", operation_id="reorganisations_retrieve", parameters=[ID_PARAM],
                            examples=[examples.REORGANISATION]),
 )
@@ -65,7 +66,11 @@ class ReorganisationViewSet(InAreaMixin, mixins.ListModelMixin, mixins.RetrieveM
         return self._created(unit.reorganisations_as_subject.latest("id"))
 
     @_event_schema("Rename a unit", "reorganisations_rename", RenameSerializer,
-                   {"on": "2020-01-01", "unit": "03317", "name": "Nà Nhạn"})
+                   {"on": "2025-07-01", "unit": "03328", "name": "Thanh Nưa"}, answer=examples.RENAMING,
+                   description="The unit takes the new name from `on`; the event keeps its former name "
+                   "(`former_name`), by which figures, lists, exports and events of earlier days name it "
+                   "(with today's name beside it, `current_name`). Renamings of a unit are recorded in date "
+                   "order. To correct the spelling of the current name, `PATCH /api/v1/units/{code}/` instead.")
     @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
     def rename(self, request):
         data = validated(RenameSerializer, request.data, context={"request": request})

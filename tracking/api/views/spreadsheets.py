@@ -131,7 +131,7 @@ class UnitSpreadsheetViewSet(viewsets.GenericViewSet):
         request={"multipart/form-data": SpreadsheetUploadSerializer}, responses=SpreadsheetResultSerializer,
         filters=False,
         examples=[*_EXAMPLES, OpenApiExample("Checked", response_only=True, value={
-            "unit": {"code": "03317", "name": "Nà Nhạn", "level": "commune"}, "file_format": "xlsx",
+            "unit": {"code": "03317", "name": "Nà Nhạn", "current_name": "Nà Nhạn", "level": "commune"}, "file_format": "xlsx",
             "quarter": "2019Q3", "dry_run": True, "rows": 2, "created": 1, "updated": 0, "unchanged": 0, "empty": 1})],
     )
     def update(self, request, code=None, quarter=None):
@@ -141,7 +141,7 @@ class UnitSpreadsheetViewSet(viewsets.GenericViewSet):
         upload = validated(SpreadsheetUploadSerializer, request.data)["file"]
         outcome = quarter_spreadsheet_load(by=request.user, code=code, quarter=quarter, file_name=upload.name,
                                            content=upload.read(imports.MAX_FILE_BYTES + 1), dry_run=dry_run)
-        return Response(SpreadsheetResultSerializer({**outcome, "unit": progress.unit_ref(outcome["unit"])}).data)
+        return Response(SpreadsheetResultSerializer({**outcome, "unit": progress.unit_ref(outcome["unit"], quarter.end)}).data)
 
     @extend_schema(
         summary="The figures of a unit's children as a spreadsheet", operation_id="units_spreadsheets_children_figures",

@@ -19,7 +19,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from ... import progress, selectors, services
-from ...models import UNIT_CODE_REGEX, AdministrativeUnit, Level, UnitPlacement
+from ...models import UNIT_CODE_REGEX, AdministrativeUnit, Level, UnitPlacement, names_prefetch
 from ...periods import QUARTER_PATTERN
 from .. import examples
 from ..examples import BOUNDARIES_PARAM, CODE_PARAM, period_param
@@ -46,16 +46,19 @@ from .base import ServiceViewSet, paged
 @extend_schema_view(
     list=extend_schema(summary="List units", operation_id="units_list",
                        examples=[OpenApiExample("A district", response_only=True, value={
-                           "code": "100", "name": "Điện Biên", "kind": "huyen", "level": "district", "parent": "11",
+                           "code": "100", "name": "Điện Biên", "current_name": "Điện Biên", "kind": "huyen", "level": "district", "parent": "11",
                            "path": "/11/100/", "valid_from": None, "valid_to": None,
                            "source_url": "", "source_location": "", "note": ""})]),
     retrieve=extend_schema(summary="Read a unit", operation_id="units_retrieve", parameters=[CODE_PARAM], examples=[examples.UNIT]),
     create=extend_schema(summary="Create a unit", operation_id="units_create", request=UnitCreateSerializer, responses={201: UnitSerializer},
                          examples=[OpenApiExample("A commune", request_only=True, value={
                              "code": "03317", "name": "Nà Nhạn", "kind": "xa", "level": "commune", "parent": "100"})]),
-    partial_update=extend_schema(summary="Rename or close a unit", operation_id="units_update", parameters=[CODE_PARAM],
+    partial_update=extend_schema(summary="Correct or close a unit", operation_id="units_update", parameters=[CODE_PARAM],
+                                 description="`name` corrects the spelling of the unit's current name (every day it "
+                                 "has borne it). A new name from a given day is a renaming: "
+                                 "`POST /api/v1/reorganisations/rename/`, which keeps the former name for the days before.",
                                  request=UnitUpdateSerializer, responses={200: UnitSerializer},
-                                 examples=[OpenApiExample("Rename", request_only=True, value={"name": "Điện Biên Phủ"})]),
+                                 examples=[OpenApiExample("Correct the spelling", request_only=True, value={"name": "Điện Biên Phủ"})]),
     destroy=extend_schema(summary="Delete a unit entered by mistake", operation_id="units_delete", parameters=[CODE_PARAM],
                           description="Only a unit nothing refers to; a unit with history is closed with `valid_to` instead (409).",
                           examples=[OpenApiExample("Nà Nhạn", value="03317", parameter_only=("code", "path"))]),
@@ -70,8 +73,13 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
     lookup_field = "code"
     lookup_value_regex = UNIT_CODE_REGEX
     queryset = AdministrativeUnit.objects.prefetch_related(
-        Prefetch("placements", queryset=UnitPlacement.objects.select_related("parent"))
+        Prefetch("placements", queryset=UnitPlacement.objects.select_related("parent")), names_prefetch(),
     )
+
+    def get_serializer_context(self):
+        # The list's units as they were on ``active_on`` (their name, parent and path then).
+        context = super().get_serializer_context()
+        return {**context, "day": _day_asked(self.request)} if self.action == "list" else context
 
     def find_object(self):
         unit = self.unit_in_area(self.kwargs["code"])
@@ -101,10 +109,9 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
     @action(detail=True, methods=["get"], filterset_class=None, ordering=None)
     def children(self, request, code=None):
         only_params(request, "active_on", "page", "page_size")
-        # Note: a plain dict, as DRF reads an empty value in a QueryDict as "not given".
-        day = validated(DaySerializer, request.query_params.dict(), strict=False).get("active_on") or timezone.localdate()
+        day = _day_asked(request) or timezone.localdate()
         children = self.get_queryset().filter(pk__in=AdministrativeUnit.objects.children_of(self.get_object(), day).values("pk"))
-        return paged(self, request, children.order_by("code"), UnitSerializer)
+        return paged(self, request, children.order_by("code"), UnitSerializer, day=day)
 
     @extend_schema(
         summary="A unit's figures for a period", operation_id="units_progress_retrieve", tags=["figures"],
@@ -150,7 +157,8 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
         _unit, quarter, villages = selectors.blank_villages(by=request.user, code=code, period=period, boundaries=boundaries)
         page = self.paginate_queryset(villages)
         rows = [
-            {"id": v.pk, "name": v.name, "unit": progress.unit_ref(_unit_of(v, quarter.end)), "latest_quarter": str(v.latest_quarter)}
+            {"id": v.pk, "name": v.name, "unit": progress.unit_ref(_unit_of(v, quarter.end), quarter.end),
+             "latest_quarter": str(v.latest_quarter)}
             for v in page
         ]
         return self.get_paginated_response(BlankVillageSerializer(rows, many=True).data)
@@ -185,7 +193,13 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
         entries = validated(SubmissionSerializer, request.data, context={"request": request})["reports"]
         outcome = services.quarter_submission_submit(by=request.user, unit=unit, quarter=quarter,
                                                       entries=[dict(e) for e in entries], dry_run=dry_run)
-        return Response({"unit": progress.unit_ref(unit), "quarter": str(quarter), "dry_run": dry_run, **outcome})
+        return Response({"unit": progress.unit_ref(unit, quarter.end), "quarter": str(quarter), "dry_run": dry_run, **outcome})
+
+
+def _day_asked(request):
+    """The day of ``active_on`` (validated), or None."""
+    # Note: a plain dict, as DRF reads an empty value in a QueryDict as "not given".
+    return validated(DaySerializer, request.query_params.dict(), strict=False).get("active_on")
 
 
 def _unit_of(village, day):

@@ -7,7 +7,7 @@ from rest_framework import mixins, status
 from rest_framework.response import Response
 
 from ... import services
-from ...models import Village, VillagePlacement
+from ...models import Village, VillagePlacement, names_prefetch
 from .. import examples
 from ..examples import ID_PARAM
 from ..filters import VillageFilter
@@ -39,7 +39,8 @@ class VillageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceVi
     filterset_class = VillageFilter
     ordering_fields = ["name", "id"]
     ordering = ["name", "id"]
-    queryset = Village.objects.prefetch_related(Prefetch("placements", queryset=VillagePlacement.objects.select_related("unit")))
+    queryset = Village.objects.prefetch_related(Prefetch(
+        "placements", queryset=VillagePlacement.objects.select_related("unit").prefetch_related(names_prefetch("unit__"))))
 
     def create(self, request):
         data = validated(VillageCreateSerializer, request.data, context={"request": request})
