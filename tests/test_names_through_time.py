@@ -94,7 +94,7 @@ def test_exports_name_the_units_of_each_quarter(renamed, api):
         assert [row[1:3] for row in rows] == [[name, "Huổi Chổn"]]
 
 
-def test_cited_figures_and_approvals_name_the_unit_of_their_period(renamed, staff_api, api):
+def test_cited_figures_and_approvals_name_the_unit_of_their_period(renamed, staff_api, api, admin_client):
     cited = staff_api.post("/api/v1/reported-figures/", {
         "unit": "03317", "metric": "blank_villages", "value": 1, "period": "2019",
         "source_url": "https://example.org/report"}, format="json")
@@ -107,6 +107,11 @@ def test_cited_figures_and_approvals_name_the_unit_of_their_period(renamed, staf
         assert names(submitted.json()["unit"]) == (name, NEW)
     listed = api.get("/api/v1/approvals/?unit=03317").json()["results"]
     assert sorted((row["quarter"], row["unit"]["name"]) for row in listed) == [("2019Q2", OLD), ("2020Q2", NEW)]
+    # The admin's lists of quarters and of cited figures, one row a period.
+    for url in ("/admin/tracking/quarterapproval/", "/admin/tracking/reportedfigure/"):
+        page = admin_client.get(url).content.decode()
+        assert f"xã {OLD} (03317), now {NEW}" in page, url
+    assert f"xã {NEW} (03317)<" in admin_client.get("/admin/tracking/quarterapproval/").content.decode()
 
 
 def test_renamings_keep_date_order_and_refuse_the_same_name(renamed, staff_api, api, api_error):
@@ -140,6 +145,9 @@ def test_the_dien_bien_renamings_of_2025_leave_2019_with_its_own_names(article, 
     assert {row["code"]: row["name"] for row in rows}["03328"] == "Thanh Luông"
     today = {row["code"]: names(row) for row in api.get("/api/v1/units/?search=Mường Chà&level=commune").json()["results"]}
     assert today["03166"] == ("Mường Chà", "Mường Chà")
+    # Found by a former name too, accents or not.
+    found = api.get("/api/v1/units/?search=thanh luong").json()["results"]
+    assert [(row["code"], row["name"]) for row in found] == [("03328", "Thanh Nưa")]
     for code, then in (("03166", "Chà Cang"), ("03172", "Mường Chà")):
         figures = api.get(f"/api/v1/units/{code}/progress/?period=2019Q4").json()
         assert figures["unit"]["name"] == then, figures["unit"]

@@ -194,7 +194,11 @@ class AdministrativeUnit(Sourced, Dated):
 
     def __str__(self) -> str:
         # "huyện Điện Biên (100)" and "tỉnh Điện Biên (11)" share a name: the kind tells them apart.
-        return f"{KIND_WORDS.get(self.kind, '')} {self.name} ({self.code})".strip()
+        return self.label_on(None, self.name)
+
+    def label_on(self, day: datetime.date | None, name: str | None = None) -> str:
+        """"xã Thanh Luông (03328)": the unit as a record of ``day`` names it (``name_on``)."""
+        return f"{KIND_WORDS.get(self.kind, '')} {name_on(self, day) if name is None else name} ({self.code})".strip()
 
     def clean(self) -> None:
         errors = {}

@@ -16,9 +16,9 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .. import locks
 from ..errors import DomainError
-from ..models import QuarterApproval
+from ..models import QuarterApproval, with_names
 from ..services import approvals as approval_steps
-from .base import PageFiguresMixin, ServiceAdmin, _action_page, refusal
+from .base import PageFiguresMixin, ServiceAdmin, _action_page, refusal, unit_then
 from .filters import QuarterFilter
 from .forms import ServiceForm
 
@@ -66,12 +66,16 @@ class QuarterApprovalAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
     add_form = QuarterSubmitForm
     changeable = False
     # Seven columns read at 1366 px: who and when together.
-    list_display = ("unit", "quarter", "state", "locked", "submitted", "approved", "reason")
+    list_display = ("unit_then", "quarter", "state", "locked", "submitted", "approved", "reason")
     list_select_related = ("unit", "submitted_by", "approved_by")
     list_filter = ("state", QuarterFilter)
     search_fields = ("unit__code", "unit__name")
     autocomplete_fields = ("unit",)
     actions = ("submit_quarters", "approve_quarters", "return_quarters", "reopen_quarters")
+
+    @admin.display(description=_("unit"), ordering="unit__code")
+    def unit_then(self, row):
+        return unit_then(row.unit, row.quarter.end)
 
     @admin.display(description=_("submitted"), ordering="submitted_at")
     def submitted(self, row):
@@ -95,6 +99,7 @@ class QuarterApprovalAdmin(PageFiguresMixin, ServiceAdmin, SimpleHistoryAdmin):
         return HttpResponseRedirect(reverse("admin:tracking_quarterapproval_changelist"))
 
     def annotate_page(self, request, rows):
+        with_names(row.unit for row in rows)
         for row, standing in zip(rows, locks.standings_of_rows(rows)):
             row.standing = standing
 

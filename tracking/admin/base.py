@@ -21,6 +21,7 @@ from ..models import (
     PartyCell,
     Role,
     Village,
+    name_on,
 )
 
 SOURCE_FIELDS = ("source_url", "source_location", "note")
@@ -225,3 +226,11 @@ class PageFiguresMixin:
 def _closing_fields(obj) -> tuple[str, ...]:
     # The services close a unit or village but never reopen one.
     return ("valid_to",) if obj.valid_to else ()
+
+
+def unit_then(unit, day) -> str:
+    """A unit as a list of past records shows it: by its name on ``day``, with today's name
+    beside it where they differ (its renamings read with the page: ``with_names``)."""
+    label = unit.label_on(day)
+    now = name_on(unit)
+    return label if name_on(unit, day) == now else gettext("%(unit)s, now %(name)s") % {"unit": label, "name": now}

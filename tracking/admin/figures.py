@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .. import progress, selectors
-from ..models import Goal, ReportedFigure
-from .base import PageFiguresMixin, ServiceAdmin
+from ..models import Goal, ReportedFigure, names_prefetch
+from .base import PageFiguresMixin, ServiceAdmin, unit_then
 from .forms import GoalForm, ReportedFigureForm
 
 GOAL_STATUS_LABELS = progress.STATUS_LABELS
@@ -17,11 +17,18 @@ GOAL_STATUS_LABELS = progress.STATUS_LABELS
 @admin.register(ReportedFigure)
 class ReportedFigureAdmin(ServiceAdmin, SimpleHistoryAdmin):
     form = ReportedFigureForm
-    list_display = ("unit", "period", "metric", "value", "since", "source_location")
+    list_display = ("unit_then", "period", "metric", "value", "since", "source_location")
     list_select_related = ("unit",)
     list_filter = ("metric",)
     search_fields = ("unit__name", "unit__code", "note")
     autocomplete_fields = ("unit", "combined_with")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(names_prefetch("unit__"))
+
+    @admin.display(description=_("unit"), ordering="unit__code")
+    def unit_then(self, figure):
+        return unit_then(figure.unit, figure.period.end)
 
 
 def goal_cells(row: dict) -> dict:

@@ -143,7 +143,8 @@ class UnitFilter(FilterSet):
     parent = _text_filter("filter_parent", CODE_PATTERN, "Direct children of this unit (on `active_on`, default today). " + CODE_HELP)
     within = _text_filter("filter_within", CODE_PATTERN, "Units anywhere below this unit (on `active_on`, default today). " + CODE_HELP)
     active_on = DayFilter(method="filter_active_on", help_text="Only units that exist on this day.")
-    search = filters.CharFilter(method="filter_search", help_text="Part of the name (accents or not: \"dien bien\" finds Điện Biên) or the start of the code.")
+    search = filters.CharFilter(method="filter_search", help_text="Part of the name, or of a former name (accents or not: "
+                                "\"dien bien\" finds Điện Biên), or the start of the code.")
 
     class Meta:
         model = AdministrativeUnit
@@ -162,7 +163,11 @@ class UnitFilter(FilterSet):
         return queryset.active_on(value)
 
     def filter_search(self, queryset, name, value):
-        return queryset.filter(search_q(AdministrativeUnit, ["name", "^code"], value))
+        # A unit is found by its name, its code, or a name it bore before a renaming.
+        renamed = Reorganisation.objects.filter(search_q(Reorganisation, ["former_name"], value),
+                                                kind=ReorganisationKind.RENAME)
+        return queryset.filter(search_q(AdministrativeUnit, ["name", "^code"], value)
+                               | Q(pk__in=renamed.values("subject_id")))
 
 
 class VillageFilter(FilterSet):
