@@ -112,6 +112,11 @@ def test_cited_figures_and_approvals_name_the_unit_of_their_period(renamed, staf
         page = admin_client.get(url).content.decode()
         assert f"xã {OLD} (03317), now {NEW}" in page, url
     assert f"xã {NEW} (03317)<" in admin_client.get("/admin/tracking/quarterapproval/").content.decode()
+    unit = admin_client.get(f"/admin/tracking/administrativeunit/{renamed['north'].pk}/change/").content.decode()
+    assert f"{OLD} (until Dec. 31, 2019)" in unit
+    event = Reorganisation.objects.get(kind="rename")
+    page = admin_client.get(f"/admin/tracking/reorganisation/{event.pk}/change/").content.decode()
+    assert f">xã {OLD} (03317)</a>" in page and f">xã {NEW} (03317)</a>" in page
 
 
 def test_renamings_keep_date_order_and_refuse_the_same_name(renamed, staff_api, api, api_error):

@@ -1,13 +1,17 @@
 """Administrative units, their placements and the record of the map's changes."""
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import admin
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from ..models import AdministrativeUnit, Reorganisation, UnitPlacement
+from ..models import AdministrativeUnit, Reorganisation, ReorganisationKind, UnitPlacement, with_names
 from .base import (
     SOURCE_FIELDS,
     ReadOnlyAdmin,
@@ -43,7 +47,22 @@ class AdministrativeUnitAdmin(MapChangeActionsMixin, ServiceAdmin, SimpleHistory
         return [UnitPlacementInline] if obj else []
 
     def get_readonly_fields(self, request, obj=None):
-        return ("code", "level", "valid_from", *_closing_fields(obj)) if obj else ()
+        return ("code", "level", "valid_from", "former_names", *_closing_fields(obj)) if obj else ()
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj and "name" in fields:  # the former names under today's
+            fields.remove("former_names")
+            fields.insert(fields.index("name") + 1, "former_names")
+        return fields
+
+    @admin.display(description=_("former names"))
+    def former_names(self, unit):
+        """The names the unit bore before its renamings, each with its last day."""
+        events = Reorganisation.objects.filter(kind=ReorganisationKind.RENAME, subject=unit).order_by("effective_on", "id")
+        return format_html_join("; ", "{} ({})", (
+            (event.former_name, gettext("until %(day)s") % {"day": date_format(event.effective_on - datetime.timedelta(days=1))})
+            for event in events)) or "–"
 
 
 @admin.register(UnitPlacement)
@@ -54,10 +73,12 @@ class UnitPlacementAdmin(ReadOnlyAdmin):
     readonly_fields = ("path",)
 
 
-def _unit_links(units) -> str | None:
+def _unit_links(units, day: datetime.date) -> str | None:
+    """Links to ``units``, each named as on ``day``."""
+    units = with_names(units)
     links = format_html_join(
         ", ", '<a href="{}">{}</a>',
-        ((reverse("admin:tracking_administrativeunit_change", args=[unit.pk]), unit) for unit in units),
+        ((reverse("admin:tracking_administrativeunit_change", args=[unit.pk]), unit.label_on(day)) for unit in units),
     )
     return links or None
 
@@ -72,15 +93,15 @@ class ReorganisationAdmin(ReadOnlyAdmin):
     search_fields = ("description",)
     ordering = ("-effective_on", "-id")
     fields = (
-        "effective_on", "kind", "description", "subject", "units_before", "units_after", "villages_moved",
+        "effective_on", "kind", "description", "subject", "former_name", "units_before", "units_after", "villages_moved",
         *SOURCE_FIELDS, "created_at",
     )
     readonly_fields = ("units_before", "units_after", "created_at")
 
     @admin.display(description=_("units before"))
     def units_before(self, event):
-        return _unit_links(event.predecessors.all())
+        return _unit_links(event.predecessors.all(), event.effective_on - datetime.timedelta(days=1))
 
     @admin.display(description=_("units after"))
     def units_after(self, event):
-        return _unit_links(event.successors.all())
+        return _unit_links(event.successors.all(), event.effective_on)
