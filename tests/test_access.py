@@ -35,7 +35,7 @@ def test_a_token_signs_in_and_revoking_it_signs_out(anonymous, committee, api_er
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     me = client.get("/api/v1/auth/me/").json()
     assert me == {"username": "namnhan", "superuser": False,
-                  "roles": [{"role": "editor", "unit": {"code": "03317", "name": "Nà Nhạn", "level": "commune"}}]}
+                  "roles": [{"role": "editor", "unit": {"code": "03317", "name": "Nà Nhạn", "current_name": "Nà Nhạn", "level": "commune"}}]}
     assert [unit["code"] for unit in client.get("/api/v1/units/").json()["results"]] == ["03317"]
 
     assert client.delete("/api/v1/auth/token/").status_code == 204

@@ -71,7 +71,7 @@ def test_a_quarter_never_submitted_is_a_draft(clients, villages):
     response = clients["viewer"].get(url("03317"))
     assert response.status_code == 200, response.json()
     assert response.json() == {
-        "unit": {"code": "03317", "name": "Nà Nhạn", "level": "commune"}, "quarter": "2019Q2", "state": "draft",
+        "unit": {"code": "03317", "name": "Nà Nhạn", "current_name": "Nà Nhạn", "level": "commune"}, "quarter": "2019Q2", "state": "draft",
         "submitted_by": None, "submitted_at": None, "approved_by": None, "approved_at": None, "reason": "",
         "updated_at": None, "locked": False, "approved_by_unit": None, "reports": {"villages": 2, "reported": 1},
     }

@@ -54,7 +54,7 @@ def progress_of(client, code, query=""):
 def test_progress_of_a_district_for_a_quarter(api, reports):
     row = progress_of(api, "100", "period=2019Q2")
     assert FIELDS <= set(row)
-    assert row["unit"] == {"code": "100", "name": "Điện Biên", "level": "district"}
+    assert row["unit"] == {"code": "100", "name": "Điện Biên", "current_name": "Điện Biên", "level": "district"}
     assert (row["period"], row["as_of_quarter"]) == ("2019Q2", "2019Q2")
     assert (row["villages_total"], row["blank_villages"], row["villages_with_own_cell"], row["villages_in_merged_cells"]) == (4, 1, 1, 0)
     # A's 2019Q1 report is carried forward: 4 members in A and 2 in B.
@@ -151,8 +151,8 @@ def test_blank_villages_of_a_quarter(api, reports):
     body = blank(api, "11", "period=2019Q2")
     assert body["count"] == 2
     assert body["results"] == [
-        {"id": reports["c"].pk, "name": "C", "unit": {"code": "03316", "name": "Nà Tấu", "level": "commune"}, "latest_quarter": "2019Q2"},
-        {"id": reports["far"].pk, "name": "Far", "unit": {"code": "101", "name": "Điện Biên Đông", "level": "district"}, "latest_quarter": "2019Q2"},
+        {"id": reports["c"].pk, "name": "C", "unit": {"code": "03316", "name": "Nà Tấu", "current_name": "Nà Tấu", "level": "commune"}, "latest_quarter": "2019Q2"},
+        {"id": reports["far"].pk, "name": "Far", "unit": {"code": "101", "name": "Điện Biên Đông", "current_name": "Điện Biên Đông", "level": "district"}, "latest_quarter": "2019Q2"},
     ]
     assert [row["name"] for row in blank(api, "100", "period=2019Q1")["results"]] == ["B"]
     assert [row["name"] for row in blank(api, "100", "period=2019Q2")["results"]] == ["C"]

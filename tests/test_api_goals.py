@@ -59,7 +59,7 @@ def test_goal_progress(api, goals):
     assert (row["deadline"], row["projected_period"], row["as_of"], row["current_period"]) == ("2020", "2020Q1", "2018Q4", "2018Q4")
     assert row["baseline_source"]["source"] == row["current_source"]["source"] == row["basis"] == "village_reports"
     assert (row["baseline_source"]["period"], row["baseline_source"]["villages"]) == ("2018Q1", 8)
-    assert row["unit"] == {"code": "03317", "name": "Nà Nhạn", "level": "commune"}
+    assert row["unit"] == {"code": "03317", "name": "Nà Nhạn", "current_name": "Nà Nhạn", "level": "commune"}
     assert "2020Q1" in row["explanation"]
 
 

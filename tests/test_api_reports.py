@@ -219,7 +219,7 @@ def test_submit_a_commune_quarter(staff_api, villages, quarter_body):
     body = response.json()
     ids = [villages[name].pk for name in "abc"]
     reports = {r.village_id: r for r in QuarterReport.objects.all()}
-    assert body["unit"] == {"code": "03317", "name": "Nà Nhạn", "level": "commune"}
+    assert body["unit"] == {"code": "03317", "name": "Nà Nhạn", "current_name": "Nà Nhạn", "level": "commune"}
     assert (body["quarter"], body["dry_run"]) == ("2019Q2", False)
     assert body["created"] == {"count": 3, "villages": ids, "ids": [reports[pk].pk for pk in ids]}
     assert body["updated"] == body["unchanged"] == {"count": 0, "villages": [], "ids": []}

@@ -41,7 +41,7 @@ def test_list_shows_each_village_with_its_unit(api, villages):
     hoa = body["results"][1]
     assert hoa == {
         "id": villages["hoa"].pk, "key": "03316-0001", "name": "Hoa",
-        "unit": {"code": "03316", "name": "Nà Tấu", "level": "commune"},
+        "unit": {"code": "03316", "name": "Nà Tấu", "current_name": "Nà Tấu", "level": "commune"},
         "valid_from": None, "valid_to": None, "source_url": "", "source_location": "", "note": "",
     }
 
@@ -140,7 +140,7 @@ def test_create_under_a_commune(staff_api, villages):
     assert response.status_code == 201, response.json()
     body = response.json()
     assert (body["name"], body["unit"], body["valid_from"], body["source_location"]) == (
-        "Nà Lốc", {"code": "03317", "name": "Nà Nhạn", "level": "commune"}, "2015-01-01", "article 1"
+        "Nà Lốc", {"code": "03317", "name": "Nà Nhạn", "current_name": "Nà Nhạn", "level": "commune"}, "2015-01-01", "article 1"
     )
     assert staff_api.get(f"{VILLAGES}{body['id']}/").json() == body
     assert "Nà Lốc" in names(staff_api.get(f"{VILLAGES}?within=100"))

@@ -178,7 +178,7 @@ def test_the_nations_figures_add_up_over_its_provinces(country, period):
         expected = None if all(value is None for value in values) else sum(value or 0 for value in values)
         assert national[name] == expected, name
     assert national["villages_total"] == 7
-    assert national["unit"] == {"code": "VN", "name": "Việt Nam", "level": "nation"}
+    assert national["unit"] == {"code": "VN", "name": "Việt Nam", "current_name": "Việt Nam", "level": "nation"}
 
 
 @pytest.mark.parametrize("period", ["2019Q2", "2019", "2024Q4", "2025Q3", "2025"])
@@ -229,7 +229,7 @@ def test_the_nations_blank_villages_are_those_of_every_province(country, api):
     assert sorted(row["name"] for row in body["results"]) == ["B", "C"]
     body = api.get("/api/v1/units/VN/blank-villages/?period=2025Q3").json()
     assert [row["name"] for row in body["results"]] == ["G"]
-    assert body["results"][0]["unit"] == {"code": "03500", "name": "Xã thử", "level": "commune"}
+    assert body["results"][0]["unit"] == {"code": "03500", "name": "Xã thử", "current_name": "Xã thử", "level": "commune"}
 
 
 def test_a_goal_of_the_nation_follows_every_village(country, api):
