@@ -32,8 +32,10 @@ from .errors import Conflict, Locked, NotFound
 from .models import (
     AdministrativeUnit,
     ApprovalState,
+    CellCoverage,
     Level,
     QuarterApproval,
+    QuarterReport,
     UnitPlacement,
     Village,
     VillagePlacement,
@@ -51,13 +53,18 @@ def unit_quarter(unit: AdministrativeUnit, quarter: Period) -> str:
     return _("%(quarter)s of %(unit)s") % {"quarter": quarter, "unit": unit}
 
 
-def locked_message(approval: QuarterApproval) -> str:
-    """Who approved which unit's quarter, when, and what must happen before its reports change."""
-    values = {
+def _approval_words(approval: QuarterApproval) -> dict:
+    """What a refusal says of ``approval``: which unit's quarter, who approved it and on which day."""
+    return {
         "what": unit_quarter(approval.unit, approval.quarter),
         "user": approval.approved_by.get_username() if approval.approved_by else "",
         "day": timezone.localdate(approval.approved_at).isoformat() if approval.approved_at else "",
     }
+
+
+def locked_message(approval: QuarterApproval) -> str:
+    """Who approved which unit's quarter, when, and what must happen before its reports change."""
+    values = _approval_words(approval)
     if approval.approved_by:
         return _(
             "%(what)s was approved by %(user)s on %(day)s: an approver of a unit above must reopen it "
@@ -195,11 +202,7 @@ def map_change_lock(spans) -> QuarterApproval | None:
 def map_locked(approval: QuarterApproval) -> Locked:
     """The refusal of a change of the map that would change the figures of the quarter
     ``approval`` approved."""
-    values = {
-        "what": unit_quarter(approval.unit, approval.quarter),
-        "user": approval.approved_by.get_username() if approval.approved_by else "",
-        "day": timezone.localdate(approval.approved_at).isoformat() if approval.approved_at else "",
-    }
+    values = _approval_words(approval)
     if approval.approved_by:
         message = _(
             "%(what)s was approved by %(user)s on %(day)s: this change of the map would change its figures. "
@@ -371,6 +374,42 @@ def require_unlocked(village: Village, quarter: Period | str) -> None:
     lock = lock_for(village, quarter)
     if lock is not None:
         raise quarter_locked(lock)
+
+
+def require_cell_unlocked(cell, first: datetime.date | None, end: datetime.date | None, villages=()) -> None:
+    """errors.Locked unless the villages ``cell`` serves may change over [first, end) (None: open):
+    whether a village has its own cell or a merged one is the number of villages the cell its
+    report names serves on the quarter's last day, so the reports naming ``cell`` of every quarter
+    whose last day falls in that range must not be locked. Locks the provinces of the cell's
+    villages and of ``villages`` (those it is to serve) first (``lock_map``)."""
+    served = Village.objects.filter(pk__in=CellCoverage.objects.filter(cell=cell).values("village_id"))
+    lock_map(villages=[*served, *villages])
+    reports = QuarterReport.objects.filter(cell=cell)
+    if first is not None:
+        reports = reports.filter(quarter__gte=Period.quarter_of(first).index)
+    if end is not None:
+        reports = reports.filter(quarter__lt=Period.quarter_of(end).index)
+    standings = standings_for_reports(reports.order_by("quarter", "pk").only("pk", "village_id", "quarter"))
+    lock = next((standing.lock for standing in standings.values() if standing.locked), None)
+    if lock is not None:
+        raise cell_locked(lock)
+
+
+def cell_locked(approval: QuarterApproval) -> Locked:
+    """The refusal of a change of the villages a cell serves that would change the figures of the
+    quarter ``approval`` approved."""
+    values = _approval_words(approval)
+    if approval.approved_by:
+        message = _(
+            "%(what)s was approved by %(user)s on %(day)s: this change of the villages the cell serves would "
+            "change its figures (a cell of one village or a merged cell). An approver of a unit above must reopen it first."
+        ) % values
+    else:
+        message = _(
+            "%(what)s was approved on %(day)s: this change of the villages the cell serves would change its "
+            "figures (a cell of one village or a merged cell). An approver of a unit above must reopen it first."
+        ) % values
+    return Locked(message, approval=approval)
 
 
 def unit_standing(unit: AdministrativeUnit, quarter: Period) -> Standing:

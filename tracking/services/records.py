@@ -422,6 +422,7 @@ def cell_create(
         scope.require_unit(organisation.unit, founded_on)
     for village in villages:
         scope.require_coverage(village, founded_on, None)
+    locks.lock_map(villages=villages)  # every province at once, in their order (each coverage locks its own again)
     cell = PartyCell(name=name, organisation=organisation, founded_on=founded_on, **sources)
     cell.full_clean()
     cell.save()
@@ -450,6 +451,7 @@ def cell_coverage_add(*, by, cell: PartyCell, village: Village, valid_from: date
         raise ValidationError({"village": _("%(village)s does not exist over these dates.") % {"village": village}})
     if CellCoverage.objects.filter(cell=cell, village=village).overlapping(valid_from, valid_to).exists():
         raise ValidationError({"village": _("The cell already serves this village during these dates.")})
+    locks.require_cell_unlocked(cell, valid_from, valid_to, villages=[village])
     coverage.save()
     readmodel.refresh(readmodel.villages_of_cells([cell.pk]), cells={cell.pk})
     return coverage
@@ -531,6 +533,8 @@ def record_delete(*, by, record) -> None:
             raise ProtectedError("reported together with other units", figures)
     if isinstance(record, QuarterReport):
         locks.require_unlocked(record.village, record.quarter)
+    if isinstance(record, CellCoverage):
+        locks.require_cell_unlocked(record.cell, record.valid_from, record.valid_to)
     touched = _figures_touched(record)
     record.delete()
     if touched is not None:
