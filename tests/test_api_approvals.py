@@ -78,6 +78,17 @@ def test_a_quarter_never_submitted_is_a_draft(clients, villages):
     assert not QuarterApproval.objects.exists()
 
 
+def test_a_unit_has_no_quarter_after_it_ended(clients, tree, villages, api_error):
+    import datetime
+
+    factories.commune(tree["district"], code="03400", name="Xã cũ", valid_to=datetime.date(2020, 1, 1))
+    assert clients["root"].get(url("03400", "2019Q4")).json()["state"] == "draft"
+    for step in ("", "history/"):
+        body = api_error(clients["root"].get(url("03400", "2020Q1") + step), 400, "validation_error", "quarter")
+        assert "not on the map on the last day of 2020Q1" in body["errors"][0]["message"]
+    api_error(clients["root"].post(url("03400", "2020Q1", "submit"), format="json"), 400, "validation_error", "quarter")
+
+
 def test_submit_approve_reopen_through_the_api(clients, villages, api_error):
     submitted = clients["editor"].post(url("03317", step="submit"), format="json")
     assert submitted.status_code == 200, submitted.json()

@@ -1,7 +1,9 @@
 """Where the quarters of units stand, as the API, the admin and the commands show them."""
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
 from ..locks import Standing, as_quarter, standings_of_rows
 from ..models import (
@@ -72,9 +74,21 @@ def overview(unit: AdministrativeUnit, quarter: Period | str) -> dict:
 
 
 
+def require_on_map(unit: AdministrativeUnit, quarter: Period) -> None:
+    """A ValidationError on ``quarter`` unless ``unit`` is on the map on the quarter's last day: a
+    unit has no quarter before it was established or after it ended."""
+    if unit.path_on(quarter.end) is None:
+        raise ValidationError(
+            {"quarter": _("%(unit)s is not on the map on the last day of %(quarter)s.") % {"unit": unit, "quarter": quarter}}
+        )
+
+
 def approval_unit(*, by, code: str, quarter: Period) -> AdministrativeUnit:
-    """The unit ``code`` whose ``quarter`` ``by`` may see (it lay in their area on its last day)."""
-    return unit_in_period(by=by, code=code, period=quarter)
+    """The unit ``code`` whose ``quarter`` ``by`` may see (it lay in their area on its last day,
+    and was on the map then)."""
+    unit = unit_in_period(by=by, code=code, period=quarter)
+    require_on_map(unit, quarter)
+    return unit
 
 
 def approval_overview(*, by, code: str, quarter: Period) -> dict:

@@ -24,6 +24,7 @@ from ..errors import Conflict
 from ..locks import as_quarter, lock_province, unit_quarter
 from ..models import AdministrativeUnit, ApprovalState, QuarterApproval, Role
 from ..periods import Period
+from ..selectors.approvals import require_on_map
 
 REASON_MAX_LENGTH = QuarterApproval._meta.get_field("reason").max_length
 
@@ -85,10 +86,7 @@ def _wrong_state(row: QuarterApproval, wanted: str):
 def _check_quarter(unit: AdministrativeUnit, quarter: Period) -> None:
     if quarter.start > timezone.localdate():
         raise ValidationError({"quarter": _("%(quarter)s has not begun: there is nothing to submit yet.") % {"quarter": quarter}})
-    if unit.path_on(quarter.end) is None:
-        raise ValidationError(
-            {"quarter": _("%(unit)s is not on the map on the last day of %(quarter)s.") % {"unit": unit, "quarter": quarter}}
-        )
+    require_on_map(unit, quarter)
 
 
 @transaction.atomic
