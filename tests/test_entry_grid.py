@@ -415,7 +415,7 @@ def test_a_reader_sees_the_grid_read_only_and_cannot_save(commune):
     before = snapshot()
     for action in ("save", "preview"):
         content = page(client.post(grid_url("03317"), {**data, "action": action}))
-        assert "Nothing was saved: xã Nà Nhạn (03317) is not in the area of your editor roles" in content
+        assert "Nothing was saved: You hold no editor role: this needs one on xã Nà Nhạn (03317) or a unit above it." in content
     assert snapshot() == before
     content = page(client.post(grid_url("03317"), {"action": "submit"}, follow=True))
     assert "is not in the area of your editor roles" in content

@@ -351,6 +351,9 @@ class Scope:
         return True
 
     def refusal(self, unit, role: str, day=None, strictly_below: bool = False) -> str:
+        if not strictly_below and not self.has_role(role):
+            return _("You hold no %(role)s role: this needs one on %(unit)s or a unit above it.") % {
+                "role": Role(role).label, "unit": unit}
         where = _(" (map of %(day)s)") % {"day": day} if day else ""
         if strictly_below:
             return _("Only someone with the %(role)s role on a unit above %(unit)s may do this%(where)s.") % {
