@@ -2,6 +2,7 @@
 events and exports of earlier days name the unit as it was called then, with today's name beside
 it (``current_name``); a list of children on a past day shows their parents and paths of that day."""
 import csv
+import datetime
 import io
 
 import pytest
@@ -175,3 +176,47 @@ def test_renamings_recorded_before_former_names_were_kept_read_them_from_their_d
     assert migration.former_name("thị trấn Mường Ảng (03256) renamed Mường Ảng Mới", "03256") == "Mường Ảng"
     assert migration.former_name("thành phố Điện Biên Phủ (094) renamed X", "094") == "Điện Biên Phủ"
     assert migration.former_name("something else", "094") == ""
+
+
+def test_a_renaming_needs_the_unit_on_the_map_and_takes_one_name_a_day(renamed, staff_api, api, api_error):
+    closed = factories.commune(renamed["district"], code="03400", name="Xã cũ", valid_to=datetime.date(2020, 1, 1))
+    body = api_error(staff_api.post("/api/v1/reorganisations/rename/", {"unit": closed.code, "name": "Xã mới", "on": "2021-01-01"},
+                                    format="json"), 400, "validation_error", "on")
+    assert "is not on the map on 2021-01-01" in body["errors"][0]["message"]
+    body = api_error(staff_api.post("/api/v1/reorganisations/rename/", {"unit": "03317", "name": "Nà Nhạn Hai", "on": "2020-01-01"},
+                                    format="json"), 400, "validation_error", "on")
+    assert "already renamed on 2020-01-01" in body["errors"][0]["message"]
+    assert Reorganisation.objects.filter(kind="rename").count() == 1
+    # A unit read as it was on a day.
+    then = api.get("/api/v1/units/03317/?active_on=2019-06-30").json()
+    assert (then["name"], then["current_name"], then["parent"]) == (OLD, NEW, "100")
+    api_error(api.get("/api/v1/units/03317/?active_on=yesterday"), 400, "validation_error", "active_on")
+
+
+def test_the_admin_names_past_records_and_finds_former_names(renamed, staff_api, admin_client):
+    # A quarter of the past: its entry, its completeness, its approval's own page.
+    entry = admin_client.get("/admin/entry/03317/2019Q2/").content.decode()
+    assert f"2019Q2 of xã {OLD} (03317)" in entry
+    completeness = admin_client.get(f"/admin/completeness/?area={renamed['north'].pk}&quarter=2019Q2").content.decode()
+    assert f"xã {OLD} (03317), 2019Q2" in completeness and f"now {NEW}" in completeness
+    staff_api.post("/api/v1/units/03317/approvals/2019Q2/submit/", format="json")
+    approval = admin_client.get("/admin/tracking/quarterapproval/").content.decode()
+    assert f"xã {OLD} (03317), now {NEW}" in approval
+    from tracking.models import QuarterApproval
+
+    page = admin_client.get(f"/admin/tracking/quarterapproval/{QuarterApproval.objects.get().pk}/change/").content.decode()
+    assert f"xã {OLD} (03317) 2019Q2" in page
+    # The placements of 03316 before and after its move.
+    placements = admin_client.get("/admin/tracking/unitplacement/?q=03316").content.decode()
+    assert "huyện Điện Biên (100)" in placements and "huyện Điện Biên Đông (101)" in placements
+    # The search boxes and the pickers find a unit by a name it bore.
+    renamed_again = staff_api.post("/api/v1/reorganisations/rename/", {"unit": "03316", "name": "Tả Lèng", "on": "2021-01-01"},
+                                   format="json")
+    assert renamed_again.status_code == 201, renamed_again.json()
+    for term in ("Nà Tấu", "na tau"):
+        found = admin_client.get("/admin/tracking/administrativeunit/", {"q": term}).content.decode()
+        assert "03316" in found and "03317" not in found, term
+    picked = admin_client.get("/admin/autocomplete/", {"term": "na tau", "app_label": "tracking",
+                                                      "model_name": "goal", "field_name": "unit"}).json()
+    assert [row["text"] for row in picked["results"]] == ["xã Tả Lèng (03316)"]
+    assert "03316" not in admin_client.get("/admin/tracking/administrativeunit/", {"q": "tau leng"}).content.decode()  # words of two names

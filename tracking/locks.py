@@ -50,7 +50,8 @@ def quarter_locked(approval: QuarterApproval, entries=()) -> Locked:
 
 
 def unit_quarter(unit: AdministrativeUnit, quarter: Period) -> str:
-    return _("%(quarter)s of %(unit)s") % {"quarter": quarter, "unit": unit}
+    """"2019Q4 of xã Thanh Luông (03328)": the unit as it was called in that quarter."""
+    return _("%(quarter)s of %(unit)s") % {"quarter": quarter, "unit": unit.label_on(quarter.end)}
 
 
 def _approval_words(approval: QuarterApproval) -> dict:

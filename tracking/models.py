@@ -125,6 +125,17 @@ class Dated(models.Model):
         end = self.valid_to.isoformat() if self.valid_to else "…"
         return f"[{start}, {end})"
 
+    def last_day(self, today: datetime.date | None = None) -> datetime.date:
+        """Today while the range holds, else its last day (or its first, if it starts later)."""
+        from django.utils import timezone
+
+        today = today or timezone.localdate()
+        if self.valid_to is not None and self.valid_to <= today:
+            return self.valid_to - datetime.timedelta(days=1)
+        if self.valid_from is not None and self.valid_from > today:
+            return self.valid_from
+        return today
+
     def is_active_on(self, day: datetime.date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (
             self.valid_to is None or day < self.valid_to
@@ -334,7 +345,9 @@ class UnitPlacement(Dated):
         constraints = [Dated.range_constraint("unit_placement_valid_range")]
 
     def __str__(self) -> str:
-        return f"{self.unit} ⊂ {self.parent or '—'}"
+        # Both units as they were called on the placement's last day.
+        day = self.last_day()
+        return f"{self.unit.label_on(day)} ⊂ {self.parent.label_on(day) if self.parent else '—'}"
 
 
 class Village(Sourced, Dated):
@@ -701,7 +714,7 @@ class ReportedFigure(Sourced):
         ]
 
     def __str__(self) -> str:
-        return f"{self.unit.name} {self.period}: {self.get_metric_display()} = {self.value}"
+        return f"{name_on(self.unit, self.period.end)} {self.period}: {self.get_metric_display()} = {self.value}"
 
     def clean(self) -> None:
         errors = {}
@@ -870,7 +883,8 @@ class QuarterApproval(models.Model):
         constraints = [models.UniqueConstraint(fields=["unit", "quarter"], name="one_approval_per_unit_and_quarter")]
 
     def __str__(self) -> str:
-        return f"{self.unit} {self.quarter}: {self.get_state_display()}"
+        # The unit as it was called in that quarter (a renaming since does not relabel it).
+        return f"{self.unit.label_on(self.quarter.end)} {self.quarter}: {self.get_state_display()}"
 
 
 # ---------------------------------------------------------------------------------------

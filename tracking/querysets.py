@@ -91,6 +91,15 @@ def search_q(model, fields, text: str) -> Q:
     return condition
 
 
+def former_name_q(unit_model, text: str, prefix: str = "") -> Q:
+    """Rows whose unit (at ``prefix``: ``""`` for the units themselves, ``"unit__"`` for the
+    records of a unit) bore, before a renaming, a name holding each word of ``text`` (the
+    renaming's ``former_name``, compared as ``search_q`` compares)."""
+    events = unit_model._meta.get_field("reorganisations_as_subject").related_model
+    renamed = events.objects.filter(search_q(events, ["former_name"], text), kind="rename").values("subject_id")
+    return Q(**{f"{prefix}in" if prefix else "pk__in": renamed})
+
+
 def active_on_q(day: datetime.date, prefix: str = "") -> Q:
     """Rows whose validity range [valid_from, valid_to) contains ``day``; null ends are open."""
     return (Q(**{f"{prefix}valid_from__isnull": True}) | Q(**{f"{prefix}valid_from__lte": day})) & (

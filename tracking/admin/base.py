@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 
 from .. import selectors, services
 from ..errors import DomainError
-from ..querysets import search_q
+from ..querysets import former_name_q, search_q
 from .history import HistoryPagesMixin
 from ..models import (
     AdministrativeUnit,
@@ -82,7 +82,14 @@ class FoldedSearchMixin:
             return queryset, False
         paths = [spec.lstrip("^=@") for spec in fields]
         duplicates = any(lookup_spawns_duplicates(self.opts, path) for path in paths)
-        return queryset.filter(search_q(self.model, fields, search_term)), duplicates
+        condition = search_q(self.model, fields, search_term)
+        # A unit's name: its former names too, as the API's search (``querysets.former_name_q``).
+        for path in paths:
+            if path == "name" and self.model is AdministrativeUnit:
+                condition |= former_name_q(AdministrativeUnit, search_term)
+            elif path.endswith("unit__name"):
+                condition |= former_name_q(AdministrativeUnit, search_term, path[:-len("name")])
+        return queryset.filter(condition), duplicates
 
 
 class AreaAdmin(HistoryPagesMixin, FoldedSearchMixin, admin.ModelAdmin):

@@ -115,14 +115,22 @@ class CompletenessScreen(View):
             row["reports_url"] = reverse("admin:tracking_quarterreport_changelist") + "?" + urlencode(
                 {"commune": row["unit_id"], "quarter": quarter})
         summary = result["summary"]
-        rows = [{"label": f'{group["unit"]["name"]} ({group["unit"]["code"]})',
+        rows = [{"label": _ref_label(group["unit"]),
                  "url": "?" + urlencode({"area": group["unit_id"], "quarter": quarter}) if group["unit_id"] != area.pk else None,
                  "cells": [group[name] for name, _label in SUMMARY_COLUMNS]}
                 for group in summary["by_unit"]]
         rows.append({"label": gettext("total"), "url": None, "total": True,
                      "cells": [summary[name] for name, _label in SUMMARY_COLUMNS]})
-        return {"result": result, "area": area, "page": page, "summary_rows": rows,
+        return {"result": result, "area": area.label_on(None, result["area"]["name"]), "page": page, "summary_rows": rows,
                 "summary_headings": [label for _name, label in SUMMARY_COLUMNS]}
+
+
+def _ref_label(ref: dict) -> str:
+    """"Thanh Luông (03328), now Thanh Nưa": a unit as ``unit_ref`` names it for the quarter."""
+    label = f'{ref["name"]} ({ref["code"]})'
+    if ref["name"] == ref["current_name"]:
+        return label
+    return gettext("%(unit)s, now %(name)s") % {"unit": label, "name": ref["current_name"]}
 
 
 def _approval_url(row: dict, quarter: str, may_submit: bool) -> str | None:

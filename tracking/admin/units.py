@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from ..models import AdministrativeUnit, Reorganisation, ReorganisationKind, UnitPlacement, with_names
+from ..models import AdministrativeUnit, Reorganisation, ReorganisationKind, UnitPlacement, names_prefetch, with_names
 from .base import (
     SOURCE_FIELDS,
     ReadOnlyAdmin,
@@ -23,14 +23,26 @@ from .forms import UnitChangeForm, UnitCreateForm
 from .map_actions import MapChangeActionsMixin
 
 
-class UnitPlacementInline(ReadOnlyInline):
+class PlacedThen:
+    """A placement's units as they were called on its last day (``Dated.last_day``)."""
+
+    @admin.display(description=_("unit"), ordering="unit__code")
+    def unit_then(self, placement):
+        return placement.unit.label_on(placement.last_day())
+
+    @admin.display(description=_("parent unit"), ordering="parent__code")
+    def parent_then(self, placement):
+        return placement.parent.label_on(placement.last_day()) if placement.parent else "—"
+
+
+class UnitPlacementInline(PlacedThen, ReadOnlyInline):
     model = UnitPlacement
     fk_name = "unit"
-    fields = ("parent", "path", "valid_from", "valid_to")
-    readonly_fields = ("path",)
+    fields = ("parent_then", "path", "valid_from", "valid_to")
+    readonly_fields = ("parent_then", "path")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("parent")
+        return super().get_queryset(request).select_related("parent").prefetch_related(names_prefetch("parent__"))
 
 
 @admin.register(AdministrativeUnit)
@@ -66,11 +78,14 @@ class AdministrativeUnitAdmin(MapChangeActionsMixin, ServiceAdmin, SimpleHistory
 
 
 @admin.register(UnitPlacement)
-class UnitPlacementAdmin(ReadOnlyAdmin):
-    list_display = ("unit", "parent", "path", "valid_from", "valid_to")
+class UnitPlacementAdmin(PlacedThen, ReadOnlyAdmin):
+    list_display = ("unit_then", "parent_then", "path", "valid_from", "valid_to")
     list_select_related = ("unit", "parent")
     search_fields = ("path", "unit__name", "unit__code")
     readonly_fields = ("path",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(names_prefetch("unit__"), names_prefetch("parent__"))
 
 
 def _unit_links(units, day: datetime.date) -> str | None:

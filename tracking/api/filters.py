@@ -47,7 +47,7 @@ from ..periods import (
     current_quarter,
     period_of,
 )
-from ..querysets import active_on_q, search_q
+from ..querysets import active_on_q, former_name_q, search_q
 from .serializers.common import CODE_PATTERN, LEVEL_CHOICES, MAX_ID
 
 
@@ -164,10 +164,7 @@ class UnitFilter(FilterSet):
 
     def filter_search(self, queryset, name, value):
         # A unit is found by its name, its code, or a name it bore before a renaming.
-        renamed = Reorganisation.objects.filter(search_q(Reorganisation, ["former_name"], value),
-                                                kind=ReorganisationKind.RENAME)
-        return queryset.filter(search_q(AdministrativeUnit, ["name", "^code"], value)
-                               | Q(pk__in=renamed.values("subject_id")))
+        return queryset.filter(search_q(AdministrativeUnit, ["name", "^code"], value) | former_name_q(AdministrativeUnit, value))
 
 
 class VillageFilter(FilterSet):

@@ -458,10 +458,9 @@ class MapInMemory:
     def unit_rename(self, unit: AdministrativeUnit, name: str, on: datetime.date, **sources) -> None:
         """``reorganisations.unit_rename``."""
         check_day("on", on)
-        later = [event.row for event in self.events if event.row.kind == ReorganisationKind.RENAME
-                 and event.row.subject_id == unit.pk and event.row.effective_on > on]
-        if later:
-            raise ValidationError({"on": _("%(event)s comes later: record changes in date order.") % {"event": later[0]}})
+        renamings = [event.row for event in self.events if event.row.kind == ReorganisationKind.RENAME
+                     and event.row.subject_id == unit.pk and event.row.effective_on >= on]
+        reorganisations.check_rename(unit, name, on, max(renamings, key=lambda row: row.effective_on, default=None))
         former, former_name = str(unit), unit.name
         unit.name = name
         unit.clean_fields()

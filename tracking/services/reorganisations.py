@@ -213,6 +213,22 @@ def level_abolished_text(level: int, province: AdministrativeUnit, stranded: int
     return text
 
 
+def check_rename(unit: AdministrativeUnit, name: str, on: datetime.date, latest: Reorganisation | None) -> None:
+    """Whether ``unit`` may take ``name`` from ``on``, ``latest`` being its latest renaming on or
+    after that day (None if none): a renaming gives the unit a name for days it is on the map,
+    one a day, in date order, and a name other than its own."""
+    if not unit.is_active_on(on):
+        raise ValidationError({"on": _("%(unit)s is not on the map on %(day)s (valid %(range)s): it takes no name then.")
+                               % {"unit": unit, "day": on, "range": unit.validity_text()}})
+    if latest is not None and latest.effective_on == on:
+        raise ValidationError({"on": _("%(unit)s was already renamed on %(day)s: a unit takes one new name a day "
+                                       "(to correct its spelling, change the unit's name instead).") % {"unit": unit, "day": on}})
+    if latest is not None:
+        raise ValidationError({"on": _("%(event)s comes later: record changes in date order.") % {"event": latest}})
+    if nfc(name) == unit.name:
+        raise ValidationError({"name": _("%(unit)s already bears this name.") % {"unit": unit}})
+
+
 def check_transfer(unit: AdministrativeUnit, placement: UnitPlacement, parent: AdministrativeUnit, parent_path: str,
                    on: datetime.date) -> None:
     """Whether ``unit``, placed by ``placement`` on ``on``, may move under ``parent`` (at ``parent_path``)."""
@@ -343,11 +359,8 @@ def unit_rename(*, by, unit: AdministrativeUnit, name: str, on: datetime.date, *
     scope.require_reshape(on, unit)
     scope.require_change(unit)
     services.check_day("on", on)
-    later = Reorganisation.objects.filter(kind=ReorganisationKind.RENAME, subject=unit, effective_on__gt=on).first()
-    if later is not None:
-        raise ValidationError({"on": _("%(event)s comes later: record changes in date order.") % {"event": later}})
-    if nfc(name) == unit.name:
-        raise ValidationError({"name": _("%(unit)s already bears this name.") % {"unit": unit}})
+    check_rename(unit, name, on, Reorganisation.objects.filter(
+        kind=ReorganisationKind.RENAME, subject=unit, effective_on__gte=on).order_by("-effective_on").first())
     former, former_name = str(unit), unit.name
     services._unit_update(unit=unit, name=name)
     forget_names(unit)

@@ -133,13 +133,3 @@ def placement_on(obj, day: datetime.date):
     """The placement valid on ``day``, else the latest one (from prefetched placements)."""
     placements = sorted(obj.placements.all(), key=lambda p: p.valid_from or datetime.date.min)
     return next((p for p in placements if p.is_active_on(day)), placements[-1] if placements else None)
-
-
-def placement_day(placement, day: datetime.date) -> datetime.date:
-    """The day ``placement_on(…, day)`` speaks for: ``day`` if it holds then, else its first day
-    (it starts later) or its last (it has ended)."""
-    if placement.is_active_on(day):
-        return day
-    if placement.valid_from is not None and placement.valid_from > day:
-        return placement.valid_from
-    return placement.valid_to - datetime.timedelta(days=1)

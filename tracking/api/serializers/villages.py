@@ -13,7 +13,6 @@ from .common import (
     UnitCodeField,
     UnitRefSerializer,
     non_empty,
-    placement_day,
     placement_on,
 )
 
@@ -34,7 +33,7 @@ class VillageSerializer(serializers.Serializer):
     def get_unit(self, village):
         day = self.context.get("day") or timezone.localdate()
         placement = placement_on(village, day)
-        return progress.unit_ref(placement.unit, placement_day(placement, day)) if placement else None
+        return progress.unit_ref(placement.unit, placement.last_day(day)) if placement else None
 
 
 class VillageCreateSerializer(SourceFieldsMixin):

@@ -49,7 +49,9 @@ from .base import ServiceViewSet, paged
                            "code": "100", "name": "Điện Biên", "current_name": "Điện Biên", "kind": "huyen", "level": "district", "parent": "11",
                            "path": "/11/100/", "valid_from": None, "valid_to": None,
                            "source_url": "", "source_location": "", "note": ""})]),
-    retrieve=extend_schema(summary="Read a unit", operation_id="units_retrieve", parameters=[CODE_PARAM], examples=[examples.UNIT]),
+    retrieve=extend_schema(summary="Read a unit", operation_id="units_retrieve", examples=[examples.UNIT], parameters=[
+        CODE_PARAM, OpenApiParameter("active_on", OpenApiTypes.DATE, description="The unit as it was on this day "
+                                     "(its name, parent and path then; default today).")]),
     create=extend_schema(summary="Create a unit", operation_id="units_create", request=UnitCreateSerializer, responses={201: UnitSerializer},
                          examples=[OpenApiExample("A commune", request_only=True, value={
                              "code": "03317", "name": "Nà Nhạn", "kind": "xa", "level": "commune", "parent": "100"})]),
@@ -77,9 +79,9 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
     )
 
     def get_serializer_context(self):
-        # The list's units as they were on ``active_on`` (their name, parent and path then).
+        # The units as they were on ``active_on`` (their name, parent and path then).
         context = super().get_serializer_context()
-        return {**context, "day": _day_asked(self.request)} if self.action == "list" else context
+        return {**context, "day": _day_asked(self.request)} if self.action in ("list", "retrieve") else context
 
     def find_object(self):
         unit = self.unit_in_area(self.kwargs["code"])
@@ -87,6 +89,7 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewS
         return unit
 
     def retrieve(self, request, code=None):
+        only_params(request, "active_on")
         unit = self.get_object()
         # One query for the placements and parents the serializer reads (a province's parent:
         # the nation), as the list prefetches them.
