@@ -1,7 +1,8 @@
 """Changes of the map sent at the same moment (issue 12, point 4): each takes its units' locks and
-reads them under the lock, so changes of one unit chain as if sent one after the other — six
-renames record six different former names, each the name the one before it gave — or are
-refused with the reason they would get if sent afterwards; the map is never left inconsistent.
+reads them under the lock, so changes of one unit chain as if sent one after the other — renames
+recorded together keep different former names, each the name the one before it gave — or are
+refused with the reason they would get if sent afterwards (a day before one recorded, a second
+name the same day); the map is never left inconsistent.
 On PostgreSQL, where writers do run at the same time (SQLite writes one at a time)."""
 import datetime
 from collections import defaultdict
@@ -78,25 +79,40 @@ def unit_named(unit: AdministrativeUnit, name: str) -> str:
 
 
 def test_six_renames_at_once_chain_their_former_names(writer, tree):
+    """Six renamings of one commune sent at once, each for its own day: those that get the lock
+    after a later day was recorded are refused (date order), the others chain, each event's former
+    name being the name the one before it gave; six for one day: one is recorded (one name a day)."""
     commune = tree["north"]
     for round_ in range(ROUNDS):
         before = commune.name
-        names = [f"Nà Nhạn {round_}-{number}" for number in range(6)]
-        statuses = at_once(*(post(writer, "rename", {"unit": commune.code, "name": name, "on": "2020-01-01"})
-                             for name in names))
-        assert [getattr(response, "status_code", response) for response in statuses] == [201] * 6, statuses
-        events = list(Reorganisation.objects.filter(kind=ReorganisationKind.RENAME).order_by("-id")[:6])[::-1]
-        # Each event's former name is the name the event before it gave (the first: the name before).
-        former, left = unit_named(commune, before), set(names)
+        days = [D(2020 + round_, 1, 1 + number) for number in range(6)]
+        names = {day: f"Nà Nhạn {round_}-{day.day}" for day in days}
+        first = Reorganisation.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        responses = at_once(*(post(writer, "rename", {"unit": commune.code, "name": names[day], "on": day.isoformat()})
+                              for day in days))
+        statuses = [getattr(response, "status_code", response) for response in responses]
+        assert set(statuses) <= {201, 400} and 201 in statuses, statuses
+        for response in responses:
+            if response.status_code == 400:
+                assert "record changes in date order" in response.json()["errors"][0]["message"], response.json()
+        events = list(Reorganisation.objects.filter(kind=ReorganisationKind.RENAME, id__gt=first).order_by("id"))
+        assert len(events) == statuses.count(201)
+        # Recorded in date order, each keeping the name the one before it gave (the first: the name before).
+        former = before
+        for event in events:
+            assert event.former_name == former, [(e.effective_on, e.former_name) for e in events]
+            former = names[event.effective_on]
+        assert [event.effective_on for event in events] == sorted(event.effective_on for event in events)
         with translation.override(settings.LANGUAGE_CODE):  # the events' language
-            for event in events:
-                name = next((name for name in left if event.description == reorganisations.renamed_text(former, name)),
-                            None)
-                assert name is not None, (former, event.description, [e.description for e in events])
-                left.remove(name)
-                former = unit_named(commune, name)
+            assert events[0].description == reorganisations.renamed_text(unit_named(commune, before), names[events[0].effective_on])
         commune.refresh_from_db()
-        assert former == str(commune)  # today's name is the last one given
+        assert commune.name == former  # today's name is the last one given
+    # Six for one day: one name a day.
+    day = D(2040, 1, 1)
+    responses = at_once(*(post(writer, "rename", {"unit": commune.code, "name": f"Tên {number}", "on": day.isoformat()})
+                          for number in range(6)))
+    assert sorted(response.status_code for response in responses) == [201] + [400] * 5
+    assert Reorganisation.objects.filter(kind=ReorganisationKind.RENAME, effective_on=day).count() == 1
 
 
 def test_two_transfers_of_one_unit_at_once_chain_and_leave_the_map_whole(writer, tree):
