@@ -249,10 +249,6 @@ class AdministrativeUnit(Sourced, Dated):
         placement = self.placement_on(day)
         return placement.parent if placement else None
 
-    def name_on(self, day: datetime.date | None = None) -> str:
-        """The unit's name on ``day`` (default today): ``name_on``."""
-        return name_on(self, day)
-
 
 # The attribute where a unit keeps its renamings once read (``with_names``, ``names_prefetch``):
 # the ``Reorganisation`` rows of kind ``rename`` whose subject it is, in date order.
